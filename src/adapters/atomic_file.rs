@@ -1,0 +1,74 @@
+//! Atomic, private file writes: a temporary file in the target's directory, synced, then renamed
+//! over the target. Readers see the old or the new content, never a mix; mode is 0600 on Unix.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically with owner-only permissions. The parent directory must
+/// exist.
+///
+/// # Errors
+/// Any I/O error; the previous file at `path`, if any, is left untouched.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    // tempfile creates the file with mode 0600 on Unix.
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Creates `dir` and its missing parents; on Unix, directories this call creates get mode 0700.
+///
+/// # Errors
+/// Any I/O error.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_private;
+
+    #[test]
+    fn replaces_content_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.txt");
+        std::fs::write(&path, "old").unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn missing_directory_is_an_error_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope").join("token.txt");
+        assert!(write_private(&path, b"x").is_err());
+        assert!(!path.exists());
+    }
+}

@@ -1,0 +1,134 @@
+//! The IdP transport over reqwest (rustls). The HTTP client is built on the first request, so
+//! a cache hit never pays for TLS roots or client setup.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport, TransportError};
+
+const USER_AGENT: &str = concat!("entra-auth-cli/", env!("CARGO_PKG_VERSION"));
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// reqwest-backed transport. For a loopback authority (emulators, tests) it skips proxies and
+/// system TLS roots; everything else uses the platform verifier and the proxy environment.
+pub struct HttpTransport {
+    loopback: bool,
+    client: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl HttpTransport {
+    /// A transport for an authority; `loopback` comes from [`crate::domain::authority::Authority::is_loopback`].
+    #[must_use]
+    pub fn new(loopback: bool) -> Self {
+        Self {
+            loopback,
+            client: OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, TransportError> {
+        self.client
+            .get_or_init(|| {
+                let mut builder = reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(CONNECT_TIMEOUT);
+                if self.loopback {
+                    builder = builder.no_proxy().tls_certs_only([]);
+                }
+                builder.build().map_err(|e| error_chain(&e))
+            })
+            .as_ref()
+            .map_err(|e| TransportError::Setup(format!("could not set up the HTTP client: {e}")))
+    }
+}
+
+/// `error: cause: cause` on one line, the way reqwest's nested errors read best.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn encode_form(form: &[(&'static str, FormValue)]) -> Zeroizing<String> {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form {
+        match value {
+            FormValue::Plain(text) => serializer.append_pair(name, text),
+            FormValue::Secret(secret) => serializer.append_pair(name, secret.expose_secret()),
+        };
+    }
+    Zeroizing::new(serializer.finish())
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[async_trait]
+impl IdpTransport for HttpTransport {
+    async fn post_form(&self, request: &FormPost) -> Result<HttpReply, TransportError> {
+        let client = self.client()?;
+        let body = encode_form(&request.form);
+        tracing::debug!(url = %request.url, client_request_id = %request.client_request_id, "POST");
+        let response = client
+            .post(&request.url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("client-request-id", &request.client_request_id)
+            .header("return-client-request-id", "true")
+            .body(body.as_str().to_owned())
+            .send()
+            .await
+            .map_err(|e| TransportError::Unreachable(error_chain(&e)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let retry_after = retry_after(headers);
+        let request_id = headers
+            .get("x-ms-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| TransportError::Unreachable(error_chain(&e)))?
+            .to_vec();
+        tracing::debug!(status, request_id = ?request_id, "reply");
+        Ok(HttpReply {
+            status,
+            retry_after,
+            request_id,
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_form;
+    use crate::ports::idp::FormValue;
+
+    #[test]
+    fn form_encoding_escapes_secrets() {
+        let body = encode_form(&[
+            ("grant_type", FormValue::Plain("client_credentials".into())),
+            ("client_secret", FormValue::Secret("a+b&c=d~".into())),
+        ]);
+        assert_eq!(body.as_str(), "grant_type=client_credentials&client_secret=a%2Bb%26c%3Dd%7E");
+    }
+}

@@ -1,0 +1,35 @@
+//! Notices on stderr, one line each, prefixed so they are easy to tell from output.
+
+use std::io::Write;
+
+use crate::ports::reporter::Reporter;
+
+/// Writes `warning: ...` and progress lines to stderr unless silenced.
+#[derive(Debug, Clone, Copy)]
+pub struct StderrReporter {
+    silent: bool,
+}
+
+impl StderrReporter {
+    #[must_use]
+    pub fn new(silent: bool) -> Self {
+        Self { silent }
+    }
+
+    fn line(&self, text: &str) {
+        if !self.silent {
+            // A closed stderr must not turn a notice into a failure.
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
+}
+
+impl Reporter for StderrReporter {
+    fn warn(&self, message: &str) {
+        self.line(&format!("warning: {message}"));
+    }
+
+    fn progress(&self, message: &str) {
+        self.line(message);
+    }
+}

@@ -1,0 +1,211 @@
+//! `get-token`: its flags, and the wiring that runs the use case with real adapters.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::SecretString;
+use tokio::time::Instant;
+
+use crate::adapters::config_file::{ConfigFile, ConfigFileError};
+use crate::adapters::http_transport::HttpTransport;
+use crate::adapters::output::{OutputFormat, TokenView, render, rfc3339};
+use crate::adapters::stderr_reporter::StderrReporter;
+use crate::adapters::system_clock::SystemClock;
+use crate::app::emit::emit;
+use crate::app::env_vars::EnvVars;
+use crate::app::error::{AppError, ErrorKind};
+use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
+use crate::app::paths::Paths;
+use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
+use crate::app::token_store::select_token_cache;
+use crate::domain::duration::parse_duration;
+use crate::domain::flow::Flow;
+use crate::domain::profile::{ProfileSettings, ScopeList};
+use crate::domain::scopes::Scopes;
+use crate::ports::clock::Clock;
+use crate::ports::env::Env;
+use crate::ports::reporter::Reporter;
+
+const EXAMPLES: &str = "\
+Examples:
+  # The default profile's token, bare (for $(...) and pipes)
+  entra-auth-cli get-token
+
+  # Another profile and scope, as JSON
+  entra-auth-cli get-token -p prod -s https://management.azure.com/.default -o json
+
+  # A container or CI job with no config file
+  AZURE_TENANT_ID=... AZURE_CLIENT_ID=... AZURE_CLIENT_SECRET=... entra-auth-cli get-token
+
+  # Into a private file (mode 0600), nothing on stdout
+  entra-auth-cli get-token -o json --file token.json
+
+  # Skip the cache, and do not wait more than 20 seconds
+  entra-auth-cli get-token --force --timeout 20s
+
+  # Use in a header
+  curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" https://graph.microsoft.com/v1.0/organization";
+
+fn parse_flow(text: &str) -> Result<Flow, String> {
+    text.parse()
+}
+
+/// Print an access token for a profile.
+///
+/// The token comes from the cache when one is valid for at least --min-validity, else from the
+/// identity provider (and is then cached). Only the requested output goes to stdout; notices and
+/// errors go to stderr.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct GetTokenArgs {
+    /// Profile to use (names match case-insensitively)
+    #[arg(short, long, env = EnvVars::ENTRA_AUTH_PROFILE, default_value = DEFAULT_PROFILE)]
+    pub profile: String,
+
+    /// Scopes for this call, space- or comma-separated (default: the profile's, else Graph's .default)
+    #[arg(short, long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+
+    /// OAuth2 flow: client-credentials, interactive, device-code, authorization-code (the seed tool's PascalCase names work too)
+    #[arg(short, long, value_name = "FLOW", value_parser = parse_flow)]
+    pub flow: Option<Flow>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Token)]
+    pub output: OutputFormat,
+
+    /// Write the output to this file instead of stdout (atomically, mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// Nothing on stderr except errors
+    #[arg(short = 'q', long)]
+    pub silent: bool,
+
+    /// Skip the cached token and get a new one (it is still cached unless --no-cache)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Neither read nor write the token cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Limit for the whole operation, retries included (e.g. 30s, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// A cached token with less time left than this is not served (e.g. 5m, 30m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub min_validity: Duration,
+
+    /// Warn on stderr when the printed token expires within this many minutes
+    #[arg(long, value_name = "MINUTES")]
+    pub warn_expiry: Option<u64>,
+
+    /// Add refresh_token to json/yaml output when the flow has one (it otherwise never leaves the cache)
+    #[arg(long)]
+    pub include_refresh_token: bool,
+}
+
+/// Runs `get-token` with the real adapters.
+///
+/// # Errors
+/// Any [`AppError`]; the caller prints it and exits with its code.
+pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
+    let deadline_start = Instant::now();
+    let reporter = StderrReporter::new(args.silent);
+    let paths = Paths::resolve(env);
+    let config_path = paths.config_file();
+    let config = match &config_path {
+        Some(path) => ConfigFile::load(path).map_err(config_error)?,
+        None => None,
+    };
+    let flags = ProfileSettings {
+        scopes: args.scope.clone().map(ScopeList::Text),
+        ..ProfileSettings::default()
+    };
+    let profile = resolve_profile(config.as_ref(), config_path.as_deref(), env, &args.profile, &flags)?;
+    let scopes: Scopes = profile.scopes.clone();
+    let store = select_token_cache(env, config.as_ref().and_then(|c| c.store.as_deref()), &paths)?;
+    if let Some(notice) = &store.fallback_notice {
+        reporter.warn(notice);
+    }
+    let transport = HttpTransport::new(profile.authority.is_loopback());
+    let clock = SystemClock;
+    let ports = GetTokenPorts {
+        cache: store.cache.as_ref(),
+        idp: &transport,
+        clock: &clock,
+        reporter: &reporter,
+    };
+    let profile_name = profile.name.clone();
+    let request = GetTokenRequest {
+        flow: args.flow.or(profile.flow),
+        profile,
+        scopes,
+        client_secret: env.non_empty(EnvVars::AZURE_CLIENT_SECRET).map(SecretString::from),
+        cache_mode: CacheMode {
+            read: !args.force && !args.no_cache,
+            write: !args.no_cache,
+        },
+        min_validity: args.min_validity,
+        deadline: deadline_start + args.timeout,
+    };
+    let deadline = request.deadline;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::new(ErrorKind::Io, "cannot start the async runtime").cause(e.to_string()))?;
+    let outcome = runtime
+        .block_on(async { tokio::time::timeout_at(deadline, get_token(&ports, request)).await })
+        .map_err(|_| timeout_error(args.timeout))??;
+
+    let now = clock.now();
+    if let Some(minutes) = args.warn_expiry {
+        let left = outcome.token.expires_in(now);
+        if left < i64::try_from(minutes.saturating_mul(60)).unwrap_or(i64::MAX) {
+            reporter.warn(&format!(
+                "the token expires in {} min (at {})",
+                left / 60,
+                rfc3339(outcome.token.expires_on)
+            ));
+        }
+    }
+    let view = TokenView::new(&outcome.token, &profile_name, outcome.source, now);
+    let text = render(&view, args.output)
+        .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))?;
+    emit(&text, args.file.as_deref())
+}
+
+fn timeout_error(limit: Duration) -> AppError {
+    AppError::new(
+        ErrorKind::Timeout,
+        format!("timed out after {} waiting for a token", humanize(limit)),
+    )
+    .hint("raise the limit with --timeout (e.g. --timeout 2m), or check that the authority host answers")
+}
+
+fn humanize(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_millis() != 0 || secs == 0 {
+        format!("{} ms", d.as_millis())
+    } else if secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
+    }
+}
+
+fn config_error(error: ConfigFileError) -> AppError {
+    let message = error.to_string();
+    match error {
+        ConfigFileError::Unreadable { reason, .. } => AppError::new(ErrorKind::Config, message)
+            .cause(reason)
+            .hint("fix the file's permissions; it was not modified"),
+        ConfigFileError::Syntax { details, .. } | ConfigFileError::Invalid { details, .. } => details
+            .into_iter()
+            .fold(AppError::new(ErrorKind::Config, message), AppError::cause)
+            .hint("fix the file and retry; it was not modified"),
+    }
+}

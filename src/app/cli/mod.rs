@@ -1,0 +1,51 @@
+//! The command line: global options and one module per command.
+
+pub mod get_token;
+
+use clap::{Parser, Subcommand};
+
+const ABOUT: &str = "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";
+
+const LONG_ABOUT: &str = "\
+Get Microsoft Entra ID (Azure AD) access tokens from a shell, a script, a CI job or a container.
+
+Profiles live in config.toml under the config directory ($ENTRA_AUTH_CONFIG_DIR, else
+$XDG_CONFIG_HOME/entra-auth-cli, else ~/.config/entra-auth-cli). With no config file,
+AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET alone make the `default` profile.";
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  bad arguments, bad configuration or an I/O problem
+  2  the profile does not exist
+  3  the identity provider refused (bad secret, unknown app, bad scope, consent...)
+  4  the identity provider could not be reached or kept failing (network, 5xx, throttling)
+  5  the operation did not finish within --timeout";
+
+/// Top-level arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "entra-auth-cli",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_CODES,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// Log diagnostics to stderr (-v debug, -vv trace); ENTRA_AUTH_LOG takes a filter too
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print an access token for a profile (cache first, then the identity provider)
+    #[command(visible_alias = "token")]
+    GetToken(get_token::GetTokenArgs),
+}

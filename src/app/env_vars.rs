@@ -1,0 +1,43 @@
+//! Every environment variable the CLI reads, in one registry with what each one does.
+
+/// Names of environment variables. `--help` and the README refer to these.
+pub struct EnvVars;
+
+impl EnvVars {
+    /// Profile to use when `-p` is not given.
+    pub const ENTRA_AUTH_PROFILE: &'static str = "ENTRA_AUTH_PROFILE";
+    /// Directory holding `config.toml`.
+    pub const ENTRA_AUTH_CONFIG_DIR: &'static str = "ENTRA_AUTH_CONFIG_DIR";
+    /// Directory holding the encrypted token cache files.
+    pub const ENTRA_AUTH_CACHE_DIR: &'static str = "ENTRA_AUTH_CACHE_DIR";
+    /// 32 random bytes (standard base64 or 64 hex digits) that encrypt the file cache.
+    pub const ENTRA_AUTH_CACHE_KEY: &'static str = "ENTRA_AUTH_CACHE_KEY";
+    /// Storage backend: `auto`, `file` or `memory`.
+    pub const ENTRA_AUTH_STORE: &'static str = "ENTRA_AUTH_STORE";
+    /// Log filter for diagnostics on stderr (`debug`, `entra_auth_cli=trace`, ...).
+    pub const ENTRA_AUTH_LOG: &'static str = "ENTRA_AUTH_LOG";
+    /// Prefix of per-field profile overrides: `ENTRA_AUTH_TENANT_ID`, `ENTRA_AUTH_SCOPES`, ...
+    pub const ENTRA_AUTH_FIELD_PREFIX: &'static str = "ENTRA_AUTH_";
+
+    /// Azure SDK convention: tenant of the default profile (or override of any profile).
+    pub const AZURE_TENANT_ID: &'static str = "AZURE_TENANT_ID";
+    /// Azure SDK convention: application (client) ID.
+    pub const AZURE_CLIENT_ID: &'static str = "AZURE_CLIENT_ID";
+    /// Azure SDK convention: client secret. Wins over a stored secret.
+    pub const AZURE_CLIENT_SECRET: &'static str = "AZURE_CLIENT_SECRET";
+    /// Azure SDK convention: certificate file for certificate credentials.
+    pub const AZURE_CLIENT_CERTIFICATE_PATH: &'static str = "AZURE_CLIENT_CERTIFICATE_PATH";
+    /// Azure SDK convention: workload identity token file.
+    pub const AZURE_FEDERATED_TOKEN_FILE: &'static str = "AZURE_FEDERATED_TOKEN_FILE";
+    /// Azure SDK convention: authority host such as `https://login.microsoftonline.us`.
+    pub const AZURE_AUTHORITY_HOST: &'static str = "AZURE_AUTHORITY_HOST";
+
+    /// Azure SDK variables and the profile field each one sets.
+    pub const AZURE_PROFILE_FIELDS: [(&'static str, &'static str); 5] = [
+        (Self::AZURE_TENANT_ID, "tenant_id"),
+        (Self::AZURE_CLIENT_ID, "client_id"),
+        (Self::AZURE_CLIENT_CERTIFICATE_PATH, "certificate_path"),
+        (Self::AZURE_FEDERATED_TOKEN_FILE, "federated_token_file"),
+        (Self::AZURE_AUTHORITY_HOST, "authority_host"),
+    ];
+}

@@ -1,0 +1,289 @@
+//! The `get-token` use case: cache first, then the IdP, then the cache again; written against
+//! ports only.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::time::Instant;
+
+use super::error::{AppError, ErrorKind};
+use super::idp_call::{interpret_token_reply, post_with_retries};
+use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
+use crate::domain::flow::{AuthMethod, Flow};
+use crate::domain::profile::Profile;
+use crate::domain::scopes::Scopes;
+use crate::domain::token::{Freshness, Token, TokenSource};
+use crate::ports::clock::Clock;
+use crate::ports::idp::{FormPost, FormValue, IdpTransport};
+use crate::ports::reporter::Reporter;
+use crate::ports::token_cache::{CacheError, TokenCache};
+
+/// The ports `get-token` needs.
+pub struct GetTokenPorts<'a> {
+    pub cache: &'a dyn TokenCache,
+    pub idp: &'a dyn IdpTransport,
+    pub clock: &'a dyn Clock,
+    pub reporter: &'a dyn Reporter,
+}
+
+/// Whether the cache is read and written (`--force` skips reading, `--no-cache` both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheMode {
+    pub read: bool,
+    pub write: bool,
+}
+
+/// Everything one `get-token` call needs, already resolved.
+pub struct GetTokenRequest {
+    pub profile: Profile,
+    pub scopes: Scopes,
+    /// The flow from `--flow` or the profile, if either gave one.
+    pub flow: Option<Flow>,
+    /// The client secret, when one is configured.
+    pub client_secret: Option<SecretString>,
+    pub cache_mode: CacheMode,
+    pub min_validity: Duration,
+    pub deadline: Instant,
+}
+
+/// A token and where it came from.
+#[derive(Debug)]
+pub struct TokenOutcome {
+    pub token: Token,
+    pub source: TokenSource,
+}
+
+/// Returns a token valid for at least `min_validity`, from the cache when it has one, else from
+/// the IdP (and then caches it).
+///
+/// # Errors
+/// Configuration errors before any request; the IdP's refusal (`Auth`); `Network` failures.
+pub async fn get_token(ports: &GetTokenPorts<'_>, request: GetTokenRequest) -> Result<TokenOutcome, AppError> {
+    let flow = choose_flow(&request)?;
+    let secret = client_secret(&request)?;
+    let key = CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes);
+    let min_validity = i64::try_from(request.min_validity.as_secs()).unwrap_or(i64::MAX);
+
+    let mut fallback = None;
+    if request.cache_mode.read {
+        match ports.cache.load(&key) {
+            Ok(Some(token)) => match token.freshness(ports.clock.now(), min_validity) {
+                Freshness::Fresh => {
+                    tracing::debug!("cache hit");
+                    return Ok(TokenOutcome { token, source: TokenSource::Cache });
+                }
+                Freshness::RefreshDue => fallback = Some(token),
+                Freshness::Stale => tracing::debug!("cached token too close to expiry"),
+            },
+            Ok(None) => tracing::debug!("cache miss"),
+            Err(error) => report_cache_error(ports.reporter, &error, "ignoring it"),
+        }
+    }
+
+    tracing::debug!(flow = %flow, "requesting a token");
+    let token = match client_credentials(ports, &request, secret).await {
+        Ok(token) => token,
+        Err(error) => {
+            return match fallback {
+                Some(token) if error.kind != ErrorKind::Auth => {
+                    ports.reporter.warn(&format!(
+                        "could not renew the token early ({}); using the cached one, still valid",
+                        error.message
+                    ));
+                    Ok(TokenOutcome { token, source: TokenSource::Cache })
+                }
+                _ => Err(error),
+            };
+        }
+    };
+    if request.cache_mode.write {
+        if let Err(error) = ports.cache.store(&key, &token) {
+            report_cache_error(ports.reporter, &error, "the token was not cached");
+        }
+    }
+    Ok(TokenOutcome { token, source: TokenSource::Network })
+}
+
+fn report_cache_error(reporter: &dyn Reporter, error: &CacheError, consequence: &str) {
+    reporter.warn(&format!("{error}; {consequence}"));
+}
+
+fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
+    let flow = request.flow.unwrap_or(Flow::ClientCredentials);
+    if flow != Flow::ClientCredentials {
+        return Err(AppError::new(
+            ErrorKind::Usage,
+            format!("the `{flow}` flow is not available in this version of entra-auth-cli"),
+        )
+        .hint("use `--flow client-credentials` with a client secret (AZURE_CLIENT_SECRET)"));
+    }
+    match request.profile.auth_method {
+        None | Some(AuthMethod::ClientSecret) => Ok(flow),
+        Some(other) => Err(AppError::new(
+            ErrorKind::Usage,
+            format!("auth_method `{other}` is not available in this version of entra-auth-cli"),
+        )
+        .hint("use auth_method = \"client-secret\" with AZURE_CLIENT_SECRET")),
+    }
+}
+
+fn client_secret(request: &GetTokenRequest) -> Result<SecretString, AppError> {
+    request.client_secret.clone().ok_or_else(|| {
+        AppError::new(
+            ErrorKind::Config,
+            format!("profile `{}` has no client secret", request.profile.name),
+        )
+        .hint("set AZURE_CLIENT_SECRET to the secret's Value from the app registration")
+    })
+}
+
+async fn client_credentials(
+    ports: &GetTokenPorts<'_>,
+    request: &GetTokenRequest,
+    secret: SecretString,
+) -> Result<Token, AppError> {
+    let profile = &request.profile;
+    let scope = request.scopes.to_request_param();
+    let post = FormPost {
+        url: profile.authority.token_url(&profile.tenant_id),
+        form: vec![
+            ("grant_type", FormValue::Plain("client_credentials".to_owned())),
+            ("client_id", FormValue::Plain(profile.client_id.clone())),
+            ("scope", FormValue::Plain(scope.clone())),
+            ("client_secret", FormValue::Secret(secret)),
+        ],
+        client_request_id: new_request_id(),
+    };
+    let reply = post_with_retries(
+        ports.idp,
+        &post,
+        request.deadline,
+        ports.reporter,
+        profile.authority.as_str(),
+    )
+    .await?;
+    interpret_token_reply(&reply, ports.clock.now(), &scope, profile, &post.client_request_id)
+}
+
+/// A random UUID v4 for `client-request-id`.
+fn new_request_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        return "00000000-0000-4000-8000-000000000000".to_owned();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token, new_request_id};
+    use crate::adapters::memory_cache::MemoryTokenCache;
+    use crate::app::error::ErrorKind;
+    use crate::domain::flow::Flow;
+    use crate::domain::profile::ProfileSettings;
+    use crate::domain::scopes::Scopes;
+    use crate::domain::token::TokenSource;
+    use crate::ports::clock::MockClock;
+    use crate::ports::idp::{HttpReply, MockIdpTransport};
+    use crate::ports::reporter::MockReporter;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    fn request(read: bool, write: bool) -> GetTokenRequest {
+        let profile = ProfileSettings { tenant_id: Some("t".into()), client_id: Some("c".into()), ..ProfileSettings::default() }
+            .validate("default")
+            .unwrap();
+        GetTokenRequest {
+            scopes: profile.scopes.clone(),
+            profile,
+            flow: None,
+            client_secret: Some("s".into()),
+            cache_mode: CacheMode { read, write },
+            min_validity: Duration::from_secs(300),
+            deadline: Instant::now() + Duration::from_secs(60),
+        }
+    }
+
+    fn idp(times: usize, lifetime: i64) -> MockIdpTransport {
+        let mut idp = MockIdpTransport::new();
+        idp.expect_post_form().times(times).returning(move |post| {
+            let form: Vec<_> = post.form.iter().map(|(k, _)| *k).collect();
+            assert_eq!(form, ["grant_type", "client_id", "scope", "client_secret"]);
+            Ok(HttpReply {
+                status: 200,
+                retry_after: None,
+                request_id: None,
+                body: format!(r#"{{"token_type":"Bearer","expires_in":{lifetime},"access_token":"tok"}}"#).into_bytes(),
+            })
+        });
+        idp
+    }
+
+    fn clock(now: i64) -> MockClock {
+        let mut c = MockClock::new();
+        c.expect_now().return_const(now);
+        c
+    }
+
+    fn reporter() -> MockReporter {
+        let mut r = MockReporter::new();
+        r.expect_warn().never();
+        r.expect_progress().never();
+        r
+    }
+
+    #[tokio::test]
+    async fn second_call_is_served_from_the_cache() {
+        let cache = MemoryTokenCache::default();
+        let (idp, clock, rep) = (idp(1, 3599), clock(1_000), reporter());
+        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        assert_eq!(get_token(&ports, request(true, true)).await.unwrap().source, TokenSource::Network);
+        let again = get_token(&ports, request(true, true)).await.unwrap();
+        assert_eq!(again.source, TokenSource::Cache);
+        assert_eq!(again.token.expires_on, 1_000 + 3599);
+    }
+
+    #[tokio::test]
+    async fn force_skips_reading_and_no_cache_skips_both() {
+        let cache = MemoryTokenCache::default();
+        let (idp, clock, rep) = (idp(3, 3599), clock(1_000), reporter());
+        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        get_token(&ports, request(true, true)).await.unwrap();
+        assert_eq!(get_token(&ports, request(false, true)).await.unwrap().source, TokenSource::Network);
+        assert_eq!(get_token(&ports, request(false, false)).await.unwrap().source, TokenSource::Network);
+    }
+
+    #[tokio::test]
+    async fn tokens_shorter_than_min_validity_are_not_served() {
+        let cache = MemoryTokenCache::default();
+        let (idp, clock, rep) = (idp(2, 200), clock(1_000), reporter());
+        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        get_token(&ports, request(true, true)).await.unwrap();
+        assert_eq!(get_token(&ports, request(true, true)).await.unwrap().source, TokenSource::Network);
+    }
+
+    #[tokio::test]
+    async fn missing_secret_and_other_flows_fail_before_any_request() {
+        let cache = MemoryTokenCache::default();
+        let (idp, clock, rep) = (idp(0, 1), clock(0), reporter());
+        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        let mut r = request(true, true);
+        r.client_secret = None;
+        assert_eq!(get_token(&ports, r).await.unwrap_err().kind, ErrorKind::Config);
+        let mut r = request(true, true);
+        r.flow = Some(Flow::DeviceCode);
+        assert_eq!(get_token(&ports, r).await.unwrap_err().kind, ErrorKind::Usage);
+    }
+
+    #[test]
+    fn request_ids_are_uuid_v4() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(id, new_request_id());
+        let _ = Scopes::parse("x").unwrap();
+    }
+}

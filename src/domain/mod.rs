@@ -1,0 +1,13 @@
+//! Pure types and rules of the product: profiles, scopes, tokens, flows, authorities, cache keys,
+//! expiry policy, the IdP's error shape and exit codes. No I/O lives here.
+
+pub mod authority;
+pub mod cache_key;
+pub mod duration;
+pub mod exit_code;
+pub mod flow;
+pub mod oauth_error;
+pub mod profile;
+pub mod scopes;
+pub mod token;
+pub mod token_response;

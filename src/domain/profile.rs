@@ -1,0 +1,263 @@
+//! Profiles: the raw settings merged from file, environment and flags, and the validated
+//! profile the flows run with.
+
+use serde::{Deserialize, Serialize};
+
+use super::authority::{Authority, Cloud};
+use super::flow::{AuthMethod, Flow};
+use super::scopes::Scopes;
+
+/// Every field of `[profiles.NAME]`, all optional: one layer of configuration, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<ScopeList>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub federated_token_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority_host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_hint: Option<String>,
+}
+
+/// `scopes` may be written as a list (`["A", "B"]`) or as one space/comma separated string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ScopeList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl ScopeList {
+    fn into_items(self) -> Vec<String> {
+        match self {
+            Self::List(items) => items,
+            Self::Text(text) => vec![text],
+        }
+    }
+}
+
+/// A profile ready to run: required fields present and every value validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The name as written in the config (or `default` for an environment-only profile).
+    pub name: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    /// The scopes requested when the command line gives none.
+    pub scopes: Scopes,
+    /// The configured flow, if any (the use case picks a default otherwise).
+    pub flow: Option<Flow>,
+    pub auth_method: Option<AuthMethod>,
+    pub authority: Authority,
+    pub cloud: Cloud,
+    pub certificate_path: Option<String>,
+    pub federated_token_file: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub port: Option<u16>,
+    pub login_hint: Option<String>,
+}
+
+/// Why a profile could not be validated. `field` names the setting; the app adds where it
+/// could have come from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("profile `{profile}` has no `{field}`")]
+    MissingField { profile: String, field: &'static str },
+    #[error("profile `{profile}` has an invalid `{field}`: {reason}")]
+    InvalidField {
+        profile: String,
+        field: &'static str,
+        reason: String,
+    },
+}
+
+impl ProfileSettings {
+    /// Validates the merged settings into a runnable profile.
+    ///
+    /// # Errors
+    /// The first missing or invalid field.
+    pub fn validate(self, name: &str) -> Result<Profile, ProfileError> {
+        let invalid = |field: &'static str, reason: String| ProfileError::InvalidField {
+            profile: name.to_owned(),
+            field,
+            reason,
+        };
+        let missing = |field: &'static str| ProfileError::MissingField {
+            profile: name.to_owned(),
+            field,
+        };
+        let tenant_id = non_empty(self.tenant_id).ok_or_else(|| missing("tenant_id"))?;
+        check_tenant(&tenant_id).map_err(|r| invalid("tenant_id", r))?;
+        let client_id = non_empty(self.client_id).ok_or_else(|| missing("client_id"))?;
+        check_client_id(&client_id).map_err(|r| invalid("client_id", r))?;
+        let cloud = match self.cloud.as_deref() {
+            Some(text) => Cloud::parse(text).map_err(|r| invalid("cloud", r))?,
+            None => Cloud::Public,
+        };
+        let authority = match non_empty(self.authority_host) {
+            Some(host) => Authority::parse(&host).map_err(|r| invalid("authority_host", r))?,
+            None => Authority::parse(cloud.authority_host()).map_err(|r| invalid("cloud", r))?,
+        };
+        let scopes = match self.scopes {
+            Some(list) => {
+                Scopes::from_items(list.into_items()).map_err(|r| invalid("scopes", r))?
+            }
+            None => Scopes::parse(cloud.default_graph_scope()).map_err(|r| invalid("scopes", r))?,
+        };
+        let flow = self
+            .flow
+            .map(|f| f.parse::<Flow>())
+            .transpose()
+            .map_err(|r| invalid("flow", r))?;
+        let auth_method = self
+            .auth_method
+            .map(|m| m.parse::<AuthMethod>())
+            .transpose()
+            .map_err(|r| invalid("auth_method", r))?;
+        Ok(Profile {
+            name: name.to_owned(),
+            tenant_id,
+            client_id,
+            scopes,
+            flow,
+            auth_method,
+            authority,
+            cloud,
+            certificate_path: non_empty(self.certificate_path),
+            federated_token_file: non_empty(self.federated_token_file),
+            redirect_uri: non_empty(self.redirect_uri),
+            port: self.port,
+            login_hint: non_empty(self.login_hint),
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A tenant is a GUID, a domain (`contoso.onmicrosoft.com`) or `common`/`organizations`/
+/// `consumers`: letters, digits, `.` and `-` only, since it becomes a URL path segment.
+fn check_tenant(tenant: &str) -> Result<(), String> {
+    if tenant
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tenant}` is not a tenant ID or domain (expected a GUID or a name such as contoso.onmicrosoft.com)"
+        ))
+    }
+}
+
+fn check_client_id(client_id: &str) -> Result<(), String> {
+    if client_id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{client_id}` is not an application (client) ID (expected a GUID)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ProfileError, ProfileSettings, ScopeList};
+
+    fn minimal() -> ProfileSettings {
+        ProfileSettings {
+            tenant_id: Some("contoso.onmicrosoft.com".into()),
+            client_id: Some("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a".into()),
+            ..ProfileSettings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_to_public_cloud_and_graph() {
+        let p = minimal().validate("default").unwrap();
+        assert_eq!(p.authority.as_str(), "https://login.microsoftonline.com");
+        assert_eq!(p.scopes.to_request_param(), "https://graph.microsoft.com/.default");
+        assert_eq!(p.flow, None);
+    }
+
+    #[test]
+    fn cloud_picks_host_and_graph_scope() {
+        let mut s = minimal();
+        s.cloud = Some("usgov".into());
+        let p = s.validate("gov").unwrap();
+        assert_eq!(p.authority.as_str(), "https://login.microsoftonline.us");
+        assert_eq!(p.scopes.to_request_param(), "https://graph.microsoft.us/.default");
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let mut s = minimal();
+        s.tenant_id = Some("  ".into());
+        assert_eq!(
+            s.validate("p").unwrap_err(),
+            ProfileError::MissingField { profile: "p".into(), field: "tenant_id" }
+        );
+        let mut s = minimal();
+        s.client_id = None;
+        assert!(matches!(
+            s.validate("p").unwrap_err(),
+            ProfileError::MissingField { field: "client_id", .. }
+        ));
+    }
+
+    #[test]
+    fn tenant_cannot_escape_the_url_path() {
+        let mut s = minimal();
+        s.tenant_id = Some("evil/../x".into());
+        assert!(matches!(
+            s.validate("p").unwrap_err(),
+            ProfileError::InvalidField { field: "tenant_id", .. }
+        ));
+    }
+
+    #[test]
+    fn scopes_as_text_or_list() {
+        let mut s = minimal();
+        s.scopes = Some(ScopeList::Text("a b".into()));
+        assert_eq!(s.clone().validate("p").unwrap().scopes.to_request_param(), "a b");
+        s.scopes = Some(ScopeList::List(vec!["a".into(), "b, c".into()]));
+        assert_eq!(s.validate("p").unwrap().scopes.to_request_param(), "a b c");
+    }
+
+    #[test]
+    fn bad_flow_and_authority_are_invalid_fields() {
+        let mut s = minimal();
+        s.flow = Some("password".into());
+        assert!(matches!(s.validate("p").unwrap_err(), ProfileError::InvalidField { field: "flow", .. }));
+        let mut s = minimal();
+        s.authority_host = Some("http://example.com".into());
+        assert!(matches!(
+            s.validate("p").unwrap_err(),
+            ProfileError::InvalidField { field: "authority_host", .. }
+        ));
+    }
+}

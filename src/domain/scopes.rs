@@ -1,0 +1,93 @@
+//! Scopes as a set: parsed from space- or comma-separated text, compared without regard to order.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A non-empty set of scopes, kept in the order the user gave (for the request) and comparable
+/// as a set (for cache keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scopes {
+    items: Vec<String>,
+}
+
+impl Scopes {
+    /// Parses `"A B"`, `"A,B"` or `"A, B"`. Duplicates are dropped.
+    ///
+    /// # Errors
+    /// When no scope is left after splitting.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::from_items(text.split([' ', ',', '\t', '\n']).map(str::to_owned))
+    }
+
+    /// Builds the set from a list of entries, each of which may itself hold several scopes.
+    ///
+    /// # Errors
+    /// When the list holds no scope.
+    pub fn from_items(items: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut seen = BTreeSet::new();
+        let mut ordered = Vec::new();
+        for entry in items {
+            for scope in entry.split([' ', ',', '\t', '\n']) {
+                let scope = scope.trim();
+                if !scope.is_empty() && seen.insert(scope.to_ascii_lowercase()) {
+                    ordered.push(scope.to_owned());
+                }
+            }
+        }
+        if ordered.is_empty() {
+            return Err("no scope given: use a value such as `https://graph.microsoft.com/.default`".to_owned());
+        }
+        Ok(Self { items: ordered })
+    }
+
+    /// The scopes in the order given.
+    #[must_use]
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(String::as_str)
+    }
+
+    /// Space-separated, as sent in the `scope` request parameter.
+    #[must_use]
+    pub fn to_request_param(&self) -> String {
+        self.items.join(" ")
+    }
+
+    /// Sorted, lower-cased and space-separated: equal for equal sets, whatever the order.
+    #[must_use]
+    pub fn canonical(&self) -> String {
+        let set: BTreeSet<String> = self.items.iter().map(|s| s.to_ascii_lowercase()).collect();
+        set.into_iter().collect::<Vec<_>>().join(" ")
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_request_param())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scopes;
+
+    #[test]
+    fn splits_on_spaces_and_commas() {
+        let s = Scopes::parse("User.Read, Mail.Read  Files.Read").unwrap();
+        assert_eq!(s.iter().collect::<Vec<_>>(), ["User.Read", "Mail.Read", "Files.Read"]);
+        assert_eq!(s.to_request_param(), "User.Read Mail.Read Files.Read");
+    }
+
+    #[test]
+    fn compares_as_a_set() {
+        let a = Scopes::parse("B A").unwrap();
+        let b = Scopes::parse("a,b,A").unwrap();
+        assert_eq!(a.canonical(), b.canonical());
+        assert_eq!(b.iter().count(), 2);
+    }
+
+    #[test]
+    fn empty_is_an_error() {
+        assert!(Scopes::parse(" , ").is_err());
+        assert!(Scopes::from_items(Vec::new()).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! The traits the use cases need from the world. Adapters implement them; the app wires them.
+
+pub mod clock;
+pub mod env;
+pub mod idp;
+pub mod reporter;
+pub mod token_cache;

@@ -69,12 +69,13 @@ impl ConfigFile {
                 details: syntax_details(&e),
             });
         }
-        let document: Document = Figment::from(Toml::string(text))
-            .extract()
-            .map_err(|e| ConfigFileError::Invalid {
-                path: shown.clone(),
-                details: e.into_iter().map(|e| e.to_string()).collect(),
-            })?;
+        let document: Document =
+            Figment::from(Toml::string(text))
+                .extract()
+                .map_err(|e| ConfigFileError::Invalid {
+                    path: shown.clone(),
+                    details: e.into_iter().map(|e| e.to_string()).collect(),
+                })?;
         let mut profiles = Vec::with_capacity(document.profiles.len());
         for (name, value) in document.profiles {
             match value {
@@ -82,7 +83,9 @@ impl ConfigFile {
                 _ => {
                     return Err(ConfigFileError::Invalid {
                         path: shown,
-                        details: vec![format!("`profiles.{name}` must be a table: write it as [profiles.{name}]")],
+                        details: vec![format!(
+                            "`profiles.{name}` must be a table: write it as [profiles.{name}]"
+                        )],
                     });
                 }
             }
@@ -117,7 +120,12 @@ fn syntax_details(error: &toml::de::Error) -> Vec<String> {
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('|'))
-        .filter(|l| !l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .filter(|l| {
+            !l.trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -142,7 +150,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_line() {
-        let err = ConfigFile::parse(Path::new("c.toml"), "[profiles.a]\ntenant_id = \n").unwrap_err();
+        let err =
+            ConfigFile::parse(Path::new("c.toml"), "[profiles.a]\ntenant_id = \n").unwrap_err();
         match err {
             ConfigFileError::Syntax { path, details } => {
                 assert_eq!(path, "c.toml");

@@ -34,7 +34,9 @@ impl CacheKeyMaterial {
     /// A message that says what was expected; it never repeats the value.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let bytes: Zeroizing<Vec<u8>> = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes: Zeroizing<Vec<u8>> = if text.len() == 64
+            && text.chars().all(|c| c.is_ascii_hexdigit())
+        {
             Zeroizing::new(
                 (0..32)
                     .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
@@ -47,9 +49,10 @@ impl CacheKeyMaterial {
                     .map_err(|_| "it is neither 64 hex digits nor standard base64".to_owned())?,
             )
         };
-        let array: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            format!("it decodes to {} bytes; exactly 32 are needed", bytes.len())
-        })?;
+        let array: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| format!("it decodes to {} bytes; exactly 32 are needed", bytes.len()))?;
         Ok(Self(Zeroizing::new(array)))
     }
 }
@@ -100,7 +103,9 @@ impl FileTokenCache {
             reason: reason.to_owned(),
         };
         if sealed.len() < HEADER_LEN + NONCE_LEN + 16 || &sealed[..MAGIC.len()] != MAGIC {
-            return Err(unreadable("not an entra-auth-cli cache file (truncated or foreign)"));
+            return Err(unreadable(
+                "not an entra-auth-cli cache file (truncated or foreign)",
+            ));
         }
         if sealed[MAGIC.len()] != VERSION {
             return Err(unreadable("written by an incompatible version"));
@@ -181,7 +186,13 @@ impl TokenCache for FileTokenCache {
         let aad = Self::aad(key);
         let sealed = self
             .cipher
-            .encrypt(&nonce, Payload { msg: &plain, aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| CacheError::Io {
                 location: path.display().to_string(),
                 reason: "encryption failed".to_owned(),
@@ -268,22 +279,37 @@ mod tests {
         let c = cache(dir.path(), KEY_HEX);
         c.store(&key("s"), &token()).unwrap();
         let other = cache(dir.path(), &"ff".repeat(32));
-        assert!(matches!(other.load(&key("s")), Err(CacheError::Unreadable { .. })));
+        assert!(matches!(
+            other.load(&key("s")),
+            Err(CacheError::Unreadable { .. })
+        ));
 
         let path = c.path_for(&key("s"));
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(c.load(&key("s")), Err(CacheError::Unreadable { .. })));
+        assert!(matches!(
+            c.load(&key("s")),
+            Err(CacheError::Unreadable { .. })
+        ));
 
         std::fs::write(&path, &bytes[..10]).unwrap();
-        assert!(matches!(c.load(&key("s")), Err(CacheError::Unreadable { .. })));
+        assert!(matches!(
+            c.load(&key("s")),
+            Err(CacheError::Unreadable { .. })
+        ));
 
         c.store(&key("s"), &token()).unwrap();
         std::fs::copy(&path, c.path_for(&key("other"))).unwrap();
-        assert!(matches!(c.load(&key("other")), Err(CacheError::Unreadable { .. })));
-        assert!(c.load(&key("s")).unwrap().is_some(), "a valid write replaced the bad file");
+        assert!(matches!(
+            c.load(&key("other")),
+            Err(CacheError::Unreadable { .. })
+        ));
+        assert!(
+            c.load(&key("s")).unwrap().is_some(),
+            "a valid write replaced the bad file"
+        );
     }
 
     #[test]
@@ -305,7 +331,11 @@ mod tests {
         c.store(&key("s"), &token()).unwrap();
         let dir_mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(dir_mode, 0o700);
-        let file_mode = std::fs::metadata(c.path_for(&key("s"))).unwrap().permissions().mode() & 0o777;
+        let file_mode = std::fs::metadata(c.path_for(&key("s")))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(file_mode, 0o600);
     }
 }

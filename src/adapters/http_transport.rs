@@ -61,6 +61,22 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A short reason for a failed send: `connection refused`, `timed out`, or the innermost cause.
+fn describe_send_error(error: &reqwest::Error) -> String {
+    let mut innermost: &dyn std::error::Error = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let root = innermost.to_string();
+    if error.is_timeout() {
+        format!("the request timed out ({root})")
+    } else if error.is_connect() {
+        format!("could not connect: {root}")
+    } else {
+        format!("the connection failed: {root}")
+    }
+}
+
 fn encode_form(form: &[(&'static str, FormValue)]) -> Zeroizing<String> {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in form {
@@ -95,7 +111,7 @@ impl IdpTransport for HttpTransport {
             .body(body.as_str().to_owned())
             .send()
             .await
-            .map_err(|e| TransportError::Unreachable(error_chain(&e)))?;
+            .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
         let status = response.status().as_u16();
         let headers = response.headers();
         let retry_after = retry_after(headers);
@@ -129,6 +145,9 @@ mod tests {
             ("grant_type", FormValue::Plain("client_credentials".into())),
             ("client_secret", FormValue::Secret("a+b&c=d~".into())),
         ]);
-        assert_eq!(body.as_str(), "grant_type=client_credentials&client_secret=a%2Bb%26c%3Dd%7E");
+        assert_eq!(
+            body.as_str(),
+            "grant_type=client_credentials&client_secret=a%2Bb%26c%3Dd%7E"
+        );
     }
 }

@@ -9,9 +9,9 @@ use crate::domain::token::{Token, TokenSource};
 pub enum OutputFormat {
     /// The bare access token and a newline.
     Token,
-    /// A JSON object with the SPEC.md keys.
+    /// A JSON object: token_type, access_token, expires_in, expires_on, expires_at, scope, tenant_id, profile, source.
     Json,
-    /// The same keys as YAML.
+    /// The same object as YAML.
     Yaml,
 }
 
@@ -100,7 +100,10 @@ mod tests {
     fn token_format_is_the_bare_token() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
-        assert_eq!(render(&view, OutputFormat::Token).unwrap(), "eyJ0eXAiOiJKV1QifQ.e30.sig\n");
+        assert_eq!(
+            render(&view, OutputFormat::Token).unwrap(),
+            "eyJ0eXAiOiJKV1QifQ.e30.sig\n"
+        );
     }
 
     #[test]

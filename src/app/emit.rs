@@ -20,7 +20,10 @@ pub fn emit(text: &str, file: Option<&Path>) -> Result<(), AppError> {
         }),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::new(
                     ErrorKind::Io,
                     "cannot write to standard output",

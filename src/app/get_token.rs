@@ -58,7 +58,10 @@ pub struct TokenOutcome {
 ///
 /// # Errors
 /// Configuration errors before any request; the IdP's refusal (`Auth`); `Network` failures.
-pub async fn get_token(ports: &GetTokenPorts<'_>, request: GetTokenRequest) -> Result<TokenOutcome, AppError> {
+pub async fn get_token(
+    ports: &GetTokenPorts<'_>,
+    request: GetTokenRequest,
+) -> Result<TokenOutcome, AppError> {
     let flow = choose_flow(&request)?;
     let secret = client_secret(&request)?;
     let key = CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes);
@@ -70,7 +73,10 @@ pub async fn get_token(ports: &GetTokenPorts<'_>, request: GetTokenRequest) -> R
             Ok(Some(token)) => match token.freshness(ports.clock.now(), min_validity) {
                 Freshness::Fresh => {
                     tracing::debug!("cache hit");
-                    return Ok(TokenOutcome { token, source: TokenSource::Cache });
+                    return Ok(TokenOutcome {
+                        token,
+                        source: TokenSource::Cache,
+                    });
                 }
                 Freshness::RefreshDue => fallback = Some(token),
                 Freshness::Stale => tracing::debug!("cached token too close to expiry"),
@@ -90,18 +96,24 @@ pub async fn get_token(ports: &GetTokenPorts<'_>, request: GetTokenRequest) -> R
                         "could not renew the token early ({}); using the cached one, still valid",
                         error.message
                     ));
-                    Ok(TokenOutcome { token, source: TokenSource::Cache })
+                    Ok(TokenOutcome {
+                        token,
+                        source: TokenSource::Cache,
+                    })
                 }
                 _ => Err(error),
             };
         }
     };
-    if request.cache_mode.write {
-        if let Err(error) = ports.cache.store(&key, &token) {
-            report_cache_error(ports.reporter, &error, "the token was not cached");
-        }
+    if request.cache_mode.write
+        && let Err(error) = ports.cache.store(&key, &token)
+    {
+        report_cache_error(ports.reporter, &error, "the token was not cached");
     }
-    Ok(TokenOutcome { token, source: TokenSource::Network })
+    Ok(TokenOutcome {
+        token,
+        source: TokenSource::Network,
+    })
 }
 
 fn report_cache_error(reporter: &dyn Reporter, error: &CacheError, consequence: &str) {
@@ -147,7 +159,10 @@ async fn client_credentials(
     let post = FormPost {
         url: profile.authority.token_url(&profile.tenant_id),
         form: vec![
-            ("grant_type", FormValue::Plain("client_credentials".to_owned())),
+            (
+                "grant_type",
+                FormValue::Plain("client_credentials".to_owned()),
+            ),
             ("client_id", FormValue::Plain(profile.client_id.clone())),
             ("scope", FormValue::Plain(scope.clone())),
             ("client_secret", FormValue::Secret(secret)),
@@ -162,7 +177,13 @@ async fn client_credentials(
         profile.authority.as_str(),
     )
     .await?;
-    interpret_token_reply(&reply, ports.clock.now(), &scope, profile, &post.client_request_id)
+    interpret_token_reply(
+        &reply,
+        ports.clock.now(),
+        &scope,
+        profile,
+        &post.client_request_id,
+    )
 }
 
 /// A random UUID v4 for `client-request-id`.
@@ -174,7 +195,14 @@ fn new_request_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -193,9 +221,13 @@ mod tests {
     use tokio::time::Instant;
 
     fn request(read: bool, write: bool) -> GetTokenRequest {
-        let profile = ProfileSettings { tenant_id: Some("t".into()), client_id: Some("c".into()), ..ProfileSettings::default() }
-            .validate("default")
-            .unwrap();
+        let profile = ProfileSettings {
+            tenant_id: Some("t".into()),
+            client_id: Some("c".into()),
+            ..ProfileSettings::default()
+        }
+        .validate("default")
+        .unwrap();
         GetTokenRequest {
             scopes: profile.scopes.clone(),
             profile,
@@ -216,7 +248,10 @@ mod tests {
                 status: 200,
                 retry_after: None,
                 request_id: None,
-                body: format!(r#"{{"token_type":"Bearer","expires_in":{lifetime},"access_token":"tok"}}"#).into_bytes(),
+                body: format!(
+                    r#"{{"token_type":"Bearer","expires_in":{lifetime},"access_token":"tok"}}"#
+                )
+                .into_bytes(),
             })
         });
         idp
@@ -239,8 +274,16 @@ mod tests {
     async fn second_call_is_served_from_the_cache() {
         let cache = MemoryTokenCache::default();
         let (idp, clock, rep) = (idp(1, 3599), clock(1_000), reporter());
-        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
-        assert_eq!(get_token(&ports, request(true, true)).await.unwrap().source, TokenSource::Network);
+        let ports = GetTokenPorts {
+            cache: &cache,
+            idp: &idp,
+            clock: &clock,
+            reporter: &rep,
+        };
+        assert_eq!(
+            get_token(&ports, request(true, true)).await.unwrap().source,
+            TokenSource::Network
+        );
         let again = get_token(&ports, request(true, true)).await.unwrap();
         assert_eq!(again.source, TokenSource::Cache);
         assert_eq!(again.token.expires_on, 1_000 + 3599);
@@ -250,32 +293,68 @@ mod tests {
     async fn force_skips_reading_and_no_cache_skips_both() {
         let cache = MemoryTokenCache::default();
         let (idp, clock, rep) = (idp(3, 3599), clock(1_000), reporter());
-        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        let ports = GetTokenPorts {
+            cache: &cache,
+            idp: &idp,
+            clock: &clock,
+            reporter: &rep,
+        };
         get_token(&ports, request(true, true)).await.unwrap();
-        assert_eq!(get_token(&ports, request(false, true)).await.unwrap().source, TokenSource::Network);
-        assert_eq!(get_token(&ports, request(false, false)).await.unwrap().source, TokenSource::Network);
+        assert_eq!(
+            get_token(&ports, request(false, true))
+                .await
+                .unwrap()
+                .source,
+            TokenSource::Network
+        );
+        assert_eq!(
+            get_token(&ports, request(false, false))
+                .await
+                .unwrap()
+                .source,
+            TokenSource::Network
+        );
     }
 
     #[tokio::test]
     async fn tokens_shorter_than_min_validity_are_not_served() {
         let cache = MemoryTokenCache::default();
         let (idp, clock, rep) = (idp(2, 200), clock(1_000), reporter());
-        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        let ports = GetTokenPorts {
+            cache: &cache,
+            idp: &idp,
+            clock: &clock,
+            reporter: &rep,
+        };
         get_token(&ports, request(true, true)).await.unwrap();
-        assert_eq!(get_token(&ports, request(true, true)).await.unwrap().source, TokenSource::Network);
+        assert_eq!(
+            get_token(&ports, request(true, true)).await.unwrap().source,
+            TokenSource::Network
+        );
     }
 
     #[tokio::test]
     async fn missing_secret_and_other_flows_fail_before_any_request() {
         let cache = MemoryTokenCache::default();
         let (idp, clock, rep) = (idp(0, 1), clock(0), reporter());
-        let ports = GetTokenPorts { cache: &cache, idp: &idp, clock: &clock, reporter: &rep };
+        let ports = GetTokenPorts {
+            cache: &cache,
+            idp: &idp,
+            clock: &clock,
+            reporter: &rep,
+        };
         let mut r = request(true, true);
         r.client_secret = None;
-        assert_eq!(get_token(&ports, r).await.unwrap_err().kind, ErrorKind::Config);
+        assert_eq!(
+            get_token(&ports, r).await.unwrap_err().kind,
+            ErrorKind::Config
+        );
         let mut r = request(true, true);
         r.flow = Some(Flow::DeviceCode);
-        assert_eq!(get_token(&ports, r).await.unwrap_err().kind, ErrorKind::Usage);
+        assert_eq!(
+            get_token(&ports, r).await.unwrap_err().kind,
+            ErrorKind::Usage
+        );
     }
 
     #[test]

@@ -43,13 +43,15 @@ pub async fn post_with_retries(
     loop {
         let result = idp.post_form(request).await;
         let wait = match &result {
-            Ok(reply) if is_retryable_status(reply.status) => reply.retry_after.unwrap_or_else(|| {
-                if reply.status == 429 {
-                    DEFAULT_THROTTLE_WAIT
-                } else {
-                    BACKOFF[(attempt as usize - 1).min(BACKOFF.len() - 1)]
-                }
-            }),
+            Ok(reply) if is_retryable_status(reply.status) => {
+                reply.retry_after.unwrap_or_else(|| {
+                    if reply.status == 429 {
+                        DEFAULT_THROTTLE_WAIT
+                    } else {
+                        BACKOFF[(attempt as usize - 1).min(BACKOFF.len() - 1)]
+                    }
+                })
+            }
             Ok(_) => return result.map_err(|_| unreachable_error(host, "")),
             Err(TransportError::Setup(message)) => {
                 return Err(AppError::new(ErrorKind::Config, message.clone()));
@@ -184,7 +186,9 @@ pub fn interpret_token_reply(
     if status >= 500 || !(400..500).contains(&status) {
         return Err(AppError::new(
             ErrorKind::Network,
-            format!("the identity provider failed with HTTP {status} after {MAX_ATTEMPTS} attempts"),
+            format!(
+                "the identity provider failed with HTTP {status} after {MAX_ATTEMPTS} attempts"
+            ),
         )
         .cause(detail)
         .cause(ids)
@@ -234,7 +238,11 @@ mod tests {
     }
 
     fn request() -> FormPost {
-        FormPost { url: "http://127.0.0.1:1/t/oauth2/v2.0/token".into(), form: Vec::new(), client_request_id: "crid".into() }
+        FormPost {
+            url: "http://127.0.0.1:1/t/oauth2/v2.0/token".into(),
+            form: Vec::new(),
+            client_request_id: "crid".into(),
+        }
     }
 
     fn quiet() -> MockReporter {
@@ -248,43 +256,94 @@ mod tests {
     async fn retries_429_with_retry_after_then_succeeds() {
         let mut idp = MockIdpTransport::new();
         let mut seq = mockall::Sequence::new();
-        idp.expect_post_form().times(1).in_sequence(&mut seq).returning(|_| Ok(reply(429, Some(7), "Too Many Requests")));
-        idp.expect_post_form().times(1).in_sequence(&mut seq).returning(|_| Ok(reply(200, None, "{}")));
+        idp.expect_post_form()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(reply(429, Some(7), "Too Many Requests")));
+        idp.expect_post_form()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(reply(200, None, "{}")));
         let start = Instant::now();
-        let r = post_with_retries(&idp, &request(), start + Duration::from_secs(60), &quiet(), "h").await.unwrap();
+        let r = post_with_retries(
+            &idp,
+            &request(),
+            start + Duration::from_secs(60),
+            &quiet(),
+            "h",
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status, 200);
-        assert!(start.elapsed() >= Duration::from_secs(7), "waited for Retry-After");
+        assert!(
+            start.elapsed() >= Duration::from_secs(7),
+            "waited for Retry-After"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn gives_up_after_max_attempts_on_5xx() {
         let mut idp = MockIdpTransport::new();
-        idp.expect_post_form().times(3).returning(|_| Ok(reply(503, None, "Service Unavailable")));
-        let r = post_with_retries(&idp, &request(), Instant::now() + Duration::from_secs(60), &quiet(), "h").await.unwrap();
+        idp.expect_post_form()
+            .times(3)
+            .returning(|_| Ok(reply(503, None, "Service Unavailable")));
+        let r = post_with_retries(
+            &idp,
+            &request(),
+            Instant::now() + Duration::from_secs(60),
+            &quiet(),
+            "h",
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status, 503);
     }
 
     #[tokio::test(start_paused = true)]
     async fn never_waits_past_the_deadline() {
         let mut idp = MockIdpTransport::new();
-        idp.expect_post_form().times(1).returning(|_| Ok(reply(429, Some(120), "")));
-        let r = post_with_retries(&idp, &request(), Instant::now() + Duration::from_secs(30), &quiet(), "h").await.unwrap();
+        idp.expect_post_form()
+            .times(1)
+            .returning(|_| Ok(reply(429, Some(120), "")));
+        let r = post_with_retries(
+            &idp,
+            &request(),
+            Instant::now() + Duration::from_secs(30),
+            &quiet(),
+            "h",
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status, 429);
     }
 
     #[tokio::test(start_paused = true)]
     async fn connection_failures_become_network_errors() {
         let mut idp = MockIdpTransport::new();
-        idp.expect_post_form().times(3).returning(|_| Err(TransportError::Unreachable("connection refused".into())));
-        let e = post_with_retries(&idp, &request(), Instant::now() + Duration::from_secs(60), &quiet(), "http://127.0.0.1:1").await.unwrap_err();
+        idp.expect_post_form()
+            .times(3)
+            .returning(|_| Err(TransportError::Unreachable("connection refused".into())));
+        let e = post_with_retries(
+            &idp,
+            &request(),
+            Instant::now() + Duration::from_secs(60),
+            &quiet(),
+            "http://127.0.0.1:1",
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Network);
         assert!(e.causes[0].contains("refused"));
     }
 
     fn profile() -> crate::domain::profile::Profile {
-        ProfileSettings { tenant_id: Some("t".into()), client_id: Some("app-1".into()), ..ProfileSettings::default() }
-            .validate("p")
-            .unwrap()
+        ProfileSettings {
+            tenant_id: Some("t".into()),
+            client_id: Some("app-1".into()),
+            ..ProfileSettings::default()
+        }
+        .validate("p")
+        .unwrap()
     }
 
     #[test]
@@ -293,15 +352,48 @@ mod tests {
         let entra = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: tr","error_codes":[7000215],"trace_id":"tr","correlation_id":"co","timestamp":"2025-01-01 00:00:00Z"}"#;
         let e = interpret_token_reply(&reply(401, None, entra), 0, "s", &p, "crid").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Auth);
-        assert_eq!(e.message, "authentication failed: invalid_client (AADSTS7000215)");
-        assert_eq!(e.causes[1], "trace id: tr, correlation id: co, timestamp: 2025-01-01 00:00:00Z");
+        assert_eq!(
+            e.message,
+            "authentication failed: invalid_client (AADSTS7000215)"
+        );
+        assert_eq!(
+            e.causes[1],
+            "trace id: tr, correlation id: co, timestamp: 2025-01-01 00:00:00Z"
+        );
         assert!(e.hints[0].contains("app-1"));
 
-        assert_eq!(interpret_token_reply(&reply(400, None, "<html>"), 0, "s", &p, "c").unwrap_err().kind, ErrorKind::Auth);
-        assert_eq!(interpret_token_reply(&reply(200, None, "<html>"), 0, "s", &p, "c").unwrap_err().kind, ErrorKind::Network);
-        assert_eq!(interpret_token_reply(&reply(503, None, "x"), 0, "s", &p, "c").unwrap_err().kind, ErrorKind::Network);
-        assert_eq!(interpret_token_reply(&reply(429, None, "x"), 0, "s", &p, "c").unwrap_err().kind, ErrorKind::Network);
-        let ok = interpret_token_reply(&reply(200, None, r#"{"access_token":"a","expires_in":60}"#), 5, "s", &p, "c").unwrap();
+        assert_eq!(
+            interpret_token_reply(&reply(400, None, "<html>"), 0, "s", &p, "c")
+                .unwrap_err()
+                .kind,
+            ErrorKind::Auth
+        );
+        assert_eq!(
+            interpret_token_reply(&reply(200, None, "<html>"), 0, "s", &p, "c")
+                .unwrap_err()
+                .kind,
+            ErrorKind::Network
+        );
+        assert_eq!(
+            interpret_token_reply(&reply(503, None, "x"), 0, "s", &p, "c")
+                .unwrap_err()
+                .kind,
+            ErrorKind::Network
+        );
+        assert_eq!(
+            interpret_token_reply(&reply(429, None, "x"), 0, "s", &p, "c")
+                .unwrap_err()
+                .kind,
+            ErrorKind::Network
+        );
+        let ok = interpret_token_reply(
+            &reply(200, None, r#"{"access_token":"a","expires_in":60}"#),
+            5,
+            "s",
+            &p,
+            "c",
+        )
+        .unwrap();
         assert_eq!(ok.expires_on, 65);
     }
 }

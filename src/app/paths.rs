@@ -23,12 +23,18 @@ impl Paths {
         let config_dir = env
             .non_empty(EnvVars::ENTRA_AUTH_CONFIG_DIR)
             .map(PathBuf::from)
-            .or_else(|| env.non_empty("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join(APP_DIR)))
+            .or_else(|| {
+                env.non_empty("XDG_CONFIG_HOME")
+                    .map(|d| PathBuf::from(d).join(APP_DIR))
+            })
             .or_else(|| platform_config_dir(env).map(|d| d.join(APP_DIR)));
         let cache_dir = env
             .non_empty(EnvVars::ENTRA_AUTH_CACHE_DIR)
             .map(PathBuf::from)
-            .or_else(|| env.non_empty("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join(APP_DIR)))
+            .or_else(|| {
+                env.non_empty("XDG_CACHE_HOME")
+                    .map(|d| PathBuf::from(d).join(APP_DIR))
+            })
             .or_else(|| platform_cache_dir(env).map(|d| d.join(APP_DIR)));
         Self {
             config_dir,
@@ -47,7 +53,8 @@ fn platform_config_dir(env: &dyn Env) -> Option<PathBuf> {
     if cfg!(windows) {
         env.non_empty("APPDATA").map(PathBuf::from)
     } else {
-        env.non_empty("HOME").map(|h| PathBuf::from(h).join(".config"))
+        env.non_empty("HOME")
+            .map(|h| PathBuf::from(h).join(".config"))
     }
 }
 
@@ -55,9 +62,11 @@ fn platform_cache_dir(env: &dyn Env) -> Option<PathBuf> {
     if cfg!(windows) {
         env.non_empty("LOCALAPPDATA").map(PathBuf::from)
     } else if cfg!(target_os = "macos") {
-        env.non_empty("HOME").map(|h| PathBuf::from(h).join("Library").join("Caches"))
+        env.non_empty("HOME")
+            .map(|h| PathBuf::from(h).join("Library").join("Caches"))
     } else {
-        env.non_empty("HOME").map(|h| PathBuf::from(h).join(".cache"))
+        env.non_empty("HOME")
+            .map(|h| PathBuf::from(h).join(".cache"))
     }
 }
 
@@ -78,7 +87,10 @@ mod tests {
         assert_eq!(p.config_file(), Some(PathBuf::from("/c/config.toml")));
         assert_eq!(p.cache_dir, Some(PathBuf::from("/xc/entra-auth-cli")));
         let p = Paths::resolve(&MapEnv::from_pairs([("HOME", "/h")]));
-        assert_eq!(p.config_dir, Some(PathBuf::from("/h/.config/entra-auth-cli")));
+        assert_eq!(
+            p.config_dir,
+            Some(PathBuf::from("/h/.config/entra-auth-cli"))
+        );
         assert_eq!(p.cache_dir, Some(PathBuf::from("/h/.cache/entra-auth-cli")));
         assert_eq!(Paths::resolve(&MapEnv::default()).config_dir, None);
     }

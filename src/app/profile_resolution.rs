@@ -74,7 +74,11 @@ fn azure_layer(env: &dyn Env) -> Result<Dict, AppError> {
 fn entra_layer(env: &dyn Env) -> Result<Dict, AppError> {
     let mut dict = Dict::new();
     for field in FIELDS {
-        let var = format!("{}{}", EnvVars::ENTRA_AUTH_FIELD_PREFIX, field.to_ascii_uppercase());
+        let var = format!(
+            "{}{}",
+            EnvVars::ENTRA_AUTH_FIELD_PREFIX,
+            field.to_ascii_uppercase()
+        );
         if let Some(value) = env.non_empty(&var) {
             insert(&mut dict, field, &var, value)?;
         }
@@ -106,7 +110,11 @@ pub fn resolve_profile(
     let (resolved_name, file_dict, source) = match config.and_then(|c| c.profile(name)) {
         Some((written, dict)) => {
             let path = config.map_or_else(String::new, |c| c.path.display().to_string());
-            (written.to_owned(), dict.clone(), format!("[profiles.{written}] in {path}"))
+            (
+                written.to_owned(),
+                dict.clone(),
+                format!("[profiles.{written}] in {path}"),
+            )
         }
         None => {
             let env_defines_default = !azure.is_empty()
@@ -115,7 +123,11 @@ pub fn resolve_profile(
             if !(name.eq_ignore_ascii_case(DEFAULT_PROFILE) && env_defines_default) {
                 return Err(not_found(config, config_path, name));
             }
-            (DEFAULT_PROFILE.to_owned(), Dict::new(), String::from("config file"))
+            (
+                DEFAULT_PROFILE.to_owned(),
+                Dict::new(),
+                String::from("config file"),
+            )
         }
     };
     let settings: ProfileSettings = Figment::from(Layer {
@@ -135,18 +147,35 @@ pub fn resolve_profile(
         dict: flags_layer(flags),
     })
     .extract()
-    .map_err(|errors| {
-        errors.into_iter().fold(
-            AppError::new(
-                ErrorKind::Config,
-                format!("profile `{resolved_name}` has an invalid setting"),
-            ),
-            |e, cause| e.cause(cause.to_string()),
-        )
-    })?;
+    .map_err(|errors| invalid_settings(errors, &resolved_name, config_path))?;
     settings
         .validate(&resolved_name)
         .map_err(|e| profile_error(e, &resolved_name, config_path))
+}
+
+fn invalid_settings(
+    errors: figment::Error,
+    name: &str,
+    config_path: Option<&std::path::Path>,
+) -> AppError {
+    let causes: Vec<String> = errors.into_iter().map(|e| e.to_string()).collect();
+    let mentions_secret = causes
+        .iter()
+        .any(|c| c.contains("secret") || c.contains("password"));
+    let file = config_path.map_or_else(|| "config.toml".to_owned(), |p| p.display().to_string());
+    let mut error = causes.into_iter().fold(
+        AppError::new(
+            ErrorKind::Config,
+            format!("profile `{name}` has an invalid setting"),
+        ),
+        AppError::cause,
+    );
+    if mentions_secret {
+        error = error.hint("secrets never go in config.toml: use AZURE_CLIENT_SECRET");
+    }
+    error.hint(format!(
+        "settings come from [profiles.{name}] in {file}, then ENTRA_AUTH_* and AZURE_* variables, then flags"
+    ))
 }
 
 fn not_found(
@@ -154,7 +183,10 @@ fn not_found(
     config_path: Option<&std::path::Path>,
     name: &str,
 ) -> AppError {
-    let mut error = AppError::new(ErrorKind::ProfileNotFound, format!("profile `{name}` not found"));
+    let mut error = AppError::new(
+        ErrorKind::ProfileNotFound,
+        format!("profile `{name}` not found"),
+    );
     match (config, config_path) {
         (Some(c), _) if !c.profiles.is_empty() => {
             error = error
@@ -181,27 +213,44 @@ fn not_found(
     ))
 }
 
-fn profile_error(error: ProfileError, name: &str, config_path: Option<&std::path::Path>) -> AppError {
+fn profile_error(
+    error: ProfileError,
+    name: &str,
+    config_path: Option<&std::path::Path>,
+) -> AppError {
     let file = config_path.map_or_else(|| "config.toml".to_owned(), |p| p.display().to_string());
     match error {
         ProfileError::MissingField { field, .. } => {
             let env_names = env_names_for(field);
-            AppError::new(ErrorKind::Config, format!("profile `{name}` has no `{field}`")).hint(format!(
+            AppError::new(
+                ErrorKind::Config,
+                format!("profile `{name}` has no `{field}`"),
+            )
+            .hint(format!(
                 "set `{field}` in [profiles.{name}] of {file}, or set {env_names}"
             ))
         }
         ProfileError::InvalidField { field, reason, .. } => {
             let env_names = env_names_for(field);
-            AppError::new(ErrorKind::Config, format!("profile `{name}` has an invalid `{field}`"))
-                .cause(reason)
-                .hint(format!("fix `{field}` in [profiles.{name}] of {file}, or in {env_names}"))
+            AppError::new(
+                ErrorKind::Config,
+                format!("profile `{name}` has an invalid `{field}`"),
+            )
+            .cause(reason)
+            .hint(format!(
+                "fix `{field}` in [profiles.{name}] of {file}, or in {env_names}"
+            ))
         }
     }
 }
 
 /// `ENTRA_AUTH_TENANT_ID or AZURE_TENANT_ID` for a field.
 fn env_names_for(field: &str) -> String {
-    let mut names = vec![format!("{}{}", EnvVars::ENTRA_AUTH_FIELD_PREFIX, field.to_ascii_uppercase())];
+    let mut names = vec![format!(
+        "{}{}",
+        EnvVars::ENTRA_AUTH_FIELD_PREFIX,
+        field.to_ascii_uppercase()
+    )];
     names.extend(
         EnvVars::AZURE_PROFILE_FIELDS
             .iter()
@@ -229,8 +278,14 @@ mod tests {
     #[test]
     fn file_then_env_then_flags() {
         let c = config(FILE);
-        let env = MapEnv::from_pairs([("AZURE_CLIENT_ID", "azure-client"), ("ENTRA_AUTH_TENANT_ID", "entra-tenant")]);
-        let flags = ProfileSettings { scopes: Some(ScopeList::Text("x y".into())), ..ProfileSettings::default() };
+        let env = MapEnv::from_pairs([
+            ("AZURE_CLIENT_ID", "azure-client"),
+            ("ENTRA_AUTH_TENANT_ID", "entra-tenant"),
+        ]);
+        let flags = ProfileSettings {
+            scopes: Some(ScopeList::Text("x y".into())),
+            ..ProfileSettings::default()
+        };
         let p = resolve_profile(Some(&c), None, &env, "prod", &flags).unwrap();
         assert_eq!(p.name, "Prod");
         assert_eq!(p.tenant_id, "entra-tenant");
@@ -255,15 +310,28 @@ mod tests {
     fn environment_alone_makes_default_only() {
         let env = MapEnv::from_pairs([("AZURE_TENANT_ID", "t"), ("AZURE_CLIENT_ID", "c")]);
         assert!(resolve_profile(None, None, &env, "DEFAULT", &ProfileSettings::default()).is_ok());
-        let err = resolve_profile(None, Some(Path::new("/cfg/config.toml")), &env, "prod", &ProfileSettings::default())
-            .unwrap_err();
+        let err = resolve_profile(
+            None,
+            Some(Path::new("/cfg/config.toml")),
+            &env,
+            "prod",
+            &ProfileSettings::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.kind, ErrorKind::ProfileNotFound);
     }
 
     #[test]
     fn unknown_profile_lists_the_existing_ones() {
         let c = config(FILE);
-        let err = resolve_profile(Some(&c), None, &MapEnv::default(), "dev", &ProfileSettings::default()).unwrap_err();
+        let err = resolve_profile(
+            Some(&c),
+            None,
+            &MapEnv::default(),
+            "dev",
+            &ProfileSettings::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.kind, ErrorKind::ProfileNotFound);
         assert!(err.causes[0].contains("Prod"), "{err:?}");
     }
@@ -271,7 +339,8 @@ mod tests {
     #[test]
     fn missing_field_says_where_to_set_it() {
         let env = MapEnv::from_pairs([("AZURE_CLIENT_ID", "c")]);
-        let err = resolve_profile(None, None, &env, "default", &ProfileSettings::default()).unwrap_err();
+        let err =
+            resolve_profile(None, None, &env, "default", &ProfileSettings::default()).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.contains("tenant_id"));
         assert!(err.hints[0].contains("AZURE_TENANT_ID"));
@@ -281,15 +350,27 @@ mod tests {
     #[test]
     fn typos_in_the_file_are_reported_with_the_key() {
         let c = config("[profiles.p]\ntenant_id = \"t\"\nclient_id = \"c\"\ntenantid = \"x\"\n");
-        let err = resolve_profile(Some(&c), None, &MapEnv::default(), "p", &ProfileSettings::default()).unwrap_err();
+        let err = resolve_profile(
+            Some(&c),
+            None,
+            &MapEnv::default(),
+            "p",
+            &ProfileSettings::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.causes.join(" ").contains("tenantid"), "{err:?}");
     }
 
     #[test]
     fn bad_port_in_env_is_a_config_error() {
-        let env = MapEnv::from_pairs([("AZURE_TENANT_ID", "t"), ("AZURE_CLIENT_ID", "c"), ("ENTRA_AUTH_PORT", "http")]);
-        let err = resolve_profile(None, None, &env, "default", &ProfileSettings::default()).unwrap_err();
+        let env = MapEnv::from_pairs([
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("ENTRA_AUTH_PORT", "http"),
+        ]);
+        let err =
+            resolve_profile(None, None, &env, "default", &ProfileSettings::default()).unwrap_err();
         assert!(err.message.contains("ENTRA_AUTH_PORT"));
     }
 }

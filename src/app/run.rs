@@ -33,7 +33,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = std::io::stderr().lock().write_all(error.render().as_bytes());
+            let _ = std::io::stderr()
+                .lock()
+                .write_all(error.render().as_bytes());
             ExitCode::from(error.exit_code().code())
         }
     }

@@ -61,9 +61,12 @@ pub fn select_token_cache(
         .non_empty(EnvVars::ENTRA_AUTH_CACHE_KEY)
         .map(|text| {
             CacheKeyMaterial::parse(&text).map_err(|reason| {
-                AppError::new(ErrorKind::Config, "ENTRA_AUTH_CACHE_KEY is not a valid cache key")
-                    .cause(reason)
-                    .hint(KEY_HINT)
+                AppError::new(
+                    ErrorKind::Config,
+                    "ENTRA_AUTH_CACHE_KEY is not a valid cache key",
+                )
+                .cause(reason)
+                .hint(KEY_HINT)
             })
         })
         .transpose()?;
@@ -107,12 +110,20 @@ mod tests {
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
     fn paths() -> Paths {
-        Paths { config_dir: None, cache_dir: Some("/tmp/never-written".into()) }
+        Paths {
+            config_dir: None,
+            cache_dir: Some("/tmp/never-written".into()),
+        }
     }
 
     #[test]
     fn auto_uses_file_with_a_key_and_says_so_without_one() {
-        let s = select_token_cache(&MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", KEY)]), None, &paths()).unwrap();
+        let s = select_token_cache(
+            &MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", KEY)]),
+            None,
+            &paths(),
+        )
+        .unwrap();
         assert_eq!(s.cache.backend_name(), "file");
         assert!(s.fallback_notice.is_none());
         let s = select_token_cache(&MapEnv::default(), None, &paths()).unwrap();
@@ -122,21 +133,39 @@ mod tests {
 
     #[test]
     fn explicit_memory_is_quiet_and_explicit_file_needs_a_key() {
-        let s = select_token_cache(&MapEnv::from_pairs([("ENTRA_AUTH_STORE", "memory")]), None, &paths()).unwrap();
+        let s = select_token_cache(
+            &MapEnv::from_pairs([("ENTRA_AUTH_STORE", "memory")]),
+            None,
+            &paths(),
+        )
+        .unwrap();
         assert!(s.fallback_notice.is_none());
-        let e = select_token_cache(&MapEnv::default(), Some("file"), &paths()).err().unwrap();
+        let e = select_token_cache(&MapEnv::default(), Some("file"), &paths())
+            .err()
+            .unwrap();
         assert_eq!(e.kind, ErrorKind::Config);
     }
 
     #[test]
     fn a_bad_key_or_backend_is_an_error_not_a_fallback() {
-        let e = select_token_cache(&MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", "short")]), None, &paths())
-            .err()
-            .unwrap();
-        assert!(!e.render().contains("short"), "the key value is never echoed");
-        let e = select_token_cache(&MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]), None, &paths())
-            .err()
-            .unwrap();
+        let e = select_token_cache(
+            &MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", "short")]),
+            None,
+            &paths(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            !e.render().contains("short"),
+            "the key value is never echoed"
+        );
+        let e = select_token_cache(
+            &MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]),
+            None,
+            &paths(),
+        )
+        .err()
+        .unwrap();
         assert!(e.hints[0].contains("auto, file, memory"));
     }
 }

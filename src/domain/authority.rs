@@ -145,7 +145,9 @@ mod tests {
         assert_eq!(a.as_str(), "https://login.microsoftonline.com");
         assert!(!a.is_loopback());
         assert_eq!(
-            Authority::parse("login.microsoftonline.us").unwrap().as_str(),
+            Authority::parse("login.microsoftonline.us")
+                .unwrap()
+                .as_str(),
             "https://login.microsoftonline.us"
         );
         assert_eq!(
@@ -156,11 +158,19 @@ mod tests {
 
     #[test]
     fn http_only_on_loopback() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             let a = Authority::parse(ok).unwrap();
             assert!(a.is_loopback(), "{ok}");
         }
-        for bad in ["http://login.microsoftonline.com", "http://10.0.0.1", "ftp://x.example"] {
+        for bad in [
+            "http://login.microsoftonline.com",
+            "http://10.0.0.1",
+            "ftp://x.example",
+        ] {
             let err = Authority::parse(bad).unwrap_err();
             assert!(err.contains("https"), "{bad}: {err}");
         }
@@ -175,7 +185,10 @@ mod tests {
 
     #[test]
     fn clouds_have_known_hosts() {
-        assert_eq!(Cloud::parse("usgov").unwrap().authority_host(), "https://login.microsoftonline.us");
+        assert_eq!(
+            Cloud::parse("usgov").unwrap().authority_host(),
+            "https://login.microsoftonline.us"
+        );
         assert_eq!(Cloud::parse("China").unwrap(), Cloud::China);
         assert!(Cloud::parse("mars").is_err());
     }

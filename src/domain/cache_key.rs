@@ -72,8 +72,18 @@ mod tests {
         let s = Scopes::parse("x/.default").unwrap();
         let base = CacheKey::new(&profile("T", None), APP_ACCOUNT, &s);
         assert_ne!(base, CacheKey::new(&profile("U", None), APP_ACCOUNT, &s));
-        assert_ne!(base, CacheKey::new(&profile("T", Some("http://127.0.0.1:1")), APP_ACCOUNT, &s));
+        assert_ne!(
+            base,
+            CacheKey::new(&profile("T", Some("http://127.0.0.1:1")), APP_ACCOUNT, &s)
+        );
         assert_ne!(base, CacheKey::new(&profile("T", None), "uid.utid", &s));
-        assert_ne!(base, CacheKey::new(&profile("T", None), APP_ACCOUNT, &Scopes::parse("z").unwrap()));
+        assert_ne!(
+            base,
+            CacheKey::new(
+                &profile("T", None),
+                APP_ACCOUNT,
+                &Scopes::parse("z").unwrap()
+            )
+        );
     }
 }

@@ -21,7 +21,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         format!("`{trimmed}` is not a duration: use a value such as `30s`, `2m`, `1h` or `1h 30m`")
     })?;
     if parsed.is_negative() {
-        return Err(format!("`{trimmed}` is negative: durations must be positive"));
+        return Err(format!(
+            "`{trimmed}` is negative: durations must be positive"
+        ));
     }
     Duration::try_from(parsed).map_err(|_| format!("`{trimmed}` is out of range"))
 }

@@ -126,7 +126,12 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Flow>(), Ok(flow), "{text}");
         }
-        assert!("password".parse::<Flow>().unwrap_err().contains("expected one of"));
+        assert!(
+            "password"
+                .parse::<Flow>()
+                .unwrap_err()
+                .contains("expected one of")
+        );
     }
 
     #[test]

@@ -86,8 +86,12 @@ impl OAuthError {
             return vec![hint];
         }
         let by_error = match self.error.as_str() {
-            "invalid_client" => "check the client secret or certificate configured for this profile",
-            "unauthorized_client" => "check the client ID, the tenant and the cloud (authority host)",
+            "invalid_client" => {
+                "check the client secret or certificate configured for this profile"
+            }
+            "unauthorized_client" => {
+                "check the client ID, the tenant and the cloud (authority host)"
+            }
             "invalid_scope" => "check the scope: app-only tokens need `<resource>/.default`",
             "invalid_request" => "check the profile's tenant, client ID and scopes",
             _ => return Vec::new(),
@@ -107,7 +111,10 @@ mod tests {
         let e = OAuthError::parse(ENTRA).unwrap();
         assert_eq!(e.error, "invalid_client");
         assert_eq!(e.aadsts(), Some(7_000_215));
-        assert_eq!(e.summary().unwrap(), "AADSTS7000215: Invalid client secret provided.");
+        assert_eq!(
+            e.summary().unwrap(),
+            "AADSTS7000215: Invalid client secret provided."
+        );
         assert_eq!(e.trace_id.as_deref(), Some("t-1"));
         assert!(e.hints("app", "t")[0].contains("Secret ID"));
     }

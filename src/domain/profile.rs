@@ -80,7 +80,10 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
     #[error("profile `{profile}` has no `{field}`")]
-    MissingField { profile: String, field: &'static str },
+    MissingField {
+        profile: String,
+        field: &'static str,
+    },
     #[error("profile `{profile}` has an invalid `{field}`: {reason}")]
     InvalidField {
         profile: String,
@@ -151,9 +154,7 @@ impl ProfileSettings {
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// A tenant is a GUID, a domain (`contoso.onmicrosoft.com`) or `common`/`organizations`/
@@ -200,7 +201,10 @@ mod tests {
     fn defaults_to_public_cloud_and_graph() {
         let p = minimal().validate("default").unwrap();
         assert_eq!(p.authority.as_str(), "https://login.microsoftonline.com");
-        assert_eq!(p.scopes.to_request_param(), "https://graph.microsoft.com/.default");
+        assert_eq!(
+            p.scopes.to_request_param(),
+            "https://graph.microsoft.com/.default"
+        );
         assert_eq!(p.flow, None);
     }
 
@@ -210,7 +214,10 @@ mod tests {
         s.cloud = Some("usgov".into());
         let p = s.validate("gov").unwrap();
         assert_eq!(p.authority.as_str(), "https://login.microsoftonline.us");
-        assert_eq!(p.scopes.to_request_param(), "https://graph.microsoft.us/.default");
+        assert_eq!(
+            p.scopes.to_request_param(),
+            "https://graph.microsoft.us/.default"
+        );
     }
 
     #[test]
@@ -219,13 +226,19 @@ mod tests {
         s.tenant_id = Some("  ".into());
         assert_eq!(
             s.validate("p").unwrap_err(),
-            ProfileError::MissingField { profile: "p".into(), field: "tenant_id" }
+            ProfileError::MissingField {
+                profile: "p".into(),
+                field: "tenant_id"
+            }
         );
         let mut s = minimal();
         s.client_id = None;
         assert!(matches!(
             s.validate("p").unwrap_err(),
-            ProfileError::MissingField { field: "client_id", .. }
+            ProfileError::MissingField {
+                field: "client_id",
+                ..
+            }
         ));
     }
 
@@ -235,7 +248,10 @@ mod tests {
         s.tenant_id = Some("evil/../x".into());
         assert!(matches!(
             s.validate("p").unwrap_err(),
-            ProfileError::InvalidField { field: "tenant_id", .. }
+            ProfileError::InvalidField {
+                field: "tenant_id",
+                ..
+            }
         ));
     }
 
@@ -243,7 +259,10 @@ mod tests {
     fn scopes_as_text_or_list() {
         let mut s = minimal();
         s.scopes = Some(ScopeList::Text("a b".into()));
-        assert_eq!(s.clone().validate("p").unwrap().scopes.to_request_param(), "a b");
+        assert_eq!(
+            s.clone().validate("p").unwrap().scopes.to_request_param(),
+            "a b"
+        );
         s.scopes = Some(ScopeList::List(vec!["a".into(), "b, c".into()]));
         assert_eq!(s.validate("p").unwrap().scopes.to_request_param(), "a b c");
     }
@@ -252,12 +271,18 @@ mod tests {
     fn bad_flow_and_authority_are_invalid_fields() {
         let mut s = minimal();
         s.flow = Some("password".into());
-        assert!(matches!(s.validate("p").unwrap_err(), ProfileError::InvalidField { field: "flow", .. }));
+        assert!(matches!(
+            s.validate("p").unwrap_err(),
+            ProfileError::InvalidField { field: "flow", .. }
+        ));
         let mut s = minimal();
         s.authority_host = Some("http://example.com".into());
         assert!(matches!(
             s.validate("p").unwrap_err(),
-            ProfileError::InvalidField { field: "authority_host", .. }
+            ProfileError::InvalidField {
+                field: "authority_host",
+                ..
+            }
         ));
     }
 }

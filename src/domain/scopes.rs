@@ -35,13 +35,15 @@ impl Scopes {
             }
         }
         if ordered.is_empty() {
-            return Err("no scope given: use a value such as `https://graph.microsoft.com/.default`".to_owned());
+            return Err(
+                "no scope given: use a value such as `https://graph.microsoft.com/.default`"
+                    .to_owned(),
+            );
         }
         Ok(Self { items: ordered })
     }
 
     /// The scopes in the order given.
-    #[must_use]
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.items.iter().map(String::as_str)
     }
@@ -73,7 +75,10 @@ mod tests {
     #[test]
     fn splits_on_spaces_and_commas() {
         let s = Scopes::parse("User.Read, Mail.Read  Files.Read").unwrap();
-        assert_eq!(s.iter().collect::<Vec<_>>(), ["User.Read", "Mail.Read", "Files.Read"]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            ["User.Read", "Mail.Read", "Files.Read"]
+        );
         assert_eq!(s.to_request_param(), "User.Read Mail.Read Files.Read");
     }
 

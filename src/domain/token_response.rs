@@ -83,7 +83,10 @@ pub fn parse_token_response(
         access_token: SecretString::from(access_token),
         token_type: "Bearer".to_owned(),
         expires_on,
-        ext_expires_on: wire.ext_expires_in.and_then(|v| v.as_i64()).map(|s| now + s),
+        ext_expires_on: wire
+            .ext_expires_in
+            .and_then(|v| v.as_i64())
+            .map(|s| now + s),
         refresh_on: wire.refresh_in.and_then(|v| v.as_i64()).map(|s| now + s),
         scope: wire
             .scope
@@ -121,19 +124,33 @@ mod tests {
     #[test]
     fn expires_on_epoch_when_no_expires_in() {
         let body = br#"{"access_token":"a","expires_on":"5000"}"#;
-        assert_eq!(parse_token_response(body, 10, "x", "t").unwrap().expires_on, 5_000);
+        assert_eq!(
+            parse_token_response(body, 10, "x", "t").unwrap().expires_on,
+            5_000
+        );
     }
 
     #[test]
     fn garbage_is_reported_not_panicked() {
-        assert_eq!(parse_token_response(b"<html>", 0, "", "").unwrap_err(), TokenResponseError::NotJson);
-        assert_eq!(parse_token_response(b"{}", 0, "", "").unwrap_err(), TokenResponseError::NoAccessToken);
+        assert_eq!(
+            parse_token_response(b"<html>", 0, "", "").unwrap_err(),
+            TokenResponseError::NotJson
+        );
+        assert_eq!(
+            parse_token_response(b"{}", 0, "", "").unwrap_err(),
+            TokenResponseError::NoAccessToken
+        );
         assert_eq!(
             parse_token_response(br#"{"access_token":"a"}"#, 0, "", "").unwrap_err(),
             TokenResponseError::NoExpiry
         );
         assert!(matches!(
-            parse_token_response(br#"{"access_token":"a","expires_in":1,"token_type":"pop"}"#, 0, "", ""),
+            parse_token_response(
+                br#"{"access_token":"a","expires_in":1,"token_type":"pop"}"#,
+                0,
+                "",
+                ""
+            ),
             Err(TokenResponseError::NotBearer(_))
         ));
     }

@@ -45,7 +45,7 @@ Examples:
   entra-auth-cli get-token --force --timeout 20s
 
   # Use in a header
-  curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" https://graph.microsoft.com/v1.0/organization";
+  curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" \"$API_URL\"";
 
 fn parse_flow(text: &str) -> Result<Flow, String> {
     text.parse()
@@ -102,10 +102,6 @@ pub struct GetTokenArgs {
     /// Warn on stderr when the printed token expires within this many minutes
     #[arg(long, value_name = "MINUTES")]
     pub warn_expiry: Option<u64>,
-
-    /// Add refresh_token to json/yaml output when the flow has one (it otherwise never leaves the cache)
-    #[arg(long)]
-    pub include_refresh_token: bool,
 }
 
 /// Runs `get-token` with the real adapters.
@@ -125,9 +121,19 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         scopes: args.scope.clone().map(ScopeList::Text),
         ..ProfileSettings::default()
     };
-    let profile = resolve_profile(config.as_ref(), config_path.as_deref(), env, &args.profile, &flags)?;
+    let profile = resolve_profile(
+        config.as_ref(),
+        config_path.as_deref(),
+        env,
+        &args.profile,
+        &flags,
+    )?;
     let scopes: Scopes = profile.scopes.clone();
-    let store = select_token_cache(env, config.as_ref().and_then(|c| c.store.as_deref()), &paths)?;
+    let store = select_token_cache(
+        env,
+        config.as_ref().and_then(|c| c.store.as_deref()),
+        &paths,
+    )?;
     if let Some(notice) = &store.fallback_notice {
         reporter.warn(notice);
     }
@@ -144,7 +150,9 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         flow: args.flow.or(profile.flow),
         profile,
         scopes,
-        client_secret: env.non_empty(EnvVars::AZURE_CLIENT_SECRET).map(SecretString::from),
+        client_secret: env
+            .non_empty(EnvVars::AZURE_CLIENT_SECRET)
+            .map(SecretString::from),
         cache_mode: CacheMode {
             read: !args.force && !args.no_cache,
             write: !args.no_cache,
@@ -156,7 +164,9 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| AppError::new(ErrorKind::Io, "cannot start the async runtime").cause(e.to_string()))?;
+        .map_err(|e| {
+            AppError::new(ErrorKind::Io, "cannot start the async runtime").cause(e.to_string())
+        })?;
     let outcome = runtime
         .block_on(async { tokio::time::timeout_at(deadline, get_token(&ports, request)).await })
         .map_err(|_| timeout_error(args.timeout))??;
@@ -190,7 +200,7 @@ fn humanize(d: Duration) -> String {
     let secs = d.as_secs();
     if d.subsec_millis() != 0 || secs == 0 {
         format!("{} ms", d.as_millis())
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{} min", secs / 60)
     } else {
         format!("{secs} s")
@@ -203,9 +213,11 @@ fn config_error(error: ConfigFileError) -> AppError {
         ConfigFileError::Unreadable { reason, .. } => AppError::new(ErrorKind::Config, message)
             .cause(reason)
             .hint("fix the file's permissions; it was not modified"),
-        ConfigFileError::Syntax { details, .. } | ConfigFileError::Invalid { details, .. } => details
-            .into_iter()
-            .fold(AppError::new(ErrorKind::Config, message), AppError::cause)
-            .hint("fix the file and retry; it was not modified"),
+        ConfigFileError::Syntax { details, .. } | ConfigFileError::Invalid { details, .. } => {
+            details
+                .into_iter()
+                .fold(AppError::new(ErrorKind::Config, message), AppError::cause)
+                .hint("fix the file and retry; it was not modified")
+        }
     }
 }

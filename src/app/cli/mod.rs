@@ -4,7 +4,8 @@ pub mod get_token;
 
 use clap::{Parser, Subcommand};
 
-const ABOUT: &str = "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";
+const ABOUT: &str =
+    "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";
 
 const LONG_ABOUT: &str = "\
 Get Microsoft Entra ID (Azure AD) access tokens from a shell, a script, a CI job or a container.

@@ -1,0 +1,63 @@
+//! Runs the Entra ID emulator standalone for benchmarks and manual tries.
+//!
+//! `cargo run --example emulator -- [--port N] [--until-killed]` prints one line on stdout,
+//! `authority=http://127.0.0.1:PORT tenant=<TENANT_ID> client_id=<CLIENT_ID>`, and the test-only
+//! `client_secret=` on stderr, then serves until stdin reaches EOF (or, with `--until-killed`,
+//! until the process is killed: use that when stdin is /dev/null, e.g. a background job).
+
+#[path = "../tests/emulator/mod.rs"]
+mod emulator;
+
+use std::io::{Read as _, Write as _};
+
+fn main() {
+    let mut port = 0u16;
+    let mut until_killed = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| usage("--port needs a number"));
+            }
+            "--until-killed" => until_killed = true,
+            "-h" | "--help" => usage(""),
+            other => usage(&format!("unknown argument {other:?}")),
+        }
+    }
+
+    let emu = emulator::Emulator::start_on(port);
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "authority={} tenant={} client_id={}",
+        emu.authority(),
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID
+    )
+    .and_then(|()| stdout.flush())
+    .expect("stdout is writable");
+    drop(stdout);
+    eprintln!("client_secret={}", emulator::CLIENT_SECRET);
+
+    if until_killed {
+        loop {
+            std::thread::park();
+        }
+    }
+    // Serve until stdin closes; read errors count as closed.
+    let mut sink = [0u8; 4096];
+    let mut stdin = std::io::stdin().lock();
+    while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+    drop(emu);
+}
+
+fn usage(problem: &str) -> ! {
+    if !problem.is_empty() {
+        eprintln!("emulator: {problem}");
+    }
+    eprintln!("usage: emulator [--port N] [--until-killed]");
+    std::process::exit(if problem.is_empty() { 0 } else { 2 });
+}

@@ -1,0 +1,190 @@
+//! Shared emulator state: registered tenants and apps, request counters, queued faults,
+//! token settings and the last recorded token request. One `Shared` per emulator.
+
+use super::faults::Fault;
+use super::grants::Grant;
+use super::ids;
+use super::jwt::SigningKey;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// One token request as received: form fields (secrets included), headers (lowercase names), path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub form: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
+    pub path: String,
+}
+
+/// An app registration in one tenant.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub client_id: String,
+    pub secrets: Vec<String>,
+    /// The service principal's object id: `oid` and `sub` of its app-only tokens.
+    pub object_id: String,
+}
+
+#[derive(Clone, Debug)]
+struct Tenant {
+    id: String,
+    domains: Vec<String>,
+    apps: BTreeMap<String, App>,
+}
+
+/// What a `{tenant}` path segment refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TenantRef {
+    /// A registered tenant (by GUID or one of its domains): its GUID.
+    Known(String),
+    /// `common`, `organizations` or `consumers`.
+    MultiTenant(&'static str),
+    Unknown,
+}
+
+pub const MULTI_TENANT_ALIASES: [&str; 3] = ["common", "organizations", "consumers"];
+
+struct Inner {
+    tenants: BTreeMap<String, Tenant>,
+    counts: [usize; Grant::ALL.len()],
+    queued_faults: VecDeque<Fault>,
+    persistent_fault: Option<Fault>,
+    token_lifetime_secs: u64,
+    last_request: Option<RecordedRequest>,
+}
+
+pub struct Shared {
+    /// `http://127.0.0.1:PORT`.
+    pub authority: String,
+    pub key: &'static SigningKey,
+    inner: Mutex<Inner>,
+}
+
+impl Shared {
+    pub fn new(authority: String) -> Shared {
+        Shared {
+            authority,
+            key: SigningKey::test_only(),
+            inner: Mutex::new(Inner {
+                tenants: BTreeMap::new(),
+                counts: [0; Grant::ALL.len()],
+                queued_faults: VecDeque::new(),
+                persistent_fault: None,
+                token_lifetime_secs: 3599,
+                last_request: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panicking test thread must not make the emulator unusable for the next assertion.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers the tenant if new, the app in it if new, and adds `secret` to the app's secrets.
+    pub fn register_client(&self, tenant_id: &str, client_id: &str, secret: &str) {
+        let tenant_key = tenant_id.to_ascii_lowercase();
+        let client_key = client_id.to_ascii_lowercase();
+        let mut inner = self.lock();
+        let tenant = inner
+            .tenants
+            .entry(tenant_key.clone())
+            .or_insert_with(|| Tenant {
+                id: tenant_key.clone(),
+                domains: Vec::new(),
+                apps: BTreeMap::new(),
+            });
+        let app = tenant
+            .apps
+            .entry(client_key.clone())
+            .or_insert_with(|| App {
+                client_id: client_key.clone(),
+                secrets: Vec::new(),
+                object_id: ids::stable_uuid(&format!("sp|{tenant_key}|{client_key}")),
+            });
+        if !app.secrets.iter().any(|s| s == secret) {
+            app.secrets.push(secret.to_owned());
+        }
+    }
+
+    /// Lets `domain` (e.g. `contoso.onmicrosoft.com`) stand for a registered tenant in URLs.
+    pub fn register_domain(&self, tenant_id: &str, domain: &str) {
+        let mut inner = self.lock();
+        if let Some(tenant) = inner.tenants.get_mut(&tenant_id.to_ascii_lowercase()) {
+            tenant.domains.push(domain.to_ascii_lowercase());
+        }
+    }
+
+    pub fn resolve_tenant(&self, segment: &str) -> TenantRef {
+        let wanted = segment.to_ascii_lowercase();
+        if let Some(alias) = MULTI_TENANT_ALIASES.iter().find(|a| **a == wanted) {
+            return TenantRef::MultiTenant(alias);
+        }
+        let inner = self.lock();
+        inner
+            .tenants
+            .values()
+            .find(|t| t.id == wanted || t.domains.contains(&wanted))
+            .map_or(TenantRef::Unknown, |t| TenantRef::Known(t.id.clone()))
+    }
+
+    pub fn find_app(&self, tenant_id: &str, client_id: &str) -> Option<App> {
+        let inner = self.lock();
+        inner
+            .tenants
+            .get(&tenant_id.to_ascii_lowercase())?
+            .apps
+            .get(&client_id.to_ascii_lowercase())
+            .cloned()
+    }
+
+    /// Counts a token request and remembers it as the last one.
+    pub fn record(&self, grant: Grant, request: RecordedRequest) {
+        let mut inner = self.lock();
+        inner.counts[grant.index()] += 1;
+        inner.last_request = Some(request);
+    }
+
+    pub fn count(&self, grant: Grant) -> usize {
+        self.lock().counts[grant.index()]
+    }
+
+    pub fn total(&self) -> usize {
+        self.lock().counts.iter().sum()
+    }
+
+    pub fn last_request(&self) -> Option<RecordedRequest> {
+        self.lock().last_request.clone()
+    }
+
+    pub fn push_fault(&self, fault: Fault) {
+        self.lock().queued_faults.push_back(fault);
+    }
+
+    pub fn set_persistent_fault(&self, fault: Option<Fault>) {
+        self.lock().persistent_fault = fault;
+    }
+
+    pub fn clear_faults(&self) {
+        let mut inner = self.lock();
+        inner.queued_faults.clear();
+        inner.persistent_fault = None;
+    }
+
+    /// The fault for this request: the next queued one, else the persistent one.
+    pub fn next_fault(&self) -> Option<Fault> {
+        let mut inner = self.lock();
+        inner
+            .queued_faults
+            .pop_front()
+            .or_else(|| inner.persistent_fault.clone())
+    }
+
+    pub fn token_lifetime_secs(&self) -> u64 {
+        self.lock().token_lifetime_secs
+    }
+
+    pub fn set_token_lifetime(&self, secs: u64) {
+        self.lock().token_lifetime_secs = secs;
+    }
+}

@@ -1,0 +1,342 @@
+//! `get-token` end to end for client credentials: the container case, the cache, every output
+//! option, against the emulator over real HTTP.
+
+use crate::emulator::{self, Emulator, Grant};
+use crate::support::{TestEnv, code, stderr, stdout};
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
+}
+
+#[test]
+fn env_only_profile_gets_a_token_then_serves_it_from_the_cache() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+
+    let first = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let body = json(&first);
+    let keys = [
+        "token_type",
+        "access_token",
+        "expires_in",
+        "expires_on",
+        "expires_at",
+        "scope",
+        "tenant_id",
+        "profile",
+        "source",
+    ];
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        keys.len(),
+        "exactly the SPEC.md keys: {body}"
+    );
+    let text = stdout(&first);
+    let positions: Vec<usize> = keys
+        .iter()
+        .map(|k| {
+            text.find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k} missing"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "keys in the documented order: {text}"
+    );
+    assert_eq!(body["source"], "network");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["profile"], "default");
+    assert_eq!(body["tenant_id"], emulator::TENANT_ID);
+    assert_eq!(body["scope"], "https://graph.microsoft.com/.default");
+    let claims = emu
+        .verify(body["access_token"].as_str().unwrap())
+        .expect("a token the emulator signed");
+    assert_eq!(claims["aud"], "https://graph.microsoft.com");
+    assert!(body["expires_in"].as_i64().unwrap() > 3500);
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 1);
+    assert!(
+        stderr(&first).is_empty(),
+        "nothing on stderr: {}",
+        stderr(&first)
+    );
+
+    let second = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let again = json(&second);
+    assert_eq!(again["source"], "cache");
+    assert_eq!(again["access_token"], body["access_token"]);
+    assert_eq!(again["expires_on"], body["expires_on"]);
+    assert_eq!(
+        emu.total_token_requests(),
+        1,
+        "the cache hit made no request"
+    );
+}
+
+#[test]
+fn the_request_is_what_entra_expects() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let out = env.run(&["get-token", "-s", "api://my-api/.default"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let request = emu.last_token_request().expect("a request");
+    assert_eq!(
+        request.path,
+        format!("/{}/oauth2/v2.0/token", emulator::TENANT_ID)
+    );
+    assert_eq!(request.form["grant_type"], "client_credentials");
+    assert_eq!(request.form["client_id"], emulator::CLIENT_ID);
+    assert_eq!(request.form["client_secret"], emulator::CLIENT_SECRET);
+    assert_eq!(request.form["scope"], "api://my-api/.default");
+    assert!(request.headers.contains_key("client-request-id"));
+    assert!(request.headers["user-agent"].starts_with("entra-auth-cli/"));
+}
+
+#[test]
+fn token_output_is_the_bare_token_and_a_newline() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let out = crate::snapshot_run!(env, &["get-token"]);
+    let text = stdout(&out);
+    assert_eq!(text.matches('\n').count(), 1);
+    assert!(emu.verify(text.trim_end()).is_ok());
+}
+
+#[test]
+fn json_and_yaml_outputs() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    crate::snapshot_run!(env, &["get-token", "-o", "json"]);
+    crate::snapshot_run!(env, &["get-token", "-o", "yaml"]);
+}
+
+#[test]
+fn yaml_has_the_json_keys() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let out = env.run(&["get-token", "--output", "yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for key in [
+        "token_type",
+        "access_token",
+        "expires_in",
+        "expires_on",
+        "expires_at",
+        "scope",
+        "tenant_id",
+        "profile",
+        "source",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{key}: "))),
+            "{key} missing in {text}"
+        );
+    }
+}
+
+#[test]
+fn file_output_is_private_and_stdout_stays_empty() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let path = env.home.path().join("token.json");
+    std::fs::write(&path, "old content").unwrap();
+    let out = env.run(&["get-token", "-o", "json", "--file", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(written["source"], "network");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[test]
+fn force_skips_the_cache_and_no_cache_leaves_it_alone() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let forced = json(&env.run(&["get-token", "--force", "-o", "json"]));
+    assert_eq!(forced["source"], "network");
+    assert_eq!(emu.total_token_requests(), 2);
+    // --force stored the new token: the next call serves it.
+    let cached = json(&env.run(&["get-token", "-o", "json"]));
+    assert_eq!(cached["access_token"], forced["access_token"]);
+
+    let scope = ["-s", "api://other/.default"];
+    let no_cache = json(&env.run(&["get-token", "--no-cache", "-o", "json", scope[0], scope[1]]));
+    assert_eq!(no_cache["source"], "network");
+    let after = json(&env.run(&["get-token", "-o", "json", scope[0], scope[1]]));
+    assert_eq!(
+        after["source"], "network",
+        "--no-cache did not write the cache"
+    );
+    assert_eq!(emu.total_token_requests(), 4);
+}
+
+#[test]
+fn min_validity_longer_than_the_token_forces_a_new_one() {
+    let emu = Emulator::start();
+    emu.set_token_lifetime(600);
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let fresh = json(&env.run(&["get-token", "-o", "json", "--min-validity", "15m"]));
+    assert_eq!(fresh["source"], "network");
+    let cached = json(&env.run(&["get-token", "-o", "json", "--min-validity", "1m"]));
+    assert_eq!(cached["source"], "cache");
+}
+
+#[test]
+fn scopes_are_a_set_for_the_cache() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token", "-s", "api://x/.default"])), 0);
+    let again = json(&env.run(&["get-token", "-o", "json", "-s", " api://X/.default ,"]));
+    assert_eq!(again["source"], "cache");
+}
+
+#[test]
+fn config_file_profile_with_env_secret() {
+    let emu = Emulator::start();
+    let env = TestEnv::new()
+        .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
+        .var("ENTRA_AUTH_STORE", "memory");
+    env.write_config(&format!(
+        "# my profiles\n[profiles.Work]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nscopes = [\"api://work/.default\"]\nauthority_host = \"{}\"\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        emu.authority()
+    ));
+    let out = env.run(&["get-token", "-p", "work", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body = json(&out);
+    assert_eq!(body["profile"], "Work");
+    assert_eq!(body["scope"], "api://work/.default");
+    assert!(
+        stderr(&out).is_empty(),
+        "explicit memory store is quiet: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn without_a_cache_key_auto_says_it_falls_back_to_memory() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).without("ENTRA_AUTH_CACHE_KEY");
+    let out = env.run(&["get-token"]);
+    assert_eq!(code(&out), 0);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("warning: tokens are cached in memory only"),
+        "{err}"
+    );
+    let quiet = env.run(&["get-token", "-q"]);
+    assert!(quiet.stderr.is_empty(), "--silent hides the notice");
+    assert_eq!(emu.total_token_requests(), 2, "nothing persisted");
+    assert!(!env.cache_dir().exists());
+}
+
+#[test]
+fn cache_files_are_encrypted_private_and_tamper_evident() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let token = stdout(&env.run(&["get-token"]));
+    let files: Vec<_> = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let bytes = std::fs::read(&files[0]).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(token.trim()),
+        "no plaintext token on disk"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(env.cache_dir())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+    }
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    std::fs::write(&files[0], &flipped).unwrap();
+    let out = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(code(&out), 0, "a bad cache entry is a miss, not a failure");
+    assert_eq!(json(&out)["source"], "network");
+    assert!(stderr(&out).contains("unreadable"), "{}", stderr(&out));
+    let healed = json(&env.run(&["get-token", "-o", "json"]));
+    assert_eq!(
+        healed["source"], "cache",
+        "the bad entry was replaced by a valid write"
+    );
+
+    let foreign = env.var("ENTRA_AUTH_CACHE_KEY", &"ab".repeat(32));
+    let out = foreign.run(&["get-token", "-o", "json"]);
+    assert_eq!(json(&out)["source"], "network");
+    assert!(stderr(&out).contains("cache key"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let mut child = env
+        .cmd(&["get-token", "-o", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn warn_expiry_warns_on_stderr_only() {
+    let emu = Emulator::start();
+    emu.set_token_lifetime(600);
+    let env = TestEnv::for_emulator(&emu);
+    let out = env.run(&["get-token", "--warn-expiry", "30", "--min-validity", "1m"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("warning: the token expires in"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(emu.verify(stdout(&out).trim()).is_ok());
+}
+
+#[test]
+fn seed_flow_names_are_accepted() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    for flow in [
+        "ClientCredentials",
+        "client-credentials",
+        "client_credentials",
+    ] {
+        let out = env.run(&["get-token", "-f", flow]);
+        assert_eq!(code(&out), 0, "{flow}: {}", stderr(&out));
+    }
+}

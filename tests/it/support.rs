@@ -1,0 +1,160 @@
+//! A hermetic environment for running the real binary: cleared environment, temp HOME, config
+//! and cache directories, no proxies; plus insta filters that hide what changes between runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::emulator::{self, Emulator};
+
+/// A fixed, test-only cache key (32 bytes, base64).
+pub const CACHE_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// One isolated user: their own HOME, config dir and cache dir, and the variables they set.
+pub struct TestEnv {
+    pub home: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().expect("temp HOME"),
+            vars: Vec::new(),
+        }
+    }
+
+    /// The container case: the three AZURE_* variables and the emulator as authority host,
+    /// with the encrypted file cache on.
+    pub fn for_emulator(emu: &Emulator) -> Self {
+        Self::new()
+            .var("AZURE_TENANT_ID", emulator::TENANT_ID)
+            .var("AZURE_CLIENT_ID", emulator::CLIENT_ID)
+            .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
+            .var("AZURE_AUTHORITY_HOST", &emu.authority())
+            .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
+    }
+
+    pub fn var(mut self, name: &str, value: &str) -> Self {
+        self.vars.retain(|(n, _)| n != name);
+        self.vars.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        self.vars.retain(|(n, _)| n != name);
+        self
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join(".config").join("entra-auth-cli")
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir().join("config.toml")
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.path().join(".cache").join("entra-auth-cli")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        std::fs::write(self.config_file(), text).unwrap();
+    }
+
+    /// The binary with only this environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_entra-auth-cli"));
+        cmd.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_PROXY", "127.0.0.1,localhost,::1")
+            .env("LANG", "C")
+            .args(args);
+        for (name, value) in &self.vars {
+            cmd.env(name, value);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run entra-auth-cli")
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn code(output: &Output) -> i32 {
+    output
+        .status
+        .code()
+        .expect("exited normally, not by a signal")
+}
+
+/// Filters for snapshots: temp dirs, ports, JWTs, UUIDs and times vary between runs.
+pub fn filters(home: &Path) -> Vec<(String, String)> {
+    vec![
+        (
+            regex_escape(&home.display().to_string()),
+            "[HOME]".to_owned(),
+        ),
+        (
+            r"127\.0\.0\.1:\d+".to_owned(),
+            "127.0.0.1:[PORT]".to_owned(),
+        ),
+        (
+            r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+".to_owned(),
+            "[JWT]".to_owned(),
+        ),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".to_owned(),
+            "[UUID]".to_owned(),
+        ),
+        (
+            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}Z".to_owned(),
+            "[TIME]".to_owned(),
+        ),
+        (r"(expires_(in|on)\W+)\d+".to_owned(), "$1[N]".to_owned()),
+    ]
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Snapshots a run as `exit code / stdout / stderr`, filtered.
+#[macro_export]
+macro_rules! snapshot_run {
+    ($env:expr, $args:expr) => {{
+        let env = &$env;
+        let output = env.run($args);
+        let filters = $crate::support::filters(env.home.path());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_omit_expression(true);
+        for (from, to) in &filters {
+            settings.add_filter(from, to.as_str());
+        }
+        settings.bind(|| {
+            insta::assert_snapshot!(format!(
+                "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+                $crate::support::code(&output),
+                $crate::support::stdout(&output),
+                $crate::support::stderr(&output)
+            ));
+        });
+        output
+    }};
+}

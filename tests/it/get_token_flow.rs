@@ -340,3 +340,53 @@ fn seed_flow_names_are_accepted() {
         assert_eq!(code(&out), 0, "{flow}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn verbose_logs_go_to_stderr_without_secrets() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let out = env.run(&["get-token", "-v"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let token = stdout(&out);
+    assert!(
+        emu.verify(token.trim()).is_ok(),
+        "stdout holds only the token"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("POST"), "{err}");
+    assert!(
+        !err.contains(emulator::CLIENT_SECRET),
+        "the secret never reaches the logs"
+    );
+    assert!(
+        !err.contains(token.trim()),
+        "the token never reaches the logs"
+    );
+}
+
+#[test]
+fn profile_from_entra_auth_profile_and_field_overrides() {
+    let emu = Emulator::start();
+    let env = TestEnv::new()
+        .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
+        .var("ENTRA_AUTH_STORE", "memory")
+        .var("ENTRA_AUTH_PROFILE", "ci")
+        .var("ENTRA_AUTH_AUTHORITY_HOST", &emu.authority())
+        .var("ENTRA_AUTH_SCOPES", "api://from-env/.default");
+    env.write_config(&format!(
+        "[profiles.ci]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"https://login.microsoftonline.com\"\n",
+        emulator::TENANT_DOMAIN,
+        emulator::CLIENT_ID,
+    ));
+    let out = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body = json(&out);
+    assert_eq!(body["profile"], "ci");
+    assert_eq!(body["scope"], "api://from-env/.default");
+    assert_eq!(body["tenant_id"], emulator::TENANT_DOMAIN);
+    let request = emu.last_token_request().unwrap();
+    assert_eq!(
+        request.path,
+        format!("/{}/oauth2/v2.0/token", emulator::TENANT_DOMAIN)
+    );
+}

@@ -1,5 +1,6 @@
 //! The one integration-test binary: the CLI end to end against the Entra emulator, and the emulator's own tests.
 
+mod architecture;
 #[path = "../emulator/mod.rs"]
 mod emulator;
 mod emulator_selftest;

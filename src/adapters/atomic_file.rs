@@ -21,7 +21,18 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
-        .tempfile_in(dir)?;
+        .tempfile_in(dir)
+        .map_err(|e| {
+            // tempfile's message names the random temporary path; name the directory instead.
+            let reason = e.raw_os_error().map_or_else(
+                || e.kind().to_string(),
+                |code| io::Error::from_raw_os_error(code).to_string(),
+            );
+            io::Error::new(
+                e.kind(),
+                format!("cannot create a file in {}: {reason}", dir.display()),
+            )
+        })?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;

@@ -24,10 +24,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .tempfile_in(dir)
         .map_err(|e| {
             // tempfile's message names the random temporary path; name the directory instead.
-            let reason = e.raw_os_error().map_or_else(
-                || e.kind().to_string(),
-                |code| io::Error::from_raw_os_error(code).to_string(),
-            );
+            let reason = match e.kind() {
+                io::ErrorKind::NotFound => "the directory does not exist".to_owned(),
+                io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                other => other.to_string(),
+            };
             io::Error::new(
                 e.kind(),
                 format!("cannot create a file in {}: {reason}", dir.display()),

@@ -242,6 +242,11 @@ fn without_a_cache_key_auto_says_it_falls_back_to_memory() {
     let quiet = env.run(&["get-token", "-q"]);
     assert!(quiet.stderr.is_empty(), "--silent hides the notice");
     assert_eq!(emu.total_token_requests(), 2, "nothing persisted");
+    let no_cache = env.run(&["get-token", "--no-cache"]);
+    assert!(
+        no_cache.stderr.is_empty(),
+        "no cache notice when the cache is not used"
+    );
     assert!(!env.cache_dir().exists());
 }
 

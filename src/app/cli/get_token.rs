@@ -134,7 +134,7 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         config.as_ref().and_then(|c| c.store.as_deref()),
         &paths,
     )?;
-    if let Some(notice) = &store.fallback_notice {
+    if let Some(notice) = store.fallback_notice.as_deref().filter(|_| !args.no_cache) {
         reporter.warn(notice);
     }
     let transport = HttpTransport::new(profile.authority.is_loopback());

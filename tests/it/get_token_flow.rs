@@ -4,6 +4,19 @@
 use crate::emulator::{self, Emulator, Grant};
 use crate::support::{TestEnv, code, stderr, stdout};
 
+/// The output object's keys, in the documented order (SPEC.md "Output shape").
+const OUTPUT_KEYS: [&str; 9] = [
+    "token_type",
+    "access_token",
+    "expires_in",
+    "expires_on",
+    "expires_at",
+    "scope",
+    "tenant_id",
+    "profile",
+    "source",
+];
+
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
@@ -17,17 +30,7 @@ fn env_only_profile_gets_a_token_then_serves_it_from_the_cache() {
     let first = env.run(&["get-token", "-o", "json"]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     let body = json(&first);
-    let keys = [
-        "token_type",
-        "access_token",
-        "expires_in",
-        "expires_on",
-        "expires_at",
-        "scope",
-        "tenant_id",
-        "profile",
-        "source",
-    ];
+    let keys = OUTPUT_KEYS;
     assert_eq!(
         body.as_object().unwrap().len(),
         keys.len(),
@@ -119,17 +122,7 @@ fn yaml_has_the_json_keys() {
     let out = env.run(&["get-token", "--output", "yaml"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
-    for key in [
-        "token_type",
-        "access_token",
-        "expires_in",
-        "expires_on",
-        "expires_at",
-        "scope",
-        "tenant_id",
-        "profile",
-        "source",
-    ] {
+    for key in OUTPUT_KEYS {
         assert!(
             text.lines().any(|l| l.starts_with(&format!("{key}: "))),
             "{key} missing in {text}"

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Benchmark `entra-auth-cli get-token` against same-run baselines (see BENCHMARKS.md).
+#
+#   bench/get-token.sh            # RUNS=200 by default
+#   RUNS=500 bench/get-token.sh   # more samples
+#
+# Everything talks to the loopback emulator (examples/emulator.rs) on 127.0.0.1 only.
+# Results are medians reported as ratios against baselines measured in the same hyperfine
+# invocation; nothing here asserts a timing. Raw hyperfine JSON goes to $BENCH_OUT
+# (default target/bench/).
+set -euo pipefail
+
+RUNS="${RUNS:-200}"
+WARMUP="${WARMUP:-20}"
+RSS_SAMPLES="${RSS_SAMPLES:-5}"
+
+# Targets from DESIGN.md "Performance targets".
+CACHED_TARGET_MS=3
+NETWORK_TARGET_RATIO=1.5
+RSS_TARGET_MB=15
+SIZE_TARGET_MB=12
+
+# Test-only fixtures (the emulator's constant secret, a fixed cache key: bytes 0..31).
+CLIENT_SECRET='emu~s3cr3t.Value_0123456789'
+CACHE_KEY='AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8='
+SCOPE='https://graph.microsoft.com/.default'
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BENCH_OUT="${BENCH_OUT:-$ROOT/target/bench}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- 1. tools and build
+need=()
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+[[ -x /usr/bin/time ]] || need+=(time)
+if ((${#need[@]})); then
+    SUDO=""
+    [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
+    log "installing ${need[*]} from Debian"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v python3 >/dev/null 2>&1 || { echo "python3 is required" >&2; exit 1; }
+
+log "building release binary and emulator"
+cargo build --release --locked --bin entra-auth-cli --example emulator
+CLI="$ROOT/target/release/entra-auth-cli"
+EMU="$ROOT/target/release/examples/emulator"
+
+# ---------------------------------------------------------------- 2. emulator and sandbox
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/entra-bench.XXXXXX")"
+EMU_PID=""
+cleanup() {
+    exec 3>&- || true                      # EOF on the emulator's stdin
+    if [[ -n "$EMU_PID" ]] && kill -0 "$EMU_PID" 2>/dev/null; then
+        kill "$EMU_PID" 2>/dev/null || true
+        wait "$EMU_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkfifo "$TMP/emu.stdin"
+"$EMU" <"$TMP/emu.stdin" >"$TMP/emu.out" 2>"$TMP/emu.err" &
+EMU_PID=$!
+exec 3>"$TMP/emu.stdin"                    # hold the write end: the emulator serves until EOF
+
+line=""
+for _ in $(seq 1 200); do
+    if [[ -s "$TMP/emu.out" ]]; then
+        line="$(head -n1 "$TMP/emu.out")"
+        [[ "$line" == *client_id=* ]] && break
+    fi
+    kill -0 "$EMU_PID" 2>/dev/null || break
+    sleep 0.05
+done
+if [[ "$line" != authority=* ]]; then
+    echo "emulator did not start; stderr:" >&2
+    cat "$TMP/emu.err" >&2
+    exit 1
+fi
+AUTHORITY="$(sed -E 's/.*authority=([^ ]+).*/\1/' <<<"$line")"
+TENANT="$(sed -E 's/.*tenant=([^ ]+).*/\1/' <<<"$line")"
+CLIENT_ID="$(sed -E 's/.*client_id=([^ ]+).*/\1/' <<<"$line")"
+TOKEN_URL="$AUTHORITY/$TENANT/oauth2/v2.0/token"
+case "$AUTHORITY" in
+    http://127.0.0.1:*) ;;
+    *) echo "refusing non-loopback authority: $AUTHORITY" >&2; exit 1 ;;
+esac
+log "emulator at $AUTHORITY (pid $EMU_PID)"
+
+# A sandbox: nothing from the real HOME, no proxies, no config file, file backend only.
+mkdir -p "$TMP/home" "$TMP/config" "$TMP/cache" "$TMP/xdg-config" "$TMP/xdg-cache" "$TMP/xdg-data"
+unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy \
+      ENTRA_AUTH_PROFILE ENTRA_AUTH_LOG AZURE_CLIENT_CERTIFICATE_PATH AZURE_FEDERATED_TOKEN_FILE \
+      DBUS_SESSION_BUS_ADDRESS
+export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/xdg-config" XDG_CACHE_HOME="$TMP/xdg-cache" \
+       XDG_DATA_HOME="$TMP/xdg-data"
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+export AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT_ID" AZURE_CLIENT_SECRET="$CLIENT_SECRET" \
+       AZURE_AUTHORITY_HOST="$AUTHORITY"
+export ENTRA_AUTH_CONFIG_DIR="$TMP/config" ENTRA_AUTH_CACHE_DIR="$TMP/cache" \
+       ENTRA_AUTH_CACHE_KEY="$CACHE_KEY" ENTRA_AUTH_STORE=file
+
+source_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["source"])'; }
+src="$("$CLI" get-token -o json | source_of)"
+[[ "$src" == network ]] || { echo "warm-up: expected source=network, got $src" >&2; exit 1; }
+src="$("$CLI" get-token -o json | source_of)"
+[[ "$src" == cache ]] || { echo "warm-up: expected source=cache, got $src" >&2; exit 1; }
+
+# The same token request the CLI makes, for curl (-q: ignore any .curlrc).
+FORM="grant_type=client_credentials&client_id=$CLIENT_ID&client_secret=$CLIENT_SECRET&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+curl -q -sS --fail -o /dev/null -X POST --data "$FORM" "$TOKEN_URL" \
+    || { echo "curl baseline request failed" >&2; exit 1; }
+
+# A 2 KB file for the `cat` reference.
+python3 -c 'import json,sys; s=json.dumps({"k%03d" % i: "v" * 8 for i in range(200)}); sys.stdout.write(s[:2047] + "\n")' \
+    >"$TMP/ref-2k.json"
+
+# ---------------------------------------------------------------- 3. hyperfine
+mkdir -p "$BENCH_OUT"
+HF=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style basic --time-unit millisecond)
+
+log "group cached: $RUNS runs"
+"${HF[@]}" --export-json "$BENCH_OUT/cached.json" \
+    -n "/bin/true" "/bin/true" \
+    -n "cat 2KB file" "cat $TMP/ref-2k.json" \
+    -n "entra-auth-cli --version" "$CLI --version" \
+    -n "get-token (cache hit)" "$CLI get-token" \
+    -n "get-token -o json (cache hit)" "$CLI get-token -o json" \
+    >"$BENCH_OUT/cached.txt"
+
+src="$("$CLI" get-token -o json | source_of)"
+[[ "$src" == cache ]] || { echo "after cached group: expected source=cache, got $src" >&2; exit 1; }
+
+log "group network: $RUNS runs"
+"${HF[@]}" --export-json "$BENCH_OUT/network.json" \
+    -n "curl POST (same request)" "curl -q -sS --fail -o /dev/null -X POST --data $FORM $TOKEN_URL" \
+    -n "get-token --no-cache" "$CLI get-token --no-cache" \
+    -n "get-token --force" "$CLI get-token --force" \
+    >"$BENCH_OUT/network.txt"
+
+# ---------------------------------------------------------------- 4. peak RSS and size
+# Median of RSS_SAMPLES runs of `/usr/bin/time -v`, in KiB.
+peak_rss_kb() {
+    local i vals=()
+    for i in $(seq 1 "$RSS_SAMPLES"); do
+        /usr/bin/time -v -o "$TMP/time.txt" "$@" >/dev/null
+        vals+=("$(sed -nE 's/.*Maximum resident set size \(kbytes\): ([0-9]+).*/\1/p' "$TMP/time.txt")")
+    done
+    printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(((RSS_SAMPLES + 1) / 2))p"
+}
+log "peak RSS ($RSS_SAMPLES samples each)"
+RSS_TRUE="$(peak_rss_kb /bin/true)"
+RSS_CAT="$(peak_rss_kb cat "$TMP/ref-2k.json")"
+RSS_VERSION="$(peak_rss_kb "$CLI" --version)"
+RSS_CACHED="$(peak_rss_kb "$CLI" get-token)"
+RSS_CACHED_JSON="$(peak_rss_kb "$CLI" get-token -o json)"
+RSS_CURL="$(peak_rss_kb curl -q -sS --fail -o /dev/null -X POST --data "$FORM" "$TOKEN_URL")"
+RSS_NOCACHE="$(peak_rss_kb "$CLI" get-token --no-cache)"
+RSS_FORCE="$(peak_rss_kb "$CLI" get-token --force)"
+
+SIZE_BUILT="$(stat -c %s "$CLI")"
+cp "$CLI" "$TMP/cli-stripped"
+strip "$TMP/cli-stripped" 2>/dev/null || true
+SIZE_STRIPPED="$(stat -c %s "$TMP/cli-stripped")"
+
+cat >"$BENCH_OUT/extra.json" <<EOF
+{
+  "runs": $RUNS,
+  "rss_kb": {
+    "/bin/true": $RSS_TRUE,
+    "cat 2KB file": $RSS_CAT,
+    "entra-auth-cli --version": $RSS_VERSION,
+    "get-token (cache hit)": $RSS_CACHED,
+    "get-token -o json (cache hit)": $RSS_CACHED_JSON,
+    "curl POST (same request)": $RSS_CURL,
+    "get-token --no-cache": $RSS_NOCACHE,
+    "get-token --force": $RSS_FORCE
+  },
+  "size_built": $SIZE_BUILT,
+  "size_stripped": $SIZE_STRIPPED
+}
+EOF
+
+# ---------------------------------------------------------------- 5. report
+MACHINE="$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1); Linux $(uname -r); $(hyperfine --version); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "$MACHINE"
+CACHED_TARGET_MS=$CACHED_TARGET_MS NETWORK_TARGET_RATIO=$NETWORK_TARGET_RATIO \
+RSS_TARGET_MB=$RSS_TARGET_MB SIZE_TARGET_MB=$SIZE_TARGET_MB \
+python3 - "$BENCH_OUT" <<'PY'
+import json, os, sys
+
+out = sys.argv[1]
+cached = {r["command"]: r for r in json.load(open(f"{out}/cached.json"))["results"]}
+network = {r["command"]: r for r in json.load(open(f"{out}/network.json"))["results"]}
+extra = json.load(open(f"{out}/extra.json"))
+rss = extra["rss_kb"]
+t_ms = float(os.environ["CACHED_TARGET_MS"])
+t_ratio = float(os.environ["NETWORK_TARGET_RATIO"])
+t_rss = float(os.environ["RSS_TARGET_MB"])
+t_size = float(os.environ["SIZE_TARGET_MB"])
+
+def ms(r, k="median"):
+    return r[k] * 1000.0
+
+def mark(ok):
+    return "✅" if ok else "❌"
+
+def rss_cell(name, check):
+    if name not in rss:
+        return "–"
+    mb = rss[name] / 1024.0
+    return f"{mb:.1f} MB" + (f" {mark(mb <= t_rss)}" if check else "")
+
+print(f"\nhyperfine -N --warmup 20 --runs {extra['runs']}; medians (min in brackets); "
+      "RSS = median of `/usr/bin/time -v` peaks\n")
+print("| group | command | median ms (min) | ratio vs baseline | target | peak RSS |")
+print("|---|---|---|---|---|---|")
+base = cached["/bin/true"]
+for name, r in cached.items():
+    ratio = ms(r) / ms(base)
+    is_cli = name.startswith("get-token")
+    target = (f"≤ {t_ms:g} ms {mark(ms(r) <= t_ms)}" if is_cli else "baseline" if r is base else "reference")
+    print(f"| cached | `{name}` | {ms(r):.2f} ({ms(r, 'min'):.2f}) | {ratio:.2f}× `/bin/true` "
+          f"| {target} | {rss_cell(name, is_cli)} |")
+curl = network["curl POST (same request)"]
+for name, r in network.items():
+    ratio = ms(r) / ms(curl)
+    is_cli = name.startswith("get-token")
+    target = f"≤ {t_ratio:g}× curl {mark(ratio <= t_ratio)}" if is_cli else "baseline"
+    print(f"| network | `{name}` | {ms(r):.2f} ({ms(r, 'min'):.2f}) | {ratio:.2f}× curl "
+          f"| {target} | {rss_cell(name, is_cli)} |")
+
+mib = 1024 * 1024
+built, stripped = extra["size_built"] / mib, extra["size_stripped"] / mib
+print(f"\nRelease binary: {built:.2f} MiB as built, {stripped:.2f} MiB stripped "
+      f"(target ≤ {t_size:g} MB {mark(stripped <= t_size)})")
+cli = cached["get-token (cache hit)"]
+print(f"Cached get-token over /bin/true: +{ms(cli) - ms(base):.2f} ms; "
+      f"network get-token --no-cache over curl: {ms(network['get-token --no-cache']) - ms(curl):+.2f} ms")
+PY
+log "raw results in $BENCH_OUT"

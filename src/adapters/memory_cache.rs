@@ -1,24 +1,23 @@
-//! A token cache that lives only as long as the process: nothing is persisted.
+//! The `memory` store: tokens and secrets that live only as long as the process.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use secrecy::SecretString;
 
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
+use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
 use crate::ports::token_cache::{CacheError, TokenCache};
 
-/// In-process cache (the `memory` backend, and a fake for tests).
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// In-process token cache (the `memory` backend, and a fake for tests).
 #[derive(Debug, Default)]
 pub struct MemoryTokenCache {
     entries: Mutex<HashMap<CacheKey, Token>>,
-}
-
-impl MemoryTokenCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, Token>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }
 
 impl TokenCache for MemoryTokenCache {
@@ -27,16 +26,66 @@ impl TokenCache for MemoryTokenCache {
     }
 
     fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError> {
-        Ok(self.entries().get(key).cloned())
+        Ok(locked(&self.entries).get(key).cloned())
     }
 
     fn store(&self, key: &CacheKey, token: &Token) -> Result<(), CacheError> {
-        self.entries().insert(key.clone(), token.clone());
+        locked(&self.entries).insert(key.clone(), token.clone());
         Ok(())
     }
 
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
-        self.entries().remove(key);
+        locked(&self.entries).remove(key);
         Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError> {
+        Ok(locked(&self.entries)
+            .iter()
+            .map(|(k, t)| (k.clone(), t.clone()))
+            .collect())
+    }
+}
+
+/// In-process secrets (the `memory` backend).
+#[derive(Debug, Default)]
+pub struct MemorySecretStore {
+    entries: Mutex<HashMap<(String, SecretKind), SecretString>>,
+}
+
+impl SecretStore for MemorySecretStore {
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn get(
+        &self,
+        profile: &str,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>, SecretStoreError> {
+        Ok(locked(&self.entries)
+            .get(&(profile.to_lowercase(), kind))
+            .cloned())
+    }
+
+    fn set(
+        &self,
+        profile: &str,
+        kind: SecretKind,
+        secret: &SecretString,
+    ) -> Result<(), SecretStoreError> {
+        locked(&self.entries).insert((profile.to_lowercase(), kind), secret.clone());
+        Ok(())
+    }
+
+    fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretStoreError> {
+        locked(&self.entries).remove(&(profile.to_lowercase(), kind));
+        Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<(String, SecretKind)>, SecretStoreError> {
+        let mut names: Vec<_> = locked(&self.entries).keys().cloned().collect();
+        names.sort();
+        Ok(names)
     }
 }

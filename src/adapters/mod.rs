@@ -4,9 +4,14 @@
 pub mod atomic_file;
 pub mod config_file;
 pub mod file_cache;
+pub mod file_lock;
+pub mod file_secret_store;
 pub mod http_transport;
+pub mod keyring_store;
 pub mod memory_cache;
 pub mod output;
 pub mod process_env;
+pub mod sealed_file;
 pub mod stderr_reporter;
 pub mod system_clock;
+pub mod token_record;

@@ -15,12 +15,17 @@ use crate::domain::scopes::Scopes;
 use crate::domain::token::{Freshness, Token, TokenSource};
 use crate::ports::clock::Clock;
 use crate::ports::idp::{FormPost, FormValue, IdpTransport};
+use crate::ports::lock::{LockError, LockGuard, ProfileLocks};
 use crate::ports::reporter::Reporter;
+use crate::ports::secret_store::{SecretKind, SecretStore};
 use crate::ports::token_cache::{CacheError, TokenCache};
 
 /// The ports `get-token` needs.
 pub struct GetTokenPorts<'a> {
     pub cache: &'a dyn TokenCache,
+    pub secrets: &'a dyn SecretStore,
+    /// Cross-process locks, when the cache is shared between processes.
+    pub locks: Option<&'a dyn ProfileLocks>,
     pub idp: &'a dyn IdpTransport,
     pub clock: &'a dyn Clock,
     pub reporter: &'a dyn Reporter,
@@ -39,7 +44,7 @@ pub struct GetTokenRequest {
     pub scopes: Scopes,
     /// The flow from `--flow` or the profile, if either gave one.
     pub flow: Option<Flow>,
-    /// The client secret, when one is configured.
+    /// The client secret from the environment (`AZURE_CLIENT_SECRET`); it wins over a stored one.
     pub client_secret: Option<SecretString>,
     pub cache_mode: CacheMode,
     pub min_validity: Duration,
@@ -53,39 +58,79 @@ pub struct TokenOutcome {
     pub source: TokenSource,
 }
 
+/// What a cache read found.
+enum Cached {
+    Serve(Token),
+    /// Valid but due for renewal: served if the IdP cannot be reached.
+    Fallback(Token),
+    Miss,
+}
+
+/// Reads the cache; an unreadable entry is reported (when `report` is set) and is a miss.
+fn read_cache(
+    ports: &GetTokenPorts<'_>,
+    key: &CacheKey,
+    min_validity: i64,
+    report: bool,
+) -> Cached {
+    match ports.cache.load(key) {
+        Ok(Some(token)) => match token.freshness(ports.clock.now(), min_validity) {
+            Freshness::Fresh => Cached::Serve(token),
+            Freshness::RefreshDue => Cached::Fallback(token),
+            Freshness::Stale => {
+                tracing::debug!("cached token too close to expiry");
+                Cached::Miss
+            }
+        },
+        Ok(None) => Cached::Miss,
+        Err(error) => {
+            if report {
+                report_cache_error(ports.reporter, &error, "ignoring it");
+            }
+            Cached::Miss
+        }
+    }
+}
+
 /// Returns a token valid for at least `min_validity`, from the cache when it has one, else from
-/// the IdP (and then caches it).
+/// the IdP (and then caches it). On a miss, one process per identity calls the IdP while the
+/// others wait on the lock and then read what it cached.
 ///
 /// # Errors
-/// Configuration errors before any request; the IdP's refusal (`Auth`); `Network` failures.
+/// Configuration errors before any request; the IdP's refusal (`Auth`); `Network` failures;
+/// `Timeout` when another process holds the lock past the deadline.
 pub async fn get_token(
     ports: &GetTokenPorts<'_>,
     request: GetTokenRequest,
 ) -> Result<TokenOutcome, AppError> {
     let flow = choose_flow(&request)?;
-    let secret = client_secret(&request)?;
     let key = CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes);
     let min_validity = i64::try_from(request.min_validity.as_secs()).unwrap_or(i64::MAX);
+    let cache_hit = |token| {
+        Ok(TokenOutcome {
+            token,
+            source: TokenSource::Cache,
+        })
+    };
 
     let mut fallback = None;
     if request.cache_mode.read {
-        match ports.cache.load(&key) {
-            Ok(Some(token)) => match token.freshness(ports.clock.now(), min_validity) {
-                Freshness::Fresh => {
-                    tracing::debug!("cache hit");
-                    return Ok(TokenOutcome {
-                        token,
-                        source: TokenSource::Cache,
-                    });
-                }
-                Freshness::RefreshDue => fallback = Some(token),
-                Freshness::Stale => tracing::debug!("cached token too close to expiry"),
-            },
-            Ok(None) => tracing::debug!("cache miss"),
-            Err(error) => report_cache_error(ports.reporter, &error, "ignoring it"),
+        match read_cache(ports, &key, min_validity, true) {
+            Cached::Serve(token) => return cache_hit(token),
+            Cached::Fallback(token) => fallback = Some(token),
+            Cached::Miss => {}
+        }
+    }
+    let _guard = lock_identity(ports, &request, &key)?;
+    if request.cache_mode.read && _guard.is_some() {
+        // Another process may have fetched the token while this one waited for the lock.
+        if let Cached::Serve(token) = read_cache(ports, &key, min_validity, false) {
+            tracing::debug!("served what a parallel invocation cached");
+            return cache_hit(token);
         }
     }
 
+    let secret = client_secret(ports, &request)?;
     tracing::debug!(flow = %flow, "requesting a token");
     let token = match client_credentials(ports, &request, secret).await {
         Ok(token) => token,
@@ -96,10 +141,7 @@ pub async fn get_token(
                         "could not renew the token early ({}); using the cached one, still valid",
                         error.message
                     ));
-                    Ok(TokenOutcome {
-                        token,
-                        source: TokenSource::Cache,
-                    })
+                    cache_hit(token)
                 }
                 _ => Err(error),
             };
@@ -114,6 +156,32 @@ pub async fn get_token(
         token,
         source: TokenSource::Network,
     })
+}
+
+/// Takes the identity's cross-process lock when the cache is written and shared.
+fn lock_identity(
+    ports: &GetTokenPorts<'_>,
+    request: &GetTokenRequest,
+    key: &CacheKey,
+) -> Result<Option<Box<dyn LockGuard>>, AppError> {
+    let Some(locks) = ports.locks.filter(|_| request.cache_mode.write) else {
+        return Ok(None);
+    };
+    let wait = request.deadline.saturating_duration_since(Instant::now());
+    match locks.acquire(key.identity(), wait) {
+        Ok(guard) => Ok(Some(guard)),
+        Err(LockError::TimedOut { .. }) => Err(AppError::new(
+            ErrorKind::Timeout,
+            "timed out waiting for another entra-auth-cli process that is getting the same token",
+        )
+        .hint("retry, or raise --timeout")),
+        Err(error @ LockError::Io { .. }) => {
+            ports
+                .reporter
+                .warn(&format!("{error}; continuing without it"));
+            Ok(None)
+        }
+    }
 }
 
 fn report_cache_error(reporter: &dyn Reporter, error: &CacheError, consequence: &str) {
@@ -139,14 +207,30 @@ fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
     }
 }
 
-fn client_secret(request: &GetTokenRequest) -> Result<SecretString, AppError> {
-    request.client_secret.clone().ok_or_else(|| {
-        AppError::new(
+fn client_secret(
+    ports: &GetTokenPorts<'_>,
+    request: &GetTokenRequest,
+) -> Result<SecretString, AppError> {
+    if let Some(secret) = &request.client_secret {
+        return Ok(secret.clone());
+    }
+    let name = &request.profile.name;
+    match ports.secrets.get(name, SecretKind::ClientSecret) {
+        Ok(Some(secret)) => Ok(secret),
+        Ok(None) => Err(AppError::new(
             ErrorKind::Config,
-            format!("profile `{}` has no client secret", request.profile.name),
+            format!("profile `{name}` has no client secret"),
         )
-        .hint("set AZURE_CLIENT_SECRET to the secret's Value from the app registration")
-    })
+        .hint(format!(
+            "store one with `entra-auth-cli config set-secret -p {name}` (reads stdin), or set AZURE_CLIENT_SECRET"
+        ))),
+        Err(error) => Err(AppError::new(
+            ErrorKind::Config,
+            format!("cannot read the client secret of profile `{name}` from the {} store", ports.secrets.backend_name()),
+        )
+        .cause(error.to_string())
+        .hint("set AZURE_CLIENT_SECRET, or fix the store (see `entra-auth-cli status`)")),
+    }
 }
 
 async fn client_credentials(
@@ -208,7 +292,7 @@ fn new_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token, new_request_id};
-    use crate::adapters::memory_cache::MemoryTokenCache;
+    use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
     use crate::app::error::ErrorKind;
     use crate::domain::flow::Flow;
     use crate::domain::profile::ProfileSettings;
@@ -217,6 +301,7 @@ mod tests {
     use crate::ports::clock::MockClock;
     use crate::ports::idp::{HttpReply, MockIdpTransport};
     use crate::ports::reporter::MockReporter;
+    use crate::ports::secret_store::{SecretKind, SecretStore};
     use std::time::Duration;
     use tokio::time::Instant;
 
@@ -276,6 +361,8 @@ mod tests {
         let (idp, clock, rep) = (idp(1, 3599), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
+            secrets: &MemorySecretStore::default(),
+            locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -295,6 +382,8 @@ mod tests {
         let (idp, clock, rep) = (idp(3, 3599), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
+            secrets: &MemorySecretStore::default(),
+            locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -322,6 +411,8 @@ mod tests {
         let (idp, clock, rep) = (idp(2, 200), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
+            secrets: &MemorySecretStore::default(),
+            locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -339,6 +430,8 @@ mod tests {
         let (idp, clock, rep) = (idp(0, 1), clock(0), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
+            secrets: &MemorySecretStore::default(),
+            locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -355,6 +448,27 @@ mod tests {
             get_token(&ports, r).await.unwrap_err().kind,
             ErrorKind::Usage
         );
+    }
+
+    #[tokio::test]
+    async fn a_stored_secret_is_used_when_the_environment_has_none() {
+        let cache = MemoryTokenCache::default();
+        let secrets = MemorySecretStore::default();
+        secrets
+            .set("default", SecretKind::ClientSecret, &"stored".into())
+            .unwrap();
+        let (idp, clock, rep) = (idp(1, 3599), clock(0), reporter());
+        let ports = GetTokenPorts {
+            cache: &cache,
+            secrets: &secrets,
+            locks: None,
+            idp: &idp,
+            clock: &clock,
+            reporter: &rep,
+        };
+        let mut r = request(true, true);
+        r.client_secret = None;
+        assert!(get_token(&ports, r).await.is_ok());
     }
 
     #[test]

@@ -10,4 +10,4 @@ pub mod idp_call;
 pub mod paths;
 pub mod profile_resolution;
 pub mod run;
-pub mod token_store;
+pub mod storage;

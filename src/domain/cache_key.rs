@@ -27,6 +27,48 @@ impl CacheKey {
         ))
     }
 
+    /// Reads back a key stored as text by [`CacheKey::as_str`]; `None` if it is not one.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.split('|').collect();
+        (parts.len() == 6 && parts[0] == "v1").then(|| Self(text.to_owned()))
+    }
+
+    /// The identity part (authority, tenant, client): equal for every token of one app
+    /// registration in one tenant, whatever the account and scopes.
+    #[must_use]
+    pub fn identity(&self) -> &str {
+        let mut cut = 0;
+        for (i, _) in self.0.match_indices('|').take(4) {
+            cut = i;
+        }
+        &self.0[..cut]
+    }
+
+    /// The identity part for `profile`, as [`CacheKey::identity`] returns it for its keys.
+    #[must_use]
+    pub fn identity_of(profile: &Profile) -> String {
+        Self::new(
+            profile,
+            APP_ACCOUNT,
+            &Scopes::parse("x").unwrap_or_else(|_| unreachable!()),
+        )
+        .identity()
+        .to_owned()
+    }
+
+    /// The account part: [`APP_ACCOUNT`] for app-only tokens.
+    #[must_use]
+    pub fn account(&self) -> &str {
+        self.0.split('|').nth(4).unwrap_or_default()
+    }
+
+    /// The canonical scope set, space-separated.
+    #[must_use]
+    pub fn scopes(&self) -> &str {
+        self.0.split('|').nth(5).unwrap_or_default()
+    }
+
     /// The key as text (used as authenticated data by the encrypted file store).
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -65,6 +107,20 @@ mod tests {
         let b = CacheKey::new(&p, APP_ACCOUNT, &Scopes::parse("Y,X/.default").unwrap());
         assert_eq!(a, b);
         assert_eq!(a.digest_hex().len(), 64);
+    }
+
+    #[test]
+    fn parts_round_trip() {
+        let p = profile("T", None);
+        let key = CacheKey::new(&p, APP_ACCOUNT, &Scopes::parse("b a").unwrap());
+        let back = CacheKey::parse(key.as_str()).unwrap();
+        assert_eq!(back, key);
+        assert_eq!(back.identity(), "v1|https://login.microsoftonline.com|t|c1");
+        assert_eq!(back.identity(), CacheKey::identity_of(&p));
+        assert_eq!(back.account(), APP_ACCOUNT);
+        assert_eq!(back.scopes(), "a b");
+        assert!(CacheKey::parse("v2|a|b|c|d|e").is_none());
+        assert!(CacheKey::parse("garbage").is_none());
     }
 
     #[test]

@@ -3,5 +3,7 @@
 pub mod clock;
 pub mod env;
 pub mod idp;
+pub mod lock;
 pub mod reporter;
+pub mod secret_store;
 pub mod token_cache;

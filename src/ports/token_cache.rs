@@ -22,4 +22,6 @@ pub trait TokenCache: Send + Sync {
     fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError>;
     fn store(&self, key: &CacheKey, token: &Token) -> Result<(), CacheError>;
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError>;
+    /// Every entry that can be read, with its key; unreadable entries are skipped.
+    fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError>;
 }

@@ -24,7 +24,7 @@ impl TestEnv {
     }
 
     /// The container case: the three AZURE_* variables and the emulator as authority host,
-    /// with the encrypted file cache on.
+    /// with the encrypted file store chosen explicitly (no keyring probe, no notice).
     pub fn for_emulator(emu: &Emulator) -> Self {
         Self::new()
             .var("AZURE_TENANT_ID", emulator::TENANT_ID)
@@ -32,6 +32,7 @@ impl TestEnv {
             .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
             .var("AZURE_AUTHORITY_HOST", &emu.authority())
             .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
+            .var("ENTRA_AUTH_STORE", "file")
     }
 
     pub fn var(mut self, name: &str, value: &str) -> Self {
@@ -70,6 +71,12 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NO_PROXY", "127.0.0.1,localhost,::1")
             .env("LANG", "C")
+            // Never the developer's keyring: no session bus unless a test brings its own.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}/no-bus", self.home.path().display()),
+            )
+            .env("XDG_RUNTIME_DIR", self.home.path())
             .args(args);
         for (name, value) in &self.vars {
             cmd.env(name, value);

@@ -18,7 +18,7 @@ use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
 use crate::app::paths::Paths;
 use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
-use crate::app::token_store::select_token_cache;
+use crate::app::storage::select_storage;
 use crate::domain::duration::parse_duration;
 use crate::domain::flow::Flow;
 use crate::domain::profile::{ProfileSettings, ScopeList};
@@ -129,18 +129,24 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         &flags,
     )?;
     let scopes: Scopes = profile.scopes.clone();
-    let store = select_token_cache(
+    let storage = select_storage(
         env,
         config.as_ref().and_then(|c| c.store.as_deref()),
         &paths,
     )?;
-    if let Some(notice) = store.fallback_notice.as_deref().filter(|_| !args.no_cache) {
+    if let Some(notice) = storage
+        .fallback_notice
+        .as_deref()
+        .filter(|_| !args.no_cache)
+    {
         reporter.warn(notice);
     }
     let transport = HttpTransport::new(profile.authority.is_loopback());
     let clock = SystemClock;
     let ports = GetTokenPorts {
-        cache: store.cache.as_ref(),
+        cache: storage.tokens.as_ref(),
+        secrets: storage.secrets.as_ref(),
+        locks: storage.locks.as_deref(),
         idp: &transport,
         clock: &clock,
         reporter: &reporter,

@@ -1,0 +1,278 @@
+//! The `keyring` store: tokens and secrets in the OS keyring (Secret Service over D-Bus on
+//! Linux/BSD, Keychain on macOS, Credential Manager on Windows), service `entra-auth-cli`.
+//! Entries: `profile:NAME:secret`, `profile:NAME:cert-password`, `token:<digest>`, and
+//! `file-store-key` (the `file` store's key when the keyring holds it).
+//!
+//! Every call runs on a helper thread with a deadline: a missing or hung D-Bus must not stall
+//! the CLI (it has been seen to hang for two minutes in the field).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use super::file_secret_store::entry_name;
+use super::sealed_file::KeyMaterial;
+use super::token_record;
+use crate::domain::cache_key::CacheKey;
+use crate::domain::token::Token;
+use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
+use crate::ports::token_cache::{CacheError, TokenCache};
+
+/// The keyring service name of every entry.
+pub const SERVICE: &str = "entra-auth-cli";
+/// The longest one keyring call may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+const PROBE_USER: &str = "store-check";
+const FILE_KEY_USER: &str = "file-store-key";
+const TOKEN_PREFIX: &str = "token:";
+
+/// Runs `call` on a helper thread and gives up after [`CALL_TIMEOUT`].
+fn bounded<T: Send + 'static>(
+    what: &str,
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("keyring".to_owned())
+        .spawn(move || {
+            let _ = send.send(call());
+        })
+        .map_err(|e| format!("cannot start a keyring call: {e}"))?;
+    receive.recv_timeout(CALL_TIMEOUT).map_err(|_| {
+        format!(
+            "the keyring did not answer {what} within {} s (is the D-Bus session or the Secret Service hung?)",
+            CALL_TIMEOUT.as_secs()
+        )
+    })
+}
+
+/// Why the platform store is unusable, with the real cause (the keyring crate reports only
+/// `NoDefaultStore` from `Entry::new`; the cause is in `store_status`).
+fn describe(error: &keyring::Error) -> String {
+    match error {
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            Err(cause) => format!("no keyring service: {cause}"),
+            Ok(()) => "no keyring service".to_owned(),
+        },
+        keyring::Error::NoStorageAccess(cause) => {
+            format!(
+                "the keyring refused access (locked, or it needs a prompt nobody can answer): {cause}"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn entry(user: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(SERVICE, user).map_err(|e| describe(&e))
+}
+
+fn get(user: String) -> Result<Option<Zeroizing<String>>, String> {
+    bounded("a read", move || match entry(&user)?.get_password() {
+        Ok(value) => Ok(Some(Zeroizing::new(value))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(describe(&e)),
+    })?
+}
+
+fn set(user: String, value: Zeroizing<String>) -> Result<(), String> {
+    bounded("a write", move || {
+        entry(&user)?.set_password(&value).map_err(|e| describe(&e))
+    })?
+}
+
+fn delete(user: String) -> Result<(), String> {
+    bounded("a delete", move || {
+        match entry(&user)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(describe(&e)),
+        }
+    })?
+}
+
+/// Every entry of our service as `(user, value)`.
+fn search_all() -> Result<Vec<(String, Zeroizing<String>)>, String> {
+    bounded("a search", || {
+        keyring::Entry::store_status()
+            .as_ref()
+            .map_err(ToString::to_string)?;
+        let spec = HashMap::from([("service", SERVICE)]);
+        let found = keyring_core::Entry::search(&spec).map_err(|e| e.to_string())?;
+        let mut entries = Vec::new();
+        for item in found {
+            let Some((_, user)) = item.get_specifiers() else {
+                continue;
+            };
+            if let Ok(value) = item.get_password() {
+                entries.push((user, Zeroizing::new(value)));
+            }
+        }
+        Ok(entries)
+    })?
+}
+
+/// The OS keyring as token cache and secret store. Clones share the "keyring hung" state.
+#[derive(Clone)]
+pub struct KeyringStore {
+    /// Set after a call timed out: later calls fail at once instead of waiting again.
+    hung: Arc<AtomicBool>,
+}
+
+impl KeyringStore {
+    /// Connects and checks that the keyring can be read and written: a locked keyring or one
+    /// that needs a prompt is reported, not used.
+    ///
+    /// # Errors
+    /// Why the keyring cannot be used, in words for a one-line notice.
+    pub fn probe() -> Result<Self, String> {
+        match get(PROBE_USER.to_owned())? {
+            Some(_) => {}
+            None => set(PROBE_USER.to_owned(), Zeroizing::new("ok".to_owned()))?,
+        }
+        Ok(Self {
+            hung: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    fn guard<T>(&self, result: Result<T, String>) -> Result<T, String> {
+        if self.hung.load(Ordering::Relaxed) {
+            return Err("the keyring stopped answering earlier in this run".to_owned());
+        }
+        if let Err(message) = &result
+            && message.contains("did not answer")
+        {
+            self.hung.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// The `file` store's key kept in the keyring, created on first use.
+    ///
+    /// # Errors
+    /// When the keyring cannot be read or written, or holds a malformed key.
+    pub fn file_store_key(&self) -> Result<KeyMaterial, String> {
+        if let Some(stored) = self.guard(get(FILE_KEY_USER.to_owned()))? {
+            return KeyMaterial::parse(&stored)
+                .map_err(|e| format!("the keyring's `{FILE_KEY_USER}` entry is malformed: {e}"));
+        }
+        let key = KeyMaterial::generate()?;
+        self.guard(set(FILE_KEY_USER.to_owned(), key.to_base64()))?;
+        Ok(key)
+    }
+
+    fn token_user(key: &CacheKey) -> String {
+        format!("{TOKEN_PREFIX}{}", key.digest_hex())
+    }
+}
+
+impl TokenCache for KeyringStore {
+    fn backend_name(&self) -> &'static str {
+        "keyring"
+    }
+
+    fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError> {
+        let user = Self::token_user(key);
+        let value = self
+            .guard(get(user.clone()))
+            .map_err(|reason| CacheError::Io {
+                location: format!("keyring entry {user}"),
+                reason,
+            })?;
+        value
+            .map(|json| token_record::decode_for(key, json.as_bytes()))
+            .transpose()
+            .map_err(|reason| CacheError::Unreadable {
+                location: format!("keyring entry {user}"),
+                reason,
+            })
+    }
+
+    fn store(&self, key: &CacheKey, token: &Token) -> Result<(), CacheError> {
+        let user = Self::token_user(key);
+        let json =
+            Zeroizing::new(String::from_utf8_lossy(&token_record::encode(key, token)).into_owned());
+        self.guard(set(user.clone(), json))
+            .map_err(|reason| CacheError::Io {
+                location: format!("keyring entry {user}"),
+                reason,
+            })
+    }
+
+    fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
+        let user = Self::token_user(key);
+        self.guard(delete(user.clone()))
+            .map_err(|reason| CacheError::Io {
+                location: format!("keyring entry {user}"),
+                reason,
+            })
+    }
+
+    fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError> {
+        let entries = self.guard(search_all()).map_err(|reason| CacheError::Io {
+            location: "the keyring".to_owned(),
+            reason,
+        })?;
+        Ok(entries
+            .into_iter()
+            .filter(|(user, _)| user.starts_with(TOKEN_PREFIX))
+            .filter_map(|(user, json)| {
+                let (key, token) = token_record::decode(json.as_bytes()).ok()?;
+                (user == Self::token_user(&key)).then_some((key, token))
+            })
+            .collect())
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn backend_name(&self) -> &'static str {
+        "keyring"
+    }
+
+    fn get(
+        &self,
+        profile: &str,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>, SecretStoreError> {
+        let value = self
+            .guard(get(entry_name(profile, kind)))
+            .map_err(SecretStoreError::Unavailable)?;
+        Ok(value.map(|v| SecretString::from(v.as_str().to_owned())))
+    }
+
+    fn set(
+        &self,
+        profile: &str,
+        kind: SecretKind,
+        secret: &SecretString,
+    ) -> Result<(), SecretStoreError> {
+        let value = Zeroizing::new(secret.expose_secret().to_owned());
+        self.guard(set(entry_name(profile, kind), value))
+            .map_err(SecretStoreError::Unavailable)
+    }
+
+    fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretStoreError> {
+        self.guard(delete(entry_name(profile, kind)))
+            .map_err(SecretStoreError::Unavailable)
+    }
+
+    fn list(&self) -> Result<Vec<(String, SecretKind)>, SecretStoreError> {
+        let entries = self
+            .guard(search_all())
+            .map_err(SecretStoreError::Unavailable)?;
+        let mut found: Vec<_> = entries
+            .into_iter()
+            .filter_map(|(user, _)| {
+                let rest = user.strip_prefix("profile:")?;
+                let (name, kind) = rest.rsplit_once(':')?;
+                Some((name.to_owned(), SecretKind::parse(kind)?))
+            })
+            .collect();
+        found.sort();
+        Ok(found)
+    }
+}

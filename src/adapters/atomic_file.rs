@@ -36,8 +36,18 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         })?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
+    crash_point_for_tests();
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Debug builds only: `ENTRA_AUTH_TEST_CRASH_BEFORE_RENAME=1` kills the process between writing
+/// the temporary file and renaming it, so tests can prove a crash mid-write loses nothing.
+fn crash_point_for_tests() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("ENTRA_AUTH_TEST_CRASH_BEFORE_RENAME").is_some() {
+        std::process::abort();
+    }
 }
 
 /// Creates `dir` and its missing parents; on Unix, directories this call creates get mode 0700.

@@ -63,14 +63,22 @@ pub fn rfc3339(epoch: i64) -> String {
 pub fn render(view: &TokenView<'_>, format: OutputFormat) -> Result<String, String> {
     match format {
         OutputFormat::Token => Ok(format!("{}\n", view.access_token)),
-        OutputFormat::Json => serde_json::to_string_pretty(view)
-            .map(|mut s| {
-                s.push('\n');
-                s
-            })
-            .map_err(|e| e.to_string()),
+        OutputFormat::Json => render_json(view),
         OutputFormat::Yaml => render_yaml(view),
     }
+}
+
+/// Pretty JSON and a newline, for any report.
+///
+/// # Errors
+/// Only if serialization fails, which would be a bug.
+pub fn render_json<T: Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// The one place YAML is produced, so the YAML crate can be swapped in one spot.

@@ -2,6 +2,7 @@
 //! adapters and turns errors into exit codes.
 
 pub mod cli;
+pub mod context;
 pub mod emit;
 pub mod env_vars;
 pub mod error;
@@ -10,4 +11,5 @@ pub mod idp_call;
 pub mod paths;
 pub mod profile_resolution;
 pub mod run;
+pub mod status;
 pub mod storage;

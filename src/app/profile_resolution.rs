@@ -117,10 +117,7 @@ pub fn resolve_profile(
             )
         }
         None => {
-            let env_defines_default = !azure.is_empty()
-                || !entra.is_empty()
-                || env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some();
-            if !(name.eq_ignore_ascii_case(DEFAULT_PROFILE) && env_defines_default) {
+            if !(name.eq_ignore_ascii_case(DEFAULT_PROFILE) && environment_defines_default(env)) {
                 return Err(not_found(config, config_path, name));
             }
             (
@@ -151,6 +148,54 @@ pub fn resolve_profile(
     settings
         .validate(&resolved_name)
         .map_err(|e| profile_error(e, &resolved_name, config_path))
+}
+
+/// True when the environment alone defines the `default` profile (the container case).
+#[must_use]
+pub fn environment_defines_default(env: &dyn Env) -> bool {
+    EnvVars::AZURE_PROFILE_FIELDS
+        .iter()
+        .any(|(var, _)| env.non_empty(var).is_some())
+        || FIELDS.iter().any(|field| {
+            env.non_empty(&format!(
+                "{}{}",
+                EnvVars::ENTRA_AUTH_FIELD_PREFIX,
+                field.to_ascii_uppercase()
+            ))
+            .is_some()
+        })
+        || env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some()
+}
+
+/// Every profile name a command can use: the config's tables, plus `default` when only the
+/// environment defines it.
+#[must_use]
+pub fn known_profiles(config: Option<&ConfigFile>, env: &dyn Env) -> Vec<String> {
+    let mut names = config.map(ConfigFile::profile_names).unwrap_or_default();
+    if !names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(DEFAULT_PROFILE))
+        && environment_defines_default(env)
+    {
+        names.push(DEFAULT_PROFILE.to_owned());
+    }
+    names
+}
+
+/// The name of profile `name` as written, or the "profile not found" error (exit 2).
+///
+/// # Errors
+/// `ProfileNotFound` naming the profiles that exist.
+pub fn require_profile(
+    config: Option<&ConfigFile>,
+    config_path: Option<&std::path::Path>,
+    env: &dyn Env,
+    name: &str,
+) -> Result<String, AppError> {
+    known_profiles(config, env)
+        .into_iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .ok_or_else(|| not_found(config, config_path, name))
 }
 
 fn invalid_settings(

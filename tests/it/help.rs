@@ -41,3 +41,21 @@ fn version() {
         format!("entra-auth-cli {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn every_other_command_has_help() {
+    for args in [
+        &["status", "--help"][..],
+        &["logout", "--help"],
+        &["config", "--help"],
+        &["config", "set-secret", "--help"],
+    ] {
+        let env = TestEnv::new();
+        let output = env.run(args);
+        assert!(output.status.success(), "{args:?}");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(args[..args.len() - 1].join("-"));
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(crate::support::stdout(&output)));
+    }
+}

@@ -7,4 +7,6 @@ mod emulator_selftest;
 mod get_token_errors;
 mod get_token_flow;
 mod help;
+mod secret_service;
+mod storage;
 mod support;

@@ -35,6 +35,11 @@ impl TestEnv {
             .var("ENTRA_AUTH_STORE", "file")
     }
 
+    /// Uses a private Secret Service (see `secret_service.rs`) instead of no session bus.
+    pub fn with_secret_service(self, service: &crate::secret_service::SecretService) -> Self {
+        self.var("DBUS_SESSION_BUS_ADDRESS", &service.address)
+    }
+
     pub fn var(mut self, name: &str, value: &str) -> Self {
         self.vars.retain(|(n, _)| n != name);
         self.vars.push((name.to_owned(), value.to_owned()));

@@ -7,18 +7,16 @@ use clap::Args;
 use secrecy::SecretString;
 use tokio::time::Instant;
 
-use crate::adapters::config_file::{ConfigFile, ConfigFileError};
 use crate::adapters::http_transport::HttpTransport;
 use crate::adapters::output::{OutputFormat, TokenView, render, rfc3339};
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::adapters::system_clock::SystemClock;
+use crate::app::context::Context;
 use crate::app::emit::emit;
 use crate::app::env_vars::EnvVars;
 use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
-use crate::app::paths::Paths;
 use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
-use crate::app::storage::select_storage;
 use crate::domain::duration::parse_duration;
 use crate::domain::flow::Flow;
 use crate::domain::profile::{ProfileSettings, ScopeList};
@@ -111,29 +109,20 @@ pub struct GetTokenArgs {
 pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
     let deadline_start = Instant::now();
     let reporter = StderrReporter::new(args.silent);
-    let paths = Paths::resolve(env);
-    let config_path = paths.config_file();
-    let config = match &config_path {
-        Some(path) => ConfigFile::load(path).map_err(config_error)?,
-        None => None,
-    };
+    let context = Context::load(env)?;
     let flags = ProfileSettings {
         scopes: args.scope.clone().map(ScopeList::Text),
         ..ProfileSettings::default()
     };
     let profile = resolve_profile(
-        config.as_ref(),
-        config_path.as_deref(),
+        context.config.as_ref(),
+        context.config_path.as_deref(),
         env,
         &args.profile,
         &flags,
     )?;
     let scopes: Scopes = profile.scopes.clone();
-    let storage = select_storage(
-        env,
-        config.as_ref().and_then(|c| c.store.as_deref()),
-        &paths,
-    )?;
+    let storage = context.storage(env)?;
     if let Some(notice) = storage
         .fallback_notice
         .as_deref()
@@ -210,20 +199,5 @@ fn humanize(d: Duration) -> String {
         format!("{} min", secs / 60)
     } else {
         format!("{secs} s")
-    }
-}
-
-fn config_error(error: ConfigFileError) -> AppError {
-    let message = error.to_string();
-    match error {
-        ConfigFileError::Unreadable { reason, .. } => AppError::new(ErrorKind::Config, message)
-            .cause(reason)
-            .hint("fix the file's permissions; it was not modified"),
-        ConfigFileError::Syntax { details, .. } | ConfigFileError::Invalid { details, .. } => {
-            details
-                .into_iter()
-                .fold(AppError::new(ErrorKind::Config, message), AppError::cause)
-                .hint("fix the file and retry; it was not modified")
-        }
     }
 }

@@ -1,6 +1,9 @@
 //! The command line: global options and one module per command.
 
+pub mod config;
 pub mod get_token;
+pub mod logout;
+pub mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -49,4 +52,11 @@ pub enum Command {
     /// Print an access token for a profile (cache first, then the identity provider)
     #[command(visible_alias = "token")]
     GetToken(get_token::GetTokenArgs),
+    /// Show the config file, the store in use and why, stored secrets (names) and cached tokens
+    #[command(visible_alias = "doctor")]
+    Status(status::StatusArgs),
+    /// Delete cached tokens of a profile (or all); stored secrets are kept
+    Logout(logout::LogoutArgs),
+    /// Manage profiles and their secrets
+    Config(config::ConfigArgs),
 }

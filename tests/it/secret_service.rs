@@ -1,0 +1,98 @@
+//! A private, real Secret Service for tests: its own D-Bus session bus and an unlocked
+//! gnome-keyring in a temp HOME, so no test ever touches the developer's keyring. Stops when
+//! dropped (gnome-keyring exits with its bus). `.ci/run` installs the Debian packages.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+pub struct SecretService {
+    bus: Child,
+    pub address: String,
+    home: tempfile::TempDir,
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+impl SecretService {
+    /// Starts one, or returns `None` (with a note) where the packages are missing. Under CI a
+    /// missing package is a failure, so these tests cannot pass by skipping.
+    pub fn start() -> Option<Self> {
+        if !(have("dbus-daemon") && have("gnome-keyring-daemon")) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install dbus-daemon and gnome-keyring (see .ci/run)"
+            );
+            eprintln!("skipping: dbus-daemon or gnome-keyring-daemon is not installed");
+            return None;
+        }
+        let home = tempfile::tempdir().expect("temp HOME for the keyring");
+        let runtime = home.path().join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .env("HOME", home.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .expect("dbus-daemon prints its address");
+        let address = address.trim().to_owned();
+        assert!(address.starts_with("unix:"), "dbus address: {address:?}");
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon");
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"test-only-keyring-password")
+            .unwrap();
+        // It daemonizes once the login collection exists and is unlocked.
+        assert!(
+            keyring.wait().unwrap().success(),
+            "gnome-keyring-daemon failed to start"
+        );
+        Some(Self { bus, address, home })
+    }
+
+    /// `secret-tool ARGS` against this Secret Service: stdout.
+    pub fn secret_tool(&self, args: &[&str]) -> String {
+        let out = Command::new("secret-tool")
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("secret-tool (libsecret-tools) is installed");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}

@@ -243,3 +243,63 @@ pub fn select_storage(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    // Only choices that never probe the OS keyring: unit tests must not touch a real keyring
+    // (tests/it/storage.rs covers `auto` and `keyring` against a private Secret Service).
+    use super::select_storage;
+    use crate::adapters::process_env::MapEnv;
+    use crate::app::error::ErrorKind;
+    use crate::app::paths::Paths;
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn paths() -> Paths {
+        Paths {
+            config_dir: Some("/tmp/never-written/config".into()),
+            cache_dir: Some("/tmp/never-written/cache".into()),
+        }
+    }
+
+    #[test]
+    fn explicit_memory_is_quiet_and_has_no_locks() {
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "memory")]);
+        let s = select_storage(&env, Some("file"), &paths()).unwrap();
+        assert_eq!(s.backend, "memory");
+        assert!(s.fallback_notice.is_none());
+        assert!(s.locks.is_none());
+        assert_eq!(
+            s.requested, "ENTRA_AUTH_STORE=memory",
+            "the environment wins over the config"
+        );
+    }
+
+    #[test]
+    fn explicit_file_with_a_key_uses_files_and_locks() {
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", KEY)]);
+        let s = select_storage(&env, Some("file"), &paths()).unwrap();
+        assert_eq!(s.backend, "file");
+        assert_eq!(s.tokens.backend_name(), "file");
+        assert_eq!(s.secrets.backend_name(), "file");
+        assert!(s.locks.is_some());
+        assert!(s.reason.contains("ENTRA_AUTH_CACHE_KEY"));
+    }
+
+    #[test]
+    fn a_bad_key_or_backend_is_an_error_not_a_fallback() {
+        let env = MapEnv::from_pairs([
+            ("ENTRA_AUTH_CACHE_KEY", "short"),
+            ("ENTRA_AUTH_STORE", "memory"),
+        ]);
+        let e = select_storage(&env, None, &paths()).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(
+            !e.render().contains("short"),
+            "the key value is never echoed"
+        );
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]);
+        let e = select_storage(&env, None, &paths()).err().unwrap();
+        assert!(e.hints[0].contains("auto, keyring, file, memory"));
+    }
+}

@@ -321,3 +321,38 @@ fn twenty_parallel_cold_calls_make_one_request_keyring() {
     let env = auto_env(&emu).with_secret_service(&service);
     parallel_cold_calls(&env, &emu, 20);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_hung_session_bus_costs_seconds_not_minutes() {
+    use std::os::unix::net::UnixListener;
+    let emu = Emulator::start();
+    let env = auto_env(&emu).var("ENTRA_AUTH_CACHE_KEY", crate::support::CACHE_KEY);
+    // A "bus" that accepts connections and never says a word, as a wedged dbus-daemon does.
+    let socket = env.home.path().join("hung-bus");
+    let listener = UnixListener::bind(&socket).unwrap();
+    let held = std::thread::spawn(move || {
+        let mut connections = Vec::new();
+        for stream in listener.incoming().take(4) {
+            connections.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let env = env.var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        &format!("unix:path={}", socket.display()),
+    );
+    let started = std::time::Instant::now();
+    let out = env.run(&["get-token"]);
+    let elapsed = started.elapsed();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("did not answer"), "{err}");
+    assert!(err.contains("using the encrypted file store"), "{err}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(20),
+        "bounded by the keyring deadline: {elapsed:?}"
+    );
+    assert!(emu.verify(stdout(&out).trim()).is_ok());
+    drop(held);
+}

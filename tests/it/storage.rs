@@ -350,3 +350,43 @@ fn a_hung_session_bus_costs_seconds_not_minutes() {
     assert!(emu.verify(stdout(&out).trim()).is_ok());
     drop(listener);
 }
+
+#[test]
+fn a_corrupt_keyring_entry_is_a_warned_miss_then_replaced() {
+    let Some(service) = SecretService::start() else {
+        return;
+    };
+    let emu = Emulator::start();
+    let env = auto_env(&emu).with_secret_service(&service);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let items = service.secret_tool(&["search", "--all", "service", "entra-auth-cli"]);
+    let user = items
+        .lines()
+        .find_map(|l| l.strip_prefix("attribute.username = token:"))
+        .map(|digest| format!("token:{digest}"))
+        .expect("a token entry");
+    let mut overwrite = std::process::Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=tampered",
+            "service",
+            "entra-auth-cli",
+            "username",
+            &user,
+        ])
+        .env_clear()
+        .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut overwrite.stdin.take().unwrap(), b"{not json").unwrap();
+    assert!(overwrite.wait().unwrap().success());
+
+    let out = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["source"], "network");
+    assert!(stderr(&out).contains("is unreadable"), "{}", stderr(&out));
+    let healed = env.run(&["get-token", "-o", "json"]);
+    assert_eq!(json(&healed)["source"], "cache");
+    assert!(healed.stderr.is_empty(), "{}", stderr(&healed));
+}

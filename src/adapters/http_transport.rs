@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
-use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport, TransportError};
+use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
 
 const USER_AGENT: &str = concat!("entra-auth-cli/", env!("CARGO_PKG_VERSION"));
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// reqwest-backed transport. For a loopback authority (emulators, tests) it skips proxies and
-/// system TLS roots; everything else uses the platform verifier and the proxy environment.
+/// reqwest-backed transport. A `direct` transport (loopback authorities, managed identity
+/// endpoints) skips proxies and system TLS roots; otherwise it uses the platform verifier and
+/// the proxy environment.
 pub struct HttpTransport {
     loopback: bool,
     client: OnceLock<Result<reqwest::Client, String>>,
@@ -112,26 +113,48 @@ impl IdpTransport for HttpTransport {
             .send()
             .await
             .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        let status = response.status().as_u16();
-        let headers = response.headers();
-        let retry_after = retry_after(headers);
-        let request_id = headers
-            .get("x-ms-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError::Unreachable(error_chain(&e)))?
-            .to_vec();
-        tracing::debug!(status, request_id = ?request_id, "reply");
-        Ok(HttpReply {
-            status,
-            retry_after,
-            request_id,
-            body,
-        })
+        reply(response).await
     }
+
+    async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
+        let client = self.client()?;
+        tracing::debug!(url = %request.url, "GET");
+        let mut builder = client.get(&request.url).timeout(request.timeout);
+        for (name, value) in &request.headers {
+            let value = match value {
+                FormValue::Plain(text) => text.as_str(),
+                FormValue::Secret(secret) => secret.expose_secret(),
+            };
+            builder = builder.header(*name, value);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
+        reply(response).await
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Result<HttpReply, TransportError> {
+    let status = response.status().as_u16();
+    let headers = response.headers();
+    let retry_after = retry_after(headers);
+    let request_id = headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| TransportError::Unreachable(error_chain(&e)))?
+        .to_vec();
+    tracing::debug!(status, request_id = ?request_id, "reply");
+    Ok(HttpReply {
+        status,
+        retry_after,
+        request_id,
+        body,
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //! the app uses at the edges.
 
 pub mod atomic_file;
+pub mod certificate;
+pub mod client_assertion;
 pub mod config_file;
+pub mod federated_token;
 pub mod file_cache;
 pub mod file_lock;
 pub mod file_secret_store;
@@ -15,3 +18,4 @@ pub mod sealed_file;
 pub mod stderr_reporter;
 pub mod system_clock;
 pub mod token_record;
+pub mod tty_prompt;

@@ -16,6 +16,8 @@ impl EnvVars {
     pub const ENTRA_AUTH_STORE: &'static str = "ENTRA_AUTH_STORE";
     /// Log filter for diagnostics on stderr (`debug`, `entra_auth_cli=trace`, ...).
     pub const ENTRA_AUTH_LOG: &'static str = "ENTRA_AUTH_LOG";
+    /// `1` (or any value): never prompt or wait for a person.
+    pub const ENTRA_AUTH_NONINTERACTIVE: &'static str = "ENTRA_AUTH_NONINTERACTIVE";
     /// Prefix of per-field profile overrides: `ENTRA_AUTH_TENANT_ID`, `ENTRA_AUTH_SCOPES`, ...
     pub const ENTRA_AUTH_FIELD_PREFIX: &'static str = "ENTRA_AUTH_";
 
@@ -27,13 +29,28 @@ impl EnvVars {
     pub const AZURE_CLIENT_SECRET: &'static str = "AZURE_CLIENT_SECRET";
     /// Azure SDK convention: certificate file for certificate credentials.
     pub const AZURE_CLIENT_CERTIFICATE_PATH: &'static str = "AZURE_CLIENT_CERTIFICATE_PATH";
+    /// Azure SDK convention: the certificate's password (a PFX file's).
+    pub const AZURE_CLIENT_CERTIFICATE_PASSWORD: &'static str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
+    /// Azure SDK convention: send the certificate chain (`x5c`) in assertions.
+    pub const AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: &'static str =
+        "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
+    /// Overrides the Azure VM instance metadata endpoint (`http://169.254.169.254`), for tests.
+    pub const ENTRA_AUTH_IMDS_ENDPOINT: &'static str = "ENTRA_AUTH_IMDS_ENDPOINT";
+    /// App Service / Functions managed identity endpoint (set by the platform).
+    pub const IDENTITY_ENDPOINT: &'static str = "IDENTITY_ENDPOINT";
+    /// App Service / Functions managed identity secret header (set by the platform).
+    pub const IDENTITY_HEADER: &'static str = "IDENTITY_HEADER";
     /// Azure SDK convention: workload identity token file.
     pub const AZURE_FEDERATED_TOKEN_FILE: &'static str = "AZURE_FEDERATED_TOKEN_FILE";
     /// Azure SDK convention: authority host such as `https://login.microsoftonline.us`.
     pub const AZURE_AUTHORITY_HOST: &'static str = "AZURE_AUTHORITY_HOST";
 
     /// Azure SDK variables and the profile field each one sets.
-    pub const AZURE_PROFILE_FIELDS: [(&'static str, &'static str); 5] = [
+    pub const AZURE_PROFILE_FIELDS: [(&'static str, &'static str); 6] = [
+        (
+            Self::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+            "send_certificate_chain",
+        ),
         (Self::AZURE_TENANT_ID, "tenant_id"),
         (Self::AZURE_CLIENT_ID, "client_id"),
         (Self::AZURE_CLIENT_CERTIFICATE_PATH, "certificate_path"),

@@ -46,6 +46,8 @@ pub struct AppError {
     pub message: String,
     pub causes: Vec<String>,
     pub hints: Vec<String>,
+    /// The IdP's AADSTS code, when it sent one (for retry decisions such as AADSTS700024).
+    pub aadsts: Option<i64>,
 }
 
 impl AppError {
@@ -56,6 +58,7 @@ impl AppError {
             message: message.into(),
             causes: Vec::new(),
             hints: Vec::new(),
+            aadsts: None,
         }
     }
 

@@ -1,13 +1,15 @@
-//! The `get-token` use case: cache first, then the IdP, then the cache again; written against
-//! ports only.
+//! The `get-token` use case: cache first, then the IdP (client credentials with a secret,
+//! certificate or federated token, or a managed identity endpoint), then the cache again;
+//! written against ports only.
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use tokio::time::Instant;
 
+use super::credentials::{ClientCredential, CredentialResolver};
 use super::error::{AppError, ErrorKind};
 use super::idp_call::{interpret_token_reply, post_with_retries};
+use super::managed_identity;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
 use crate::domain::flow::{AuthMethod, Flow};
 use crate::domain::profile::Profile;
@@ -17,13 +19,17 @@ use crate::ports::clock::Clock;
 use crate::ports::idp::{FormPost, FormValue, IdpTransport};
 use crate::ports::lock::{LockError, LockGuard, ProfileLocks};
 use crate::ports::reporter::Reporter;
-use crate::ports::secret_store::{SecretKind, SecretStore};
 use crate::ports::token_cache::{CacheError, TokenCache};
+
+/// AADSTS700024: the client assertion is outside its validity window (an expired federated
+/// token that the platform has rotated since): re-read and retry once.
+const ASSERTION_EXPIRED: i64 = 700_024;
 
 /// The ports `get-token` needs.
 pub struct GetTokenPorts<'a> {
     pub cache: &'a dyn TokenCache,
-    pub secrets: &'a dyn SecretStore,
+    /// Client secrets, certificates and federated tokens, resolved only on a cache miss.
+    pub credentials: &'a CredentialResolver<'a>,
     /// Cross-process locks, when the cache is shared between processes.
     pub locks: Option<&'a dyn ProfileLocks>,
     pub idp: &'a dyn IdpTransport,
@@ -44,8 +50,8 @@ pub struct GetTokenRequest {
     pub scopes: Scopes,
     /// The flow from `--flow` or the profile, if either gave one.
     pub flow: Option<Flow>,
-    /// The client secret from the environment (`AZURE_CLIENT_SECRET`); it wins over a stored one.
-    pub client_secret: Option<SecretString>,
+    /// The managed identity endpoint, for `auth_method = "managed-identity"` profiles.
+    pub managed_identity: Option<managed_identity::Source>,
     pub cache_mode: CacheMode,
     pub min_validity: Duration,
     pub deadline: Instant,
@@ -103,8 +109,11 @@ pub async fn get_token(
     ports: &GetTokenPorts<'_>,
     request: GetTokenRequest,
 ) -> Result<TokenOutcome, AppError> {
-    let flow = choose_flow(&request)?;
-    let key = CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes);
+    choose_flow(&request)?;
+    let key = match &request.managed_identity {
+        Some(source) => managed_identity::cache_key(&request.profile, source, &request.scopes)?,
+        None => CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes),
+    };
     let min_validity = i64::try_from(request.min_validity.as_secs()).unwrap_or(i64::MAX);
     let cache_hit = |token| {
         Ok(TokenOutcome {
@@ -121,8 +130,8 @@ pub async fn get_token(
             Cached::Miss => {}
         }
     }
-    let _guard = lock_identity(ports, &request, &key)?;
-    if request.cache_mode.read && _guard.is_some() {
+    let guard = lock_identity(ports, &request, &key)?;
+    if request.cache_mode.read && guard.is_some() {
         // Another process may have fetched the token while this one waited for the lock.
         if let Cached::Serve(token) = read_cache(ports, &key, min_validity, false) {
             tracing::debug!("served what a parallel invocation cached");
@@ -130,9 +139,23 @@ pub async fn get_token(
         }
     }
 
-    let secret = client_secret(ports, &request)?;
-    tracing::debug!(flow = %flow, "requesting a token");
-    let token = match client_credentials(ports, &request, secret).await {
+    let fetched = match &request.managed_identity {
+        Some(source) => {
+            let clock = ports.clock;
+            managed_identity::acquire(
+                ports.idp,
+                ports.reporter,
+                &request.profile,
+                source,
+                &request.scopes,
+                || clock.now(),
+                request.deadline,
+            )
+            .await
+        }
+        None => client_credentials(ports, &request).await,
+    };
+    let token = match fetched {
         Ok(token) => token,
         Err(error) => {
             return match fallback {
@@ -152,6 +175,7 @@ pub async fn get_token(
     {
         report_cache_error(ports.reporter, &error, "the token was not cached");
     }
+    drop(guard);
     Ok(TokenOutcome {
         token,
         source: TokenSource::Network,
@@ -195,62 +219,80 @@ fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
             ErrorKind::Usage,
             format!("the `{flow}` flow is not available in this version of entra-auth-cli"),
         )
-        .hint("use `--flow client-credentials` with a client secret (AZURE_CLIENT_SECRET)"));
+        .hint("use `--flow client-credentials` with a client secret, certificate, federated token or managed identity"));
     }
-    match request.profile.auth_method {
-        None | Some(AuthMethod::ClientSecret) => Ok(flow),
-        Some(other) => Err(AppError::new(
+    if request.managed_identity.is_none()
+        && request.profile.auth_method == Some(AuthMethod::ManagedIdentity)
+    {
+        return Err(AppError::new(
             ErrorKind::Usage,
-            format!("auth_method `{other}` is not available in this version of entra-auth-cli"),
-        )
-        .hint("use auth_method = \"client-secret\" with AZURE_CLIENT_SECRET")),
+            "no managed identity endpoint was configured",
+        ));
     }
-}
-
-fn client_secret(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
-) -> Result<SecretString, AppError> {
-    if let Some(secret) = &request.client_secret {
-        return Ok(secret.clone());
-    }
-    let name = &request.profile.name;
-    match ports.secrets.get(name, SecretKind::ClientSecret) {
-        Ok(Some(secret)) => Ok(secret),
-        Ok(None) => Err(AppError::new(
-            ErrorKind::Config,
-            format!("profile `{name}` has no client secret"),
-        )
-        .hint(format!(
-            "store one with `entra-auth-cli config set-secret -p {name}` (reads stdin), or set AZURE_CLIENT_SECRET"
-        ))),
-        Err(error) => Err(AppError::new(
-            ErrorKind::Config,
-            format!("cannot read the client secret of profile `{name}` from the {} store", ports.secrets.backend_name()),
-        )
-        .cause(error.to_string())
-        .hint("set AZURE_CLIENT_SECRET, or fix the store (see `entra-auth-cli status`)")),
-    }
+    Ok(flow)
 }
 
 async fn client_credentials(
     ports: &GetTokenPorts<'_>,
     request: &GetTokenRequest,
-    secret: SecretString,
+) -> Result<Token, AppError> {
+    let credential = ports
+        .credentials
+        .resolve(&request.profile, ports.clock.now())?;
+    match one_request(ports, request, &credential).await {
+        Err(error)
+            if error.aadsts == Some(ASSERTION_EXPIRED)
+                && matches!(&credential, ClientCredential::Assertion(a) if a.kind() == "federated") =>
+        {
+            ports.reporter.progress(
+                "the federated token was rejected as expired; reading the token file again",
+            );
+            one_request(ports, request, &credential).await
+        }
+        other => other,
+    }
+}
+
+async fn one_request(
+    ports: &GetTokenPorts<'_>,
+    request: &GetTokenRequest,
+    credential: &ClientCredential,
 ) -> Result<Token, AppError> {
     let profile = &request.profile;
     let scope = request.scopes.to_request_param();
+    let url = profile.authority.token_url(&profile.tenant_id);
+    let mut form = vec![
+        (
+            "grant_type",
+            FormValue::Plain("client_credentials".to_owned()),
+        ),
+        ("client_id", FormValue::Plain(profile.client_id.clone())),
+        ("scope", FormValue::Plain(scope.clone())),
+    ];
+    match credential {
+        ClientCredential::Secret(secret) => {
+            form.push(("client_secret", FormValue::Secret(secret.clone())))
+        }
+        ClientCredential::Assertion(source) => {
+            let assertion = source.assertion(&url, ports.clock.now()).map_err(|e| {
+                let mut error = AppError::new(ErrorKind::Config, e.message);
+                if let Some(hint) = e.hint {
+                    error = error.hint(hint);
+                }
+                error
+            })?;
+            form.push((
+                "client_assertion_type",
+                FormValue::Plain(
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ),
+            ));
+            form.push(("client_assertion", FormValue::Secret(assertion)));
+        }
+    }
     let post = FormPost {
-        url: profile.authority.token_url(&profile.tenant_id),
-        form: vec![
-            (
-                "grant_type",
-                FormValue::Plain("client_credentials".to_owned()),
-            ),
-            ("client_id", FormValue::Plain(profile.client_id.clone())),
-            ("scope", FormValue::Plain(scope.clone())),
-            ("client_secret", FormValue::Secret(secret)),
-        ],
+        url,
+        form,
         client_request_id: new_request_id(),
     };
     let reply = post_with_retries(
@@ -293,6 +335,7 @@ fn new_request_id() -> String {
 mod tests {
     use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token, new_request_id};
     use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
+    use crate::app::credentials::CredentialResolver;
     use crate::app::error::ErrorKind;
     use crate::domain::flow::Flow;
     use crate::domain::profile::ProfileSettings;
@@ -300,6 +343,7 @@ mod tests {
     use crate::domain::token::TokenSource;
     use crate::ports::clock::MockClock;
     use crate::ports::idp::{HttpReply, MockIdpTransport};
+    use crate::ports::prompt::MockPrompt;
     use crate::ports::reporter::MockReporter;
     use crate::ports::secret_store::{SecretKind, SecretStore};
     use std::time::Duration;
@@ -317,7 +361,7 @@ mod tests {
             scopes: profile.scopes.clone(),
             profile,
             flow: None,
-            client_secret: Some("s".into()),
+            managed_identity: None,
             cache_mode: CacheMode { read, write },
             min_validity: Duration::from_secs(300),
             deadline: Instant::now() + Duration::from_secs(60),
@@ -342,6 +386,12 @@ mod tests {
         idp
     }
 
+    fn no_prompt() -> MockPrompt {
+        let mut p = MockPrompt::new();
+        p.expect_secret().never();
+        p
+    }
+
     fn clock(now: i64) -> MockClock {
         let mut c = MockClock::new();
         c.expect_now().return_const(now);
@@ -361,7 +411,12 @@ mod tests {
         let (idp, clock, rep) = (idp(1, 3599), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
-            secrets: &MemorySecretStore::default(),
+            credentials: &CredentialResolver {
+                env_secret: Some("s".into()),
+                env_certificate_password: None,
+                secrets: &MemorySecretStore::default(),
+                prompt: &no_prompt(),
+            },
             locks: None,
             idp: &idp,
             clock: &clock,
@@ -382,7 +437,12 @@ mod tests {
         let (idp, clock, rep) = (idp(3, 3599), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
-            secrets: &MemorySecretStore::default(),
+            credentials: &CredentialResolver {
+                env_secret: Some("s".into()),
+                env_certificate_password: None,
+                secrets: &MemorySecretStore::default(),
+                prompt: &no_prompt(),
+            },
             locks: None,
             idp: &idp,
             clock: &clock,
@@ -411,7 +471,12 @@ mod tests {
         let (idp, clock, rep) = (idp(2, 200), clock(1_000), reporter());
         let ports = GetTokenPorts {
             cache: &cache,
-            secrets: &MemorySecretStore::default(),
+            credentials: &CredentialResolver {
+                env_secret: Some("s".into()),
+                env_certificate_password: None,
+                secrets: &MemorySecretStore::default(),
+                prompt: &no_prompt(),
+            },
             locks: None,
             idp: &idp,
             clock: &clock,
@@ -428,20 +493,25 @@ mod tests {
     async fn missing_secret_and_other_flows_fail_before_any_request() {
         let cache = MemoryTokenCache::default();
         let (idp, clock, rep) = (idp(0, 1), clock(0), reporter());
+        let empty = MemorySecretStore::default();
+        let prompt = no_prompt();
+        let credentials = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: None,
+            secrets: &empty,
+            prompt: &prompt,
+        };
         let ports = GetTokenPorts {
             cache: &cache,
-            secrets: &MemorySecretStore::default(),
+            credentials: &credentials,
             locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
         };
-        let mut r = request(true, true);
-        r.client_secret = None;
-        assert_eq!(
-            get_token(&ports, r).await.unwrap_err().kind,
-            ErrorKind::Config
-        );
+        let err = get_token(&ports, request(true, true)).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(err.message.contains("no credential"), "{err:?}");
         let mut r = request(true, true);
         r.flow = Some(Flow::DeviceCode);
         assert_eq!(
@@ -458,17 +528,22 @@ mod tests {
             .set("default", SecretKind::ClientSecret, &"stored".into())
             .unwrap();
         let (idp, clock, rep) = (idp(1, 3599), clock(0), reporter());
+        let prompt = no_prompt();
+        let credentials = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: None,
+            secrets: &secrets,
+            prompt: &prompt,
+        };
         let ports = GetTokenPorts {
             cache: &cache,
-            secrets: &secrets,
+            credentials: &credentials,
             locks: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
         };
-        let mut r = request(true, true);
-        r.client_secret = None;
-        assert!(get_token(&ports, r).await.is_ok());
+        assert!(get_token(&ports, request(true, true)).await.is_ok());
     }
 
     #[test]

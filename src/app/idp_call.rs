@@ -215,6 +215,7 @@ pub fn interpret_token_reply(
     for hint in oauth.hints(&profile.client_id, &profile.tenant_id) {
         error = error.hint(hint);
     }
+    error.aadsts = oauth.aadsts();
     Err(error)
 }
 

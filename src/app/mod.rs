@@ -3,11 +3,13 @@
 
 pub mod cli;
 pub mod context;
+pub mod credentials;
 pub mod emit;
 pub mod env_vars;
 pub mod error;
 pub mod get_token;
 pub mod idp_call;
+pub mod managed_identity;
 pub mod paths;
 pub mod profile_resolution;
 pub mod run;

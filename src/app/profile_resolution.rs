@@ -15,14 +15,19 @@ use crate::ports::env::Env;
 pub const DEFAULT_PROFILE: &str = "default";
 
 /// Profile fields that `ENTRA_AUTH_<FIELD>` can set.
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 17] = [
     "tenant_id",
     "client_id",
     "scopes",
     "flow",
     "auth_method",
     "certificate_path",
+    "certificate_key_path",
+    "assertion_algorithm",
+    "send_certificate_chain",
     "federated_token_file",
+    "object_id",
+    "mi_res_id",
     "authority_host",
     "cloud",
     "redirect_uri",
@@ -48,14 +53,25 @@ impl Provider for Layer {
 
 /// Puts `value` under `field`, typing the one numeric field so environment strings fit it.
 fn insert(dict: &mut Dict, field: &str, var: &str, value: String) -> Result<(), AppError> {
-    let value = if field == "port" {
-        let port: u16 = value.trim().parse().map_err(|_| {
-            AppError::new(ErrorKind::Config, format!("{var} is not a port number"))
-                .hint("use a number from 1 to 65535")
-        })?;
-        Value::from(port)
-    } else {
-        Value::from(value)
+    let value = match field {
+        "port" => {
+            let port: u16 = value.trim().parse().map_err(|_| {
+                AppError::new(ErrorKind::Config, format!("{var} is not a port number"))
+                    .hint("use a number from 1 to 65535")
+            })?;
+            Value::from(port)
+        }
+        "send_certificate_chain" => match value.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Value::from(true),
+            "0" | "false" | "no" => Value::from(false),
+            _ => {
+                return Err(AppError::new(
+                    ErrorKind::Config,
+                    format!("{var} is not true or false"),
+                ));
+            }
+        },
+        _ => Value::from(value),
     };
     dict.insert(field.to_owned(), value);
     Ok(())

@@ -20,6 +20,16 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// The name used in config and flags.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::UsGov => "usgov",
+            Self::China => "china",
+        }
+    }
+
     /// The cloud's authority host.
     #[must_use]
     pub fn authority_host(self) -> &'static str {

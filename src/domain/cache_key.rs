@@ -27,6 +27,27 @@ impl CacheKey {
         ))
     }
 
+    /// A key for identities that are not an app registration in a tenant (managed identity):
+    /// `authority` names the endpoint, `client` the identity selector.
+    #[must_use]
+    pub fn from_parts(
+        authority: &str,
+        tenant: &str,
+        client: &str,
+        account: &str,
+        scopes: &Scopes,
+    ) -> Self {
+        let clean = |s: &str| s.replace('|', "%7C").to_ascii_lowercase();
+        Self(format!(
+            "v1|{}|{}|{}|{}|{}",
+            clean(authority),
+            clean(tenant),
+            clean(client),
+            account,
+            scopes.canonical()
+        ))
+    }
+
     /// Reads back a key stored as text by [`CacheKey::as_str`]; `None` if it is not one.
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {

@@ -109,6 +109,31 @@ impl FromStr for AuthMethod {
     }
 }
 
+/// Which signature and thumbprint header to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssertionAlgorithm {
+    /// RSASSA-PSS SHA-256 with `x5t#S256` (Microsoft's current guidance).
+    Ps256,
+    /// RSASSA-PKCS1-v1_5 SHA-256 with the SHA-1 `x5t` (legacy).
+    Rs256,
+}
+
+impl AssertionAlgorithm {
+    /// Parses `PS256` / `RS256`, case-insensitively.
+    ///
+    /// # Errors
+    /// Names the accepted values.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "PS256" => Ok(Self::Ps256),
+            "RS256" => Ok(Self::Rs256),
+            _ => Err(format!(
+                "unknown assertion algorithm `{text}`: expected PS256 or RS256"
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{AuthMethod, Flow};

@@ -6,6 +6,7 @@ pub mod cache_key;
 pub mod duration;
 pub mod exit_code;
 pub mod flow;
+pub mod jwt;
 pub mod oauth_error;
 pub mod profile;
 pub mod scopes;

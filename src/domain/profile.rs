@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, Cloud};
-use super::flow::{AuthMethod, Flow};
+use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use super::scopes::Scopes;
 
 /// Every field of `[profiles.NAME]`, all optional: one layer of configuration, before validation.
@@ -24,7 +24,17 @@ pub struct ProfileSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_key_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_algorithm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_certificate_chain: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub federated_token_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mi_res_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority_host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,7 +79,15 @@ pub struct Profile {
     pub authority: Authority,
     pub cloud: Cloud,
     pub certificate_path: Option<String>,
+    /// A separate PEM file with the certificate's private key.
+    pub certificate_key_path: Option<String>,
+    pub assertion_algorithm: AssertionAlgorithm,
+    /// Send `x5c` (the certificate chain) in assertions, for subject-name/issuer auto-rollover.
+    pub send_certificate_chain: bool,
     pub federated_token_file: Option<String>,
+    /// User-assigned managed identity selectors (the client id selector is `client_id`).
+    pub object_id: Option<String>,
+    pub mi_res_id: Option<String>,
     pub redirect_uri: Option<String>,
     pub port: Option<u16>,
     pub login_hint: Option<String>,
@@ -107,10 +125,33 @@ impl ProfileSettings {
             profile: name.to_owned(),
             field,
         };
-        let tenant_id = non_empty(self.tenant_id).ok_or_else(|| missing("tenant_id"))?;
-        check_tenant(&tenant_id).map_err(|r| invalid("tenant_id", r))?;
-        let client_id = non_empty(self.client_id).ok_or_else(|| missing("client_id"))?;
+        let auth_method = self
+            .auth_method
+            .map(|m| m.parse::<AuthMethod>())
+            .transpose()
+            .map_err(|r| invalid("auth_method", r))?;
+        // A managed identity needs neither: the platform knows both.
+        let managed = auth_method == Some(AuthMethod::ManagedIdentity);
+        let tenant_id = match non_empty(self.tenant_id) {
+            Some(t) => t,
+            None if managed => String::new(),
+            None => return Err(missing("tenant_id")),
+        };
+        if !tenant_id.is_empty() {
+            check_tenant(&tenant_id).map_err(|r| invalid("tenant_id", r))?;
+        }
+        let client_id = match non_empty(self.client_id) {
+            Some(c) => c,
+            None if managed => String::new(),
+            None => return Err(missing("client_id")),
+        };
         check_client_id(&client_id).map_err(|r| invalid("client_id", r))?;
+        let assertion_algorithm = match self.assertion_algorithm.as_deref() {
+            Some(text) => {
+                AssertionAlgorithm::parse(text).map_err(|r| invalid("assertion_algorithm", r))?
+            }
+            None => AssertionAlgorithm::Ps256,
+        };
         let cloud = match self.cloud.as_deref() {
             Some(text) => Cloud::parse(text).map_err(|r| invalid("cloud", r))?,
             None => Cloud::Public,
@@ -130,11 +171,6 @@ impl ProfileSettings {
             .map(|f| f.parse::<Flow>())
             .transpose()
             .map_err(|r| invalid("flow", r))?;
-        let auth_method = self
-            .auth_method
-            .map(|m| m.parse::<AuthMethod>())
-            .transpose()
-            .map_err(|r| invalid("auth_method", r))?;
         Ok(Profile {
             name: name.to_owned(),
             tenant_id,
@@ -145,7 +181,12 @@ impl ProfileSettings {
             authority,
             cloud,
             certificate_path: non_empty(self.certificate_path),
+            certificate_key_path: non_empty(self.certificate_key_path),
+            assertion_algorithm,
+            send_certificate_chain: self.send_certificate_chain.unwrap_or(false),
             federated_token_file: non_empty(self.federated_token_file),
+            object_id: non_empty(self.object_id),
+            mi_res_id: non_empty(self.mi_res_id),
             redirect_uri: non_empty(self.redirect_uri),
             port: self.port,
             login_hint: non_empty(self.login_hint),

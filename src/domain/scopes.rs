@@ -43,6 +43,40 @@ impl Scopes {
         Ok(Self { items: ordered })
     }
 
+    /// For app-only flows: a bare resource (`https://management.azure.com`, `api://my-api`)
+    /// becomes `<resource>/.default`; anything else is kept as given.
+    #[must_use]
+    pub fn with_default_suffix(&self) -> Self {
+        let items = self
+            .items
+            .iter()
+            .map(|scope| {
+                let Some((scheme, rest)) = scope.split_once("://") else {
+                    return scope.clone();
+                };
+                let bare = !scheme.is_empty()
+                    && !rest.trim_end_matches('/').contains('/')
+                    && !rest.is_empty();
+                if bare {
+                    format!("{}/.default", scope.trim_end_matches('/'))
+                } else {
+                    scope.clone()
+                }
+            })
+            .collect();
+        Self { items }
+    }
+
+    /// The single resource of an app-only scope set (`<resource>/.default` → `<resource>`), as
+    /// managed identity endpoints want it; `None` when there is not exactly one scope.
+    #[must_use]
+    pub fn single_resource(&self) -> Option<String> {
+        match self.items.as_slice() {
+            [one] => Some(one.strip_suffix("/.default").unwrap_or(one).to_owned()),
+            _ => None,
+        }
+    }
+
     /// The scopes in the order given.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.items.iter().map(String::as_str)
@@ -88,6 +122,23 @@ mod tests {
         let b = Scopes::parse("a,b,A").unwrap();
         assert_eq!(a.canonical(), b.canonical());
         assert_eq!(b.iter().count(), 2);
+    }
+
+    #[test]
+    fn bare_resources_get_the_default_suffix() {
+        let s = Scopes::parse("https://management.azure.com api://my-api/ https://graph.microsoft.com/.default User.Read api://x/scope").unwrap();
+        assert_eq!(
+            s.with_default_suffix().to_request_param(),
+            "https://management.azure.com/.default api://my-api/.default https://graph.microsoft.com/.default User.Read api://x/scope"
+        );
+        assert_eq!(
+            Scopes::parse("https://vault.azure.net/.default")
+                .unwrap()
+                .single_resource()
+                .as_deref(),
+            Some("https://vault.azure.net")
+        );
+        assert_eq!(Scopes::parse("a b").unwrap().single_resource(), None);
     }
 
     #[test]

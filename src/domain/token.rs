@@ -56,6 +56,12 @@ impl Token {
         (self.expires_on - now).max(0)
     }
 
+    /// The raw token, for output and for reading its claims.
+    #[must_use]
+    pub fn access_token_str(&self) -> &str {
+        self.access_token.expose_secret()
+    }
+
     /// The raw token, for output only.
     #[must_use]
     pub fn secret(&self) -> &str {

@@ -22,6 +22,15 @@ pub struct FormPost {
     pub client_request_id: String,
 }
 
+/// A GET with headers (managed identity endpoints). Header values may be secrets.
+#[derive(Debug, Clone)]
+pub struct HttpGet {
+    pub url: String,
+    pub headers: Vec<(&'static str, FormValue)>,
+    /// The longest the whole request may take (connect included).
+    pub timeout: Duration,
+}
+
 /// What came back, whatever the status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpReply {
@@ -50,4 +59,5 @@ pub enum TransportError {
 #[async_trait]
 pub trait IdpTransport: Send + Sync {
     async fn post_form(&self, request: &FormPost) -> Result<HttpReply, TransportError>;
+    async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError>;
 }

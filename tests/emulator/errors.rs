@@ -160,16 +160,6 @@ impl EntraError {
         )
     }
 
-    /// A client assertion whose key is not registered on the app.
-    pub fn assertion_key_not_found() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            700027,
-            "Client assertion contains an invalid signature. [Reason - The key was not found.]",
-        )
-    }
-
     pub fn scope_needs_default(scope: &str) -> Self {
         Self::bad_request(
             "invalid_scope",

@@ -1,4 +1,5 @@
-//! The emulator's token-signing key (a committed TEST-ONLY RSA-2048 key), JWKS, RS256 signing and verification.
+//! The emulator's token-signing key and the "external IdP" key of federated tests (committed
+//! TEST-ONLY RSA-2048 keys), JWKS, RS256 signing and verification.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -11,6 +12,9 @@ use std::sync::OnceLock;
 /// PKCS#1 PEM, generated with `openssl genrsa -traditional 2048`. It signs emulator tokens only;
 /// it protects nothing and must never be trusted outside tests.
 const TEST_ONLY_KEY_PEM: &str = include_str!("TEST_ONLY_signing_key.pem");
+/// A second PKCS#1 key (same recipe) standing for an external IdP (Kubernetes, GitHub) whose
+/// tokens federated clients present; distinct so Entra-issued tokens never pass as external ones.
+const TEST_ONLY_EXTERNAL_IDP_KEY_PEM: &str = include_str!("TEST_ONLY_external_idp_key.pem");
 
 pub struct SigningKey {
     encoding: EncodingKey,
@@ -27,6 +31,12 @@ impl SigningKey {
     pub fn test_only() -> &'static SigningKey {
         static KEY: OnceLock<SigningKey> = OnceLock::new();
         KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_KEY_PEM))
+    }
+
+    /// The process-wide external-IdP test key (parsed once).
+    pub fn external_idp() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_EXTERNAL_IDP_KEY_PEM))
     }
 
     fn from_pkcs1_pem(pem: &str) -> SigningKey {
@@ -92,5 +102,21 @@ impl SigningKey {
         jsonwebtoken::decode::<Value>(token, &self.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| format!("invalid token: {e}"))
+    }
+
+    /// Checks `kid` and the RS256 signature only (no time or audience checks); returns the claims.
+    pub fn verify_signature(&self, token: &str) -> Result<Value, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| format!("bad header: {e}"))?;
+        if header.kid.as_deref() != Some(self.kid.as_str()) {
+            return Err(format!("unknown kid {:?}", header.kid));
+        }
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<Value>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| format!("invalid signature: {e}"))
     }
 }

@@ -1,9 +1,11 @@
 //! An Entra ID (v2.0) emulator on 127.0.0.1 for tests and benchmarks: the `Emulator` handle and its fixtures.
 //!
 //! Layout: `server` (routes, thread, runtime), `connection` (killable sockets for `DropConnection`),
-//! `token_endpoint` (request intake), `grants/` (one module per grant, shared client auth),
-//! `tokens` + `jwt` (signed access tokens, JWKS), `discovery`, `errors` (Entra error bodies),
-//! `responses` (headers, success body), `faults`, `state`, `ids`.
+//! `token_endpoint` (request intake), `grants/` (one module per grant, shared client auth, client
+//! assertions: certificate and federated), `x509` (registered certificates), `tokens` + `jwt`
+//! (signed access tokens, JWKS, the external-IdP key), `discovery`, `errors` (Entra error bodies),
+//! `responses` (headers, success body), `faults`, `state`, `ids`, `managed_identity/` (IMDS and
+//! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone).
 #![allow(dead_code)]
 
 mod connection;
@@ -13,18 +15,30 @@ mod faults;
 mod grants;
 mod ids;
 mod jwt;
+mod managed_identity;
+mod proxy;
 mod responses;
 mod server;
 mod state;
 mod token_endpoint;
 mod tokens;
+mod x509;
 
 pub use faults::Fault;
 pub use grants::Grant;
+pub use grants::federated::TOKEN_EXCHANGE_AUDIENCE;
+// Used by the tests, not by every example that includes this module.
+#[allow(unused_imports)]
+pub use managed_identity::{
+    SYSTEM_ASSIGNED_CLIENT_ID, SYSTEM_ASSIGNED_OBJECT_ID, SYSTEM_ASSIGNED_RESOURCE_ID,
+};
+#[allow(unused_imports)]
+pub use proxy::RecordingProxy;
 pub use state::RecordedRequest;
 
+use managed_identity::{Identity, Source};
 use server::ServerThread;
-use state::Shared;
+use state::{FederatedCredential, Shared};
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 
@@ -37,10 +51,13 @@ pub const CLIENT_ID: &str = "3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a";
 /// Its client secret (a test-only fixture).
 pub const CLIENT_SECRET: &str = "emu~s3cr3t.Value_0123456789";
 
-/// A running emulator. Dropping it stops the server and joins its thread.
+/// A running emulator: Entra, IMDS and App Service managed identity, each on its own loopback
+/// port. Dropping it stops all three and joins their thread.
 pub struct Emulator {
     shared: Arc<Shared>,
     port: u16,
+    imds_port: u16,
+    app_service_port: u16,
     server: ServerThread,
 }
 
@@ -50,21 +67,30 @@ impl Emulator {
         Emulator::start_on(0)
     }
 
-    /// Starts on 127.0.0.1:`port` (0 = ephemeral).
+    /// Starts on 127.0.0.1:`port` (0 = ephemeral); the managed-identity endpoints get ephemeral ports.
     pub fn start_on(port: u16) -> Emulator {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-            .unwrap_or_else(|e| panic!("emulator: cannot bind 127.0.0.1:{port}: {e}"));
-        let port = listener
-            .local_addr()
-            .expect("bound socket has an address")
-            .port();
+        let (listener, port) = bind(port);
+        let (imds_listener, imds_port) = bind(0);
+        let (app_service_listener, app_service_port) = bind(0);
         let shared = Arc::new(Shared::new(format!("http://127.0.0.1:{port}")));
         shared.register_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET);
         shared.register_domain(TENANT_ID, TENANT_DOMAIN);
-        let server = ServerThread::spawn(listener, Arc::clone(&shared));
+        let server = ServerThread::spawn(vec![
+            (listener, server::router(Arc::clone(&shared))),
+            (
+                imds_listener,
+                managed_identity::imds::router(Arc::clone(&shared)),
+            ),
+            (
+                app_service_listener,
+                managed_identity::app_service::router(Arc::clone(&shared)),
+            ),
+        ]);
         Emulator {
             shared,
             port,
+            imds_port,
+            app_service_port,
             server,
         }
     }
@@ -137,15 +163,137 @@ impl Emulator {
         self.shared.key.verify(token)
     }
 
-    /// Stops the server now (as drop does).
+    /// Registers the tenant and app if new and adds an X.509 certificate (DER, RSA key) to the
+    /// app's keys; client assertions signed by its key (PS256 or RS256) then authenticate the app.
+    pub fn register_certificate_client(&self, tenant_id: &str, client_id: &str, cert_der: &[u8]) {
+        let certificate = x509::Certificate::from_der(cert_der)
+            .unwrap_or_else(|e| panic!("emulator: unusable certificate: {e}"));
+        self.shared
+            .register_certificate(tenant_id, client_id, certificate);
+    }
+
+    /// The decoded JOSE header of the last `client_assertion` received (accepted or not).
+    pub fn last_assertion_header(&self) -> Option<serde_json::Value> {
+        self.shared.last_assertion_header()
+    }
+
+    /// Registers the tenant and app if new and adds a federated identity credential trusting
+    /// external tokens with this exact `iss` and `sub` and the audience `api://AzureADTokenExchange`.
+    pub fn register_federated_client(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        issuer: &str,
+        subject: &str,
+    ) {
+        let fic = FederatedCredential {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            audience: TOKEN_EXCHANGE_AUDIENCE.to_owned(),
+        };
+        self.shared.register_federated(tenant_id, client_id, fic);
+    }
+
+    /// An RS256 JWT signed by the emulator's "external IdP" key (not its Entra key), valid from
+    /// now for `lifetime_secs` (negative: already expired).
+    pub fn mint_external_token(
+        &self,
+        issuer: &str,
+        subject: &str,
+        audience: &str,
+        lifetime_secs: i64,
+    ) -> String {
+        grants::federated::mint(issuer, subject, audience, lifetime_secs)
+    }
+
+    /// `http://127.0.0.1:PORT`: the IMDS base (the CLI appends `/metadata/identity/oauth2/token`).
+    pub fn imds_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.imds_port)
+    }
+
+    /// The full App Service token URL, as `IDENTITY_ENDPOINT` holds it.
+    pub fn app_service_endpoint(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}{}",
+            self.app_service_port,
+            managed_identity::app_service::TOKEN_PATH
+        )
+    }
+
+    /// The secret the CLI must send as `X-IDENTITY-HEADER` (`IDENTITY_HEADER`).
+    pub fn identity_header(&self) -> String {
+        self.shared.mi.identity_header.clone()
+    }
+
+    /// Enables (default) or disables the system-assigned managed identity.
+    pub fn set_system_assigned_identity(&self, enabled: bool) {
+        self.shared.mi.set_system_assigned(enabled);
+    }
+
+    /// Attaches a user-assigned managed identity (replacing one with the same client id).
+    pub fn register_user_assigned_identity(
+        &self,
+        client_id: &str,
+        object_id: &str,
+        resource_id: &str,
+    ) {
+        self.shared.mi.register_user_assigned(Identity {
+            client_id: client_id.to_owned(),
+            object_id: object_id.to_owned(),
+            resource_id: resource_id.to_owned(),
+        });
+    }
+
+    /// Queues a status (404, 410, 429, 500, 503…) the next IMDS request gets, with a plain-text body.
+    pub fn push_imds_fault(&self, status: u16) {
+        self.shared.mi.push_fault(Source::Imds, status);
+    }
+
+    /// IMDS requests received (also those a fault answered).
+    pub fn imds_requests(&self) -> usize {
+        self.shared.mi.requests(Source::Imds)
+    }
+
+    /// The last IMDS request: query parameters in `form`, headers (lowercase names), path.
+    pub fn last_imds_request(&self) -> Option<RecordedRequest> {
+        self.shared.mi.last_request(Source::Imds)
+    }
+
+    /// Queues a status the next App Service request gets, with App Service's JSON error body.
+    pub fn push_app_service_fault(&self, status: u16) {
+        self.shared.mi.push_fault(Source::AppService, status);
+    }
+
+    /// App Service requests received (also those a fault answered).
+    pub fn app_service_requests(&self) -> usize {
+        self.shared.mi.requests(Source::AppService)
+    }
+
+    /// The last App Service request: query parameters in `form`, headers (lowercase names), path.
+    pub fn last_app_service_request(&self) -> Option<RecordedRequest> {
+        self.shared.mi.last_request(Source::AppService)
+    }
+
+    /// Stops the servers now (as drop does).
     pub fn stop(&mut self) {
         self.server.stop();
     }
 }
 
 impl Drop for Emulator {
-    /// Stops the server, closes its connections and joins its thread.
+    /// Stops the servers, closes their connections and joins their thread.
     fn drop(&mut self) {
         self.server.stop();
     }
+}
+
+/// Binds 127.0.0.1:`port` (0 = ephemeral) and returns the listener and its port.
+fn bind(port: u16) -> (TcpListener, u16) {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .unwrap_or_else(|e| panic!("emulator: cannot bind 127.0.0.1:{port}: {e}"));
+    let port = listener
+        .local_addr()
+        .expect("bound socket has an address")
+        .port();
+    (listener, port)
 }

@@ -1,4 +1,5 @@
-//! The HTTP server: routes, and the thread with its own tokio runtime that serves until stopped.
+//! The HTTP servers: the Entra routes, and the thread with its own tokio runtime that serves
+//! every listener of one emulator (Entra, IMDS, App Service) until stopped.
 
 use super::connection::{ConnHandle, KillableListener};
 use super::discovery;
@@ -30,11 +31,13 @@ pub struct ServerThread {
 }
 
 impl ServerThread {
-    /// Serves on an already bound (listening) socket, so callers can connect at once.
-    pub fn spawn(listener: std::net::TcpListener, shared: Arc<Shared>) -> ServerThread {
-        listener
-            .set_nonblocking(true)
-            .expect("the listener can be made non-blocking");
+    /// Serves each router on its already bound (listening) socket, so callers can connect at once.
+    pub fn spawn(listeners: Vec<(std::net::TcpListener, Router)>) -> ServerThread {
+        for (listener, _) in &listeners {
+            listener
+                .set_nonblocking(true)
+                .expect("the listener can be made non-blocking");
+        }
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("entra-emulator".to_owned())
@@ -44,17 +47,17 @@ impl ServerThread {
                     .build()
                     .expect("the emulator runtime starts");
                 runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .expect("the listener registers with tokio");
-                    let app = router(shared).into_make_service_with_connect_info::<ConnHandle>();
-                    let serve = axum::serve(KillableListener(listener), app).into_future();
-                    tokio::select! {
-                        _ = serve => {}
-                        _ = stop_rx => {}
+                    for (listener, router) in listeners {
+                        let listener = tokio::net::TcpListener::from_std(listener)
+                            .expect("the listener registers with tokio");
+                        let app = router.into_make_service_with_connect_info::<ConnHandle>();
+                        let serve = axum::serve(KillableListener(listener), app).into_future();
+                        tokio::spawn(serve);
                     }
+                    let _ = stop_rx.await;
                 });
-                // Dropping the runtime drops every connection task, so open
-                // keep-alive connections and slow requests end here too.
+                // Dropping the runtime drops every task: the servers, and the connection tasks,
+                // so open keep-alive connections and slow requests end here too.
                 drop(runtime);
             })
             .expect("the emulator thread starts");

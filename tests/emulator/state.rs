@@ -1,11 +1,15 @@
-//! Shared emulator state: registered tenants and apps, request counters, queued faults,
-//! token settings and the last recorded token request. One `Shared` per emulator.
+//! Shared emulator state: registered tenants and apps (secrets, certificates, federated
+//! credentials), request counters, queued faults, token settings, the last recorded token request,
+//! and the client-assertion bookkeeping (seen `jti`s, last JOSE header). One `Shared` per emulator.
 
 use super::faults::Fault;
 use super::grants::Grant;
 use super::ids;
 use super::jwt::SigningKey;
-use std::collections::{BTreeMap, VecDeque};
+use super::managed_identity::ManagedIdentities;
+use super::x509::Certificate;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// One token request as received: form fields (secrets included), headers (lowercase names), path.
@@ -21,8 +25,18 @@ pub struct RecordedRequest {
 pub struct App {
     pub client_id: String,
     pub secrets: Vec<String>,
+    pub certificates: Vec<Certificate>,
+    pub federated: Vec<FederatedCredential>,
     /// The service principal's object id: `oid` and `sub` of its app-only tokens.
     pub object_id: String,
+}
+
+/// A federated identity credential: which external tokens the app accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FederatedCredential {
+    pub issuer: String,
+    pub subject: String,
+    pub audience: String,
 }
 
 #[derive(Clone, Debug)]
@@ -51,12 +65,16 @@ struct Inner {
     persistent_fault: Option<Fault>,
     token_lifetime_secs: u64,
     last_request: Option<RecordedRequest>,
+    seen_jtis: HashSet<String>,
+    last_assertion_header: Option<Value>,
 }
 
 pub struct Shared {
     /// `http://127.0.0.1:PORT`.
     pub authority: String,
     pub key: &'static SigningKey,
+    /// Managed identities and the IMDS / App Service bookkeeping.
+    pub mi: ManagedIdentities,
     inner: Mutex<Inner>,
 }
 
@@ -65,6 +83,7 @@ impl Shared {
         Shared {
             authority,
             key: SigningKey::test_only(),
+            mi: ManagedIdentities::new(),
             inner: Mutex::new(Inner {
                 tenants: BTreeMap::new(),
                 counts: [0; Grant::ALL.len()],
@@ -72,6 +91,8 @@ impl Shared {
                 persistent_fault: None,
                 token_lifetime_secs: 3599,
                 last_request: None,
+                seen_jtis: HashSet::new(),
+                last_assertion_header: None,
             }),
         }
     }
@@ -83,6 +104,33 @@ impl Shared {
 
     /// Registers the tenant if new, the app in it if new, and adds `secret` to the app's secrets.
     pub fn register_client(&self, tenant_id: &str, client_id: &str, secret: &str) {
+        self.with_app(tenant_id, client_id, |app| {
+            if !app.secrets.iter().any(|s| s == secret) {
+                app.secrets.push(secret.to_owned());
+            }
+        });
+    }
+
+    /// Registers the tenant and app if new and adds `certificate` to the app's keys.
+    pub fn register_certificate(&self, tenant_id: &str, client_id: &str, certificate: Certificate) {
+        self.with_app(tenant_id, client_id, |app| {
+            if !app.certificates.iter().any(|c| c.der == certificate.der) {
+                app.certificates.push(certificate);
+            }
+        });
+    }
+
+    /// Registers the tenant and app if new and adds a federated identity credential.
+    pub fn register_federated(&self, tenant_id: &str, client_id: &str, fic: FederatedCredential) {
+        self.with_app(tenant_id, client_id, |app| {
+            if !app.federated.contains(&fic) {
+                app.federated.push(fic);
+            }
+        });
+    }
+
+    /// Runs `change` on the app, creating the tenant and the app first if needed.
+    fn with_app(&self, tenant_id: &str, client_id: &str, change: impl FnOnce(&mut App)) {
         let tenant_key = tenant_id.to_ascii_lowercase();
         let client_key = client_id.to_ascii_lowercase();
         let mut inner = self.lock();
@@ -100,11 +148,11 @@ impl Shared {
             .or_insert_with(|| App {
                 client_id: client_key.clone(),
                 secrets: Vec::new(),
+                certificates: Vec::new(),
+                federated: Vec::new(),
                 object_id: ids::stable_uuid(&format!("sp|{tenant_key}|{client_key}")),
             });
-        if !app.secrets.iter().any(|s| s == secret) {
-            app.secrets.push(secret.to_owned());
-        }
+        change(app);
     }
 
     /// Lets `domain` (e.g. `contoso.onmicrosoft.com`) stand for a registered tenant in URLs.
@@ -126,6 +174,20 @@ impl Shared {
             .values()
             .find(|t| t.id == wanted || t.domains.contains(&wanted))
             .map_or(TenantRef::Unknown, |t| TenantRef::Known(t.id.clone()))
+    }
+
+    /// The tenant's GUID followed by its domains (lowercase).
+    pub fn tenant_names(&self, tenant_id: &str) -> Vec<String> {
+        let inner = self.lock();
+        inner
+            .tenants
+            .get(&tenant_id.to_ascii_lowercase())
+            .map(|t| {
+                std::iter::once(t.id.clone())
+                    .chain(t.domains.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn find_app(&self, tenant_id: &str, client_id: &str) -> Option<App> {
@@ -186,5 +248,18 @@ impl Shared {
 
     pub fn set_token_lifetime(&self, secs: u64) {
         self.lock().token_lifetime_secs = secs;
+    }
+
+    /// Remembers a client assertion's `jti`; false if it was seen before (a replay).
+    pub fn first_use_of_jti(&self, jti: &str) -> bool {
+        self.lock().seen_jtis.insert(jti.to_owned())
+    }
+
+    pub fn set_last_assertion_header(&self, header: Value) {
+        self.lock().last_assertion_header = Some(header);
+    }
+
+    pub fn last_assertion_header(&self) -> Option<Value> {
+        self.lock().last_assertion_header.clone()
     }
 }

@@ -1,8 +1,16 @@
 //! Tests of the Entra emulator itself over real HTTP: token endpoint bodies, headers and errors,
-//! signed tokens, discovery, fault injection, counters and shutdown. Shared helpers live here.
+//! signed tokens, discovery, fault injection, counters and shutdown; client assertions
+//! (certificate, federated), managed identity (IMDS, App Service) and the recording proxy.
+//! Shared helpers live here; certificate helpers in `certs`.
 
+mod app_service;
+mod certs;
+mod client_assertion;
 mod faults;
+mod federated;
+mod imds;
 mod lifecycle;
+mod proxy;
 mod token_endpoint;
 
 use crate::emulator::{CLIENT_ID, Emulator, TENANT_ID};

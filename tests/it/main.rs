@@ -1,12 +1,16 @@
 //! The one integration-test binary: the CLI end to end against the Entra emulator, and the emulator's own tests.
 
 mod architecture;
+mod certs;
+mod credentials;
 #[path = "../emulator/mod.rs"]
 mod emulator;
 mod emulator_selftest;
 mod get_token_errors;
 mod get_token_flow;
 mod help;
+mod oidc_peer;
+mod peer_smoke;
 mod secret_service;
 mod storage;
 mod support;

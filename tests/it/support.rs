@@ -121,6 +121,10 @@ pub fn filters(home: &Path) -> Vec<(String, String)> {
             "127.0.0.1:[PORT]".to_owned(),
         ),
         (
+            r"/\S*/cert-fixtures-[A-Za-z0-9_-]+".to_owned(),
+            "[FIXTURES]".to_owned(),
+        ),
+        (
             r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+".to_owned(),
             "[JWT]".to_owned(),
         ),

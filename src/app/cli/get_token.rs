@@ -11,13 +11,18 @@ use crate::adapters::http_transport::HttpTransport;
 use crate::adapters::output::{OutputFormat, TokenView, render, rfc3339};
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::adapters::system_clock::SystemClock;
+use crate::adapters::tty_prompt::TtyPrompt;
 use crate::app::context::Context;
+use crate::app::credentials::CredentialResolver;
 use crate::app::emit::emit;
 use crate::app::env_vars::EnvVars;
 use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
+use crate::app::managed_identity;
 use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
+use crate::domain::authority::Cloud;
 use crate::domain::duration::parse_duration;
+use crate::domain::flow::AuthMethod;
 use crate::domain::flow::Flow;
 use crate::domain::profile::{ProfileSettings, ScopeList};
 use crate::domain::scopes::Scopes;
@@ -49,6 +54,10 @@ fn parse_flow(text: &str) -> Result<Flow, String> {
     text.parse()
 }
 
+fn parse_cloud(text: &str) -> Result<Cloud, String> {
+    Cloud::parse(text)
+}
+
 /// Print an access token for a profile.
 ///
 /// The token comes from the cache when one is valid for at least --min-validity, else from the
@@ -68,6 +77,10 @@ pub struct GetTokenArgs {
     /// OAuth2 flow: client-credentials, interactive, device-code, authorization-code (the seed tool's PascalCase names work too)
     #[arg(short, long, value_name = "FLOW", value_parser = parse_flow)]
     pub flow: Option<Flow>,
+
+    /// Cloud for this call: public, usgov or china (sets the authority host)
+    #[arg(long, value_name = "CLOUD", value_parser = parse_cloud)]
+    pub cloud: Option<Cloud>,
 
     /// Output format
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Token)]
@@ -112,6 +125,9 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
     let context = Context::load(env)?;
     let flags = ProfileSettings {
         scopes: args.scope.clone().map(ScopeList::Text),
+        // A cloud given on the command line beats any authority host from file or environment.
+        cloud: args.cloud.map(|c| c.name().to_owned()),
+        authority_host: args.cloud.map(|c| c.authority_host().to_owned()),
         ..ProfileSettings::default()
     };
     let profile = resolve_profile(
@@ -121,7 +137,9 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         &args.profile,
         &flags,
     )?;
-    let scopes: Scopes = profile.scopes.clone();
+    let scopes: Scopes = profile.scopes.with_default_suffix();
+    let managed_identity = (profile.auth_method == Some(AuthMethod::ManagedIdentity))
+        .then(|| managed_identity::Source::detect(env));
     let storage = context.storage(env)?;
     if let Some(notice) = storage
         .fallback_notice
@@ -130,11 +148,24 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
     {
         reporter.warn(notice);
     }
-    let transport = HttpTransport::new(profile.authority.is_loopback());
+    // Managed identity endpoints are link-local or loopback: never through a proxy.
+    let transport =
+        HttpTransport::new(profile.authority.is_loopback() || managed_identity.is_some());
     let clock = SystemClock;
+    let prompt = TtyPrompt::new(env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none());
+    let credentials = CredentialResolver {
+        env_secret: env
+            .non_empty(EnvVars::AZURE_CLIENT_SECRET)
+            .map(SecretString::from),
+        env_certificate_password: env
+            .non_empty(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+            .map(SecretString::from),
+        secrets: storage.secrets.as_ref(),
+        prompt: &prompt,
+    };
     let ports = GetTokenPorts {
         cache: storage.tokens.as_ref(),
-        secrets: storage.secrets.as_ref(),
+        credentials: &credentials,
         locks: storage.locks.as_deref(),
         idp: &transport,
         clock: &clock,
@@ -145,9 +176,7 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         flow: args.flow.or(profile.flow),
         profile,
         scopes,
-        client_secret: env
-            .non_empty(EnvVars::AZURE_CLIENT_SECRET)
-            .map(SecretString::from),
+        managed_identity,
         cache_mode: CacheMode {
             read: !args.force && !args.no_cache,
             write: !args.no_cache,

@@ -1,9 +1,11 @@
 //! Client authentication shared by the grants: `client_secret` in the body, HTTP Basic
-//! (`client_secret_basic`), or a client assertion; app lookup and credential checks.
+//! (`client_secret_basic`), or a client assertion (checked by `client_assertion`); app lookup
+//! and credential checks.
 
 use super::super::errors::EntraError;
 use super::super::state::App;
 use super::GrantRequest;
+use super::client_assertion;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -72,8 +74,11 @@ pub fn authenticate_confidential(
     match &auth.credential {
         ClientCredential::Secret(secret) if app.secrets.iter().any(|s| s == secret) => Ok(app),
         ClientCredential::Secret(_) => Err(EntraError::invalid_client_secret(client_id)),
-        // No certificate or federated credential can be registered yet.
-        ClientCredential::Assertion { .. } => Err(EntraError::assertion_key_not_found()),
+        ClientCredential::Assertion {
+            assertion_type,
+            assertion,
+        } => client_assertion::authenticate(req, &app, tenant_id, assertion_type, assertion)
+            .map(|()| app),
         ClientCredential::None => Err(EntraError::missing_client_credential()),
     }
 }

@@ -3,8 +3,11 @@
 //! To add a grant: write `grants/<name>.rs` exposing `handle(&GrantRequest) -> GrantOutcome`,
 //! declare it below and add its `grant_type` value(s) to `dispatch`.
 
+pub mod assertion_errors;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod client_credentials;
+pub mod federated;
 
 use super::errors::EntraError;
 use super::responses::TokenResponse;

@@ -490,3 +490,31 @@ fn status_shows_the_authority_of_each_profile() {
         "https://login.microsoftonline.us"
     );
 }
+
+#[test]
+fn imds_object_id_and_resource_id_selectors() {
+    let emu = Emulator::start();
+    let res_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai";
+    emu.register_user_assigned_identity(
+        "9d8c7b6a-1111-4222-8333-444455556666",
+        "0a0b0c0d-1111-4222-8333-444455556666",
+        res_id,
+    );
+    let by_object = imds_env(&emu).var(
+        "ENTRA_AUTH_OBJECT_ID",
+        "0a0b0c0d-1111-4222-8333-444455556666",
+    );
+    let out = by_object.run(&["get-token", "-s", "https://storage.azure.com/.default"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        emu.last_imds_request().unwrap().form["object_id"],
+        "0a0b0c0d-1111-4222-8333-444455556666"
+    );
+    let by_resource = imds_env(&emu).var("ENTRA_AUTH_MI_RES_ID", res_id);
+    let out = by_resource.run(&["get-token", "-s", "https://storage.azure.com/.default"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(emu.last_imds_request().unwrap().form["msi_res_id"], res_id);
+    let both = by_resource.var("AZURE_CLIENT_ID", "9d8c7b6a-1111-4222-8333-444455556666");
+    let out = both.run(&["get-token", "-s", "https://storage.azure.com/.default"]);
+    assert_eq!(code(&out), 1, "one selector at most: {}", stderr(&out));
+}

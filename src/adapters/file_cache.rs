@@ -4,15 +4,19 @@
 use std::path::PathBuf;
 
 use super::sealed_file::{
-    KeyMaterial, Sealer, files_with_suffix, read_optional, remove_optional, write_sealed,
+    KeyMaterial, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
+    write_sealed,
 };
 use super::token_record;
+use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
 use crate::ports::token_cache::{CacheError, TokenCache};
 
 const LABEL: &str = "token";
 const SUFFIX: &str = ".token";
+const ACCOUNT_LABEL: &str = "account";
+const ACCOUNT_SUFFIX: &str = ".account";
 
 /// Encrypted token files under one directory.
 pub struct FileTokenCache {
@@ -32,6 +36,10 @@ impl FileTokenCache {
 
     fn file_name(key: &CacheKey) -> String {
         format!("{}{SUFFIX}", key.digest_hex())
+    }
+
+    fn account_file(identity: &str) -> String {
+        format!("{}{ACCOUNT_SUFFIX}", digest_name(identity))
     }
 
     fn path_for(&self, key: &CacheKey) -> PathBuf {
@@ -104,6 +112,58 @@ impl TokenCache for FileTokenCache {
             }
         }
         Ok(entries)
+    }
+
+    fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {
+        let path = self.dir.join(Self::account_file(identity));
+        let location = path.display().to_string();
+        let Some(sealed) = read_optional(&path).map_err(|reason| CacheError::Io {
+            location: location.clone(),
+            reason,
+        })?
+        else {
+            return Ok(None);
+        };
+        self.sealer
+            .open(ACCOUNT_LABEL, &sealed)
+            .and_then(|plain| token_record::decode_account_for(identity, &plain))
+            .map(Some)
+            .map_err(|reason| CacheError::Unreadable { location, reason })
+    }
+
+    fn store_account(&self, identity: &str, account: &Account) -> Result<(), CacheError> {
+        let plain = token_record::encode_account(identity, account);
+        let sealed = self
+            .sealer
+            .seal(ACCOUNT_LABEL, &plain)
+            .map_err(self.io(None))?;
+        write_sealed(&self.dir, &Self::account_file(identity), &sealed).map_err(self.io(None))
+    }
+
+    fn remove_account(&self, identity: &str) -> Result<(), CacheError> {
+        remove_optional(&self.dir.join(Self::account_file(identity))).map_err(self.io(None))
+    }
+
+    fn list_accounts(&self) -> Result<Vec<(String, Account)>, CacheError> {
+        let mut accounts = Vec::new();
+        for path in files_with_suffix(&self.dir, ACCOUNT_SUFFIX).map_err(self.io(None))? {
+            let Ok(Some(sealed)) = read_optional(&path) else {
+                continue;
+            };
+            let Ok(plain) = self.sealer.open(ACCOUNT_LABEL, &sealed) else {
+                continue;
+            };
+            let Ok((identity, account)) = token_record::decode_account(&plain) else {
+                continue;
+            };
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == Self::account_file(&identity))
+            {
+                accounts.push((identity, account));
+            }
+        }
+        Ok(accounts)
     }
 }
 

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use super::file_secret_store::entry_name;
 use super::sealed_file::KeyMaterial;
 use super::token_record;
+use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
 use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
@@ -30,6 +31,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 const PROBE_USER: &str = "store-check";
 const FILE_KEY_USER: &str = "file-store-key";
 const TOKEN_PREFIX: &str = "token:";
+const ACCOUNT_PREFIX: &str = "account:";
 
 /// Runs `call` on a helper thread and gives up after [`CALL_TIMEOUT`].
 fn bounded<T: Send + 'static>(
@@ -168,6 +170,20 @@ impl KeyringStore {
     fn token_user(key: &CacheKey) -> String {
         format!("{TOKEN_PREFIX}{}", key.digest_hex())
     }
+
+    fn account_user(identity: &str) -> String {
+        format!(
+            "{ACCOUNT_PREFIX}{}",
+            super::sealed_file::digest_name(identity)
+        )
+    }
+
+    fn io(user: &str) -> impl Fn(String) -> CacheError + '_ {
+        move |reason| CacheError::Io {
+            location: format!("keyring entry {user}"),
+            reason,
+        }
+    }
 }
 
 impl TokenCache for KeyringStore {
@@ -223,6 +239,43 @@ impl TokenCache for KeyringStore {
             .filter_map(|(user, json)| {
                 let (key, token) = token_record::decode(json.as_bytes()).ok()?;
                 (user == Self::token_user(&key)).then_some((key, token))
+            })
+            .collect())
+    }
+
+    fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {
+        let user = Self::account_user(identity);
+        let value = self.guard(get(user.clone())).map_err(Self::io(&user))?;
+        value
+            .map(|json| token_record::decode_account_for(identity, json.as_bytes()))
+            .transpose()
+            .map_err(|reason| CacheError::Unreadable {
+                location: format!("keyring entry {user}"),
+                reason,
+            })
+    }
+
+    fn store_account(&self, identity: &str, account: &Account) -> Result<(), CacheError> {
+        let user = Self::account_user(identity);
+        let json = Zeroizing::new(
+            String::from_utf8_lossy(&token_record::encode_account(identity, account)).into_owned(),
+        );
+        self.guard(set(user.clone(), json)).map_err(Self::io(&user))
+    }
+
+    fn remove_account(&self, identity: &str) -> Result<(), CacheError> {
+        let user = Self::account_user(identity);
+        self.guard(delete(user.clone())).map_err(Self::io(&user))
+    }
+
+    fn list_accounts(&self) -> Result<Vec<(String, Account)>, CacheError> {
+        let entries = self.guard(search_all()).map_err(Self::io("(search)"))?;
+        Ok(entries
+            .into_iter()
+            .filter(|(user, _)| user.starts_with(ACCOUNT_PREFIX))
+            .filter_map(|(user, json)| {
+                let (identity, account) = token_record::decode_account(json.as_bytes()).ok()?;
+                (user == Self::account_user(&identity)).then_some((identity, account))
             })
             .collect())
     }

@@ -5,6 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use secrecy::SecretString;
 
+use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
 use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
@@ -18,6 +19,7 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug, Default)]
 pub struct MemoryTokenCache {
     entries: Mutex<HashMap<CacheKey, Token>>,
+    accounts: Mutex<HashMap<String, Account>>,
 }
 
 impl TokenCache for MemoryTokenCache {
@@ -43,6 +45,27 @@ impl TokenCache for MemoryTokenCache {
         Ok(locked(&self.entries)
             .iter()
             .map(|(k, t)| (k.clone(), t.clone()))
+            .collect())
+    }
+
+    fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {
+        Ok(locked(&self.accounts).get(identity).cloned())
+    }
+
+    fn store_account(&self, identity: &str, account: &Account) -> Result<(), CacheError> {
+        locked(&self.accounts).insert(identity.to_owned(), account.clone());
+        Ok(())
+    }
+
+    fn remove_account(&self, identity: &str) -> Result<(), CacheError> {
+        locked(&self.accounts).remove(identity);
+        Ok(())
+    }
+
+    fn list_accounts(&self) -> Result<Vec<(String, Account)>, CacheError> {
+        Ok(locked(&self.accounts)
+            .iter()
+            .map(|(i, a)| (i.clone(), a.clone()))
             .collect())
     }
 }

@@ -2,6 +2,7 @@
 //! the app uses at the edges.
 
 pub mod atomic_file;
+pub mod browser_opener;
 pub mod certificate;
 pub mod client_assertion;
 pub mod config_file;
@@ -11,6 +12,7 @@ pub mod file_lock;
 pub mod file_secret_store;
 pub mod http_transport;
 pub mod keyring_store;
+pub mod loopback_listener;
 pub mod memory_cache;
 pub mod output;
 pub mod process_env;

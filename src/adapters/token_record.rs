@@ -5,6 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
 
@@ -19,6 +20,61 @@ struct Record {
     scope: String,
     tenant_id: String,
     cached_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccountWire {
+    identity: String,
+    home_account_id: String,
+    username: Option<String>,
+    refresh_token: String,
+    updated_at: i64,
+}
+
+/// JSON bytes of an account under `identity`; wiped from memory when dropped.
+#[must_use]
+pub fn encode_account(identity: &str, account: &Account) -> Zeroizing<Vec<u8>> {
+    let wire = AccountWire {
+        identity: identity.to_owned(),
+        home_account_id: account.home_account_id.clone(),
+        username: account.username.clone(),
+        refresh_token: account.refresh_token.expose_secret().to_owned(),
+        updated_at: account.updated_at,
+    };
+    let bytes = Zeroizing::new(serde_json::to_vec(&wire).unwrap_or_default());
+    drop(Zeroizing::new(wire.refresh_token));
+    bytes
+}
+
+/// Reads an account record back: `(identity, account)`.
+///
+/// # Errors
+/// A reason for a warning when the bytes are not an account record.
+pub fn decode_account(bytes: &[u8]) -> Result<(String, Account), String> {
+    let wire: AccountWire =
+        serde_json::from_slice(bytes).map_err(|_| "its content is malformed".to_owned())?;
+    Ok((
+        wire.identity,
+        Account {
+            home_account_id: wire.home_account_id,
+            username: wire.username,
+            refresh_token: SecretString::from(wire.refresh_token),
+            updated_at: wire.updated_at,
+        },
+    ))
+}
+
+/// Decodes an account and checks it belongs to `expected` identity.
+///
+/// # Errors
+/// As [`decode_account`], or when it was stored for another identity.
+pub fn decode_account_for(expected: &str, bytes: &[u8]) -> Result<Account, String> {
+    let (identity, account) = decode_account(bytes)?;
+    if identity == expected {
+        Ok(account)
+    } else {
+        Err("it belongs to another app".to_owned())
+    }
 }
 
 /// JSON bytes of `token` under `key`; wiped from memory when dropped.

@@ -78,6 +78,15 @@ impl CredentialResolver<'_> {
         }
     }
 
+    /// True when a client secret is stored for `profile` (unreadable counts as no).
+    #[must_use]
+    pub fn has_stored_secret(&self, profile: &Profile) -> bool {
+        matches!(
+            self.secrets.get(&profile.name, SecretKind::ClientSecret),
+            Ok(Some(_))
+        )
+    }
+
     fn secret(&self, profile: &Profile) -> Result<Option<SecretString>, AppError> {
         if let Some(secret) = &self.env_secret {
             return Ok(Some(secret.clone()));

@@ -8,8 +8,10 @@ use tokio::time::Instant;
 
 use super::credentials::{ClientCredential, CredentialResolver};
 use super::error::{AppError, ErrorKind};
-use super::idp_call::{interpret_token_reply, post_with_retries};
+use super::idp_call::{interpret_token_reply, new_request_id, post_with_retries};
 use super::managed_identity;
+use super::user_flows::{BrowserOptions, UserFlowPorts};
+use super::user_token::get_user_token;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
 use crate::domain::flow::{AuthMethod, Flow};
 use crate::domain::profile::Profile;
@@ -32,6 +34,8 @@ pub struct GetTokenPorts<'a> {
     pub credentials: &'a CredentialResolver<'a>,
     /// Cross-process locks, when the cache is shared between processes.
     pub locks: Option<&'a dyn ProfileLocks>,
+    /// Browser, loopback listener and instructions for the user flows (`None`: app flows only).
+    pub user: Option<&'a UserFlowPorts<'a>>,
     pub idp: &'a dyn IdpTransport,
     pub clock: &'a dyn Clock,
     pub reporter: &'a dyn Reporter,
@@ -52,6 +56,11 @@ pub struct GetTokenRequest {
     pub flow: Option<Flow>,
     /// The managed identity endpoint, for `auth_method = "managed-identity"` profiles.
     pub managed_identity: Option<managed_identity::Source>,
+    /// Browser flow options (`--port`, `--redirect-uri`, `--no-browser`).
+    pub browser: BrowserOptions,
+    /// Whether a person may be asked to sign in (false: `--non-interactive`, or no terminal
+    /// and no browser).
+    pub interactive: bool,
     pub cache_mode: CacheMode,
     pub min_validity: Duration,
     pub deadline: Instant,
@@ -62,10 +71,12 @@ pub struct GetTokenRequest {
 pub struct TokenOutcome {
     pub token: Token,
     pub source: TokenSource,
+    /// The account's refresh token, for `--include-refresh-token` (user flows only).
+    pub refresh_token: Option<secrecy::SecretString>,
 }
 
 /// What a cache read found.
-enum Cached {
+pub(crate) enum Cached {
     Serve(Token),
     /// Valid but due for renewal: served if the IdP cannot be reached.
     Fallback(Token),
@@ -73,7 +84,7 @@ enum Cached {
 }
 
 /// Reads the cache; an unreadable entry is reported (when `report` is set) and is a miss.
-fn read_cache(
+pub(crate) fn read_cache(
     ports: &GetTokenPorts<'_>,
     key: &CacheKey,
     min_validity: i64,
@@ -109,7 +120,16 @@ pub async fn get_token(
     ports: &GetTokenPorts<'_>,
     request: GetTokenRequest,
 ) -> Result<TokenOutcome, AppError> {
-    choose_flow(&request)?;
+    let flow = choose_flow(&request)?;
+    if flow != Flow::ClientCredentials {
+        let user = ports.user.ok_or_else(|| {
+            AppError::new(
+                ErrorKind::Usage,
+                format!("the `{flow}` flow is not available here"),
+            )
+        })?;
+        return get_user_token(ports, user, &request, flow).await;
+    }
     let key = match &request.managed_identity {
         Some(source) => managed_identity::cache_key(&request.profile, source, &request.scopes)?,
         None => CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes),
@@ -119,6 +139,7 @@ pub async fn get_token(
         Ok(TokenOutcome {
             token,
             source: TokenSource::Cache,
+            refresh_token: None,
         })
     };
 
@@ -179,11 +200,12 @@ pub async fn get_token(
     Ok(TokenOutcome {
         token,
         source: TokenSource::Network,
+        refresh_token: None,
     })
 }
 
 /// Takes the identity's cross-process lock when the cache is written and shared.
-fn lock_identity(
+pub(crate) fn lock_identity(
     ports: &GetTokenPorts<'_>,
     request: &GetTokenRequest,
     key: &CacheKey,
@@ -214,12 +236,11 @@ fn report_cache_error(reporter: &dyn Reporter, error: &CacheError, consequence: 
 
 fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
     let flow = request.flow.unwrap_or(Flow::ClientCredentials);
-    if flow != Flow::ClientCredentials {
+    if flow != Flow::ClientCredentials && request.managed_identity.is_some() {
         return Err(AppError::new(
             ErrorKind::Usage,
-            format!("the `{flow}` flow is not available in this version of entra-auth-cli"),
-        )
-        .hint("use `--flow client-credentials` with a client secret, certificate, federated token or managed identity"));
+            format!("a managed identity profile cannot use the `{flow}` flow"),
+        ));
     }
     if request.managed_identity.is_none()
         && request.profile.auth_method == Some(AuthMethod::ManagedIdentity)
@@ -312,31 +333,13 @@ async fn one_request(
     )
 }
 
-/// A random UUID v4 for `client-request-id`.
-fn new_request_id() -> String {
-    let mut b = [0u8; 16];
-    if getrandom::fill(&mut b).is_err() {
-        return "00000000-0000-4000-8000-000000000000".to_owned();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token, new_request_id};
+    use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
     use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
     use crate::app::credentials::CredentialResolver;
     use crate::app::error::ErrorKind;
+    use crate::app::idp_call::new_request_id;
     use crate::domain::flow::Flow;
     use crate::domain::profile::ProfileSettings;
     use crate::domain::scopes::Scopes;
@@ -362,6 +365,8 @@ mod tests {
             profile,
             flow: None,
             managed_identity: None,
+            browser: crate::app::user_flows::BrowserOptions::default(),
+            interactive: false,
             cache_mode: CacheMode { read, write },
             min_validity: Duration::from_secs(300),
             deadline: Instant::now() + Duration::from_secs(60),
@@ -418,6 +423,7 @@ mod tests {
                 prompt: &no_prompt(),
             },
             locks: None,
+            user: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -444,6 +450,7 @@ mod tests {
                 prompt: &no_prompt(),
             },
             locks: None,
+            user: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -478,6 +485,7 @@ mod tests {
                 prompt: &no_prompt(),
             },
             locks: None,
+            user: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -505,6 +513,7 @@ mod tests {
             cache: &cache,
             credentials: &credentials,
             locks: None,
+            user: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,
@@ -539,6 +548,7 @@ mod tests {
             cache: &cache,
             credentials: &credentials,
             locks: None,
+            user: None,
             idp: &idp,
             clock: &clock,
             reporter: &rep,

@@ -15,3 +15,5 @@ pub mod profile_resolution;
 pub mod run;
 pub mod status;
 pub mod storage;
+pub mod user_flows;
+pub mod user_token;

@@ -29,6 +29,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose, &env);
     let result = match &cli.command {
         Command::GetToken(args) => super::cli::get_token::run(args, &env),
+        Command::Refresh(args) => super::cli::refresh::run(args, &env),
         Command::Status(args) => super::cli::status::run(args, &env),
         Command::Logout(args) => super::cli::logout::run(args, &env),
         Command::Config(args) => super::cli::config::run(args, &env),

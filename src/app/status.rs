@@ -44,6 +44,8 @@ pub struct ProfileReport {
     pub error: Option<String>,
     /// Names of the stored secrets: `secret`, `cert-password`.
     pub secrets: Vec<String>,
+    /// The signed-in user (user flows), when a sign-in is saved.
+    pub signed_in_as: Option<String>,
     pub cached_tokens: Vec<CachedTokenReport>,
 }
 
@@ -64,6 +66,11 @@ pub fn gather(
     storage: Result<&Storage, String>,
     now: i64,
 ) -> StatusReport {
+    let accounts = storage
+        .as_ref()
+        .ok()
+        .and_then(|s| s.tokens.list_accounts().ok())
+        .unwrap_or_default();
     let (store, tokens, secrets) = match storage {
         Ok(storage) => {
             let tokens: Vec<(CacheKey, Token)> = storage.tokens.list().unwrap_or_default();
@@ -108,6 +115,7 @@ pub fn gather(
                     .map(|(_, kind)| kind.as_str().to_owned())
                     .collect(),
                 name,
+                signed_in_as: None,
                 tenant_id: None,
                 client_id: None,
                 authority: None,
@@ -117,6 +125,15 @@ pub fn gather(
             match resolved {
                 Ok(profile) => {
                     let identity = CacheKey::identity_of(&profile);
+                    report.signed_in_as =
+                        accounts
+                            .iter()
+                            .find(|(id, _)| *id == identity)
+                            .map(|(_, a)| {
+                                a.username
+                                    .clone()
+                                    .unwrap_or_else(|| a.home_account_id.clone())
+                            });
                     for (i, (key, token)) in tokens.iter().enumerate() {
                         if key.identity() == identity {
                             claimed[i] = true;
@@ -211,6 +228,9 @@ pub fn render_text(report: &StatusReport) -> String {
             profile.secrets.join(", ")
         };
         let _ = writeln!(out, "  secrets:    {secrets}");
+        if let Some(user) = &profile.signed_in_as {
+            let _ = writeln!(out, "  signed in:  {user}");
+        }
         if profile.cached_tokens.is_empty() {
             let _ = writeln!(out, "  tokens:     none cached");
         }

@@ -1,13 +1,16 @@
 //! Pure types and rules of the product: profiles, scopes, tokens, flows, authorities, cache keys,
 //! expiry policy, the IdP's error shape and exit codes. No I/O lives here.
 
+pub mod account;
 pub mod authority;
 pub mod cache_key;
+pub mod device_code;
 pub mod duration;
 pub mod exit_code;
 pub mod flow;
 pub mod jwt;
 pub mod oauth_error;
+pub mod pkce;
 pub mod profile;
 pub mod scopes;
 pub mod token;

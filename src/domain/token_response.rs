@@ -38,6 +38,37 @@ struct Wire {
     scope: Option<String>,
 }
 
+/// The user-flow fields of a token response, besides the access token.
+#[derive(Debug, Default)]
+pub struct UserTokenExtras {
+    pub refresh_token: Option<SecretString>,
+    pub id_token: Option<String>,
+    pub client_info: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ExtrasWire {
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+    client_info: Option<String>,
+}
+
+/// Reads `refresh_token`, `id_token` and `client_info` from a success body (all optional).
+#[must_use]
+pub fn parse_user_extras(body: &[u8]) -> UserTokenExtras {
+    let Ok(wire) = serde_json::from_slice::<ExtrasWire>(body) else {
+        return UserTokenExtras::default();
+    };
+    UserTokenExtras {
+        refresh_token: wire
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from),
+        id_token: wire.id_token.filter(|t| !t.is_empty()),
+        client_info: wire.client_info.filter(|t| !t.is_empty()),
+    }
+}
+
 /// Why a 2xx body is not a usable token response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenResponseError {

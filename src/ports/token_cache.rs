@@ -1,5 +1,6 @@
 //! Where access tokens are kept between runs.
 
+use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::token::Token;
 
@@ -24,4 +25,11 @@ pub trait TokenCache: Send + Sync {
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError>;
     /// Every entry that can be read, with its key; unreadable entries are skipped.
     fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError>;
+    /// The signed-in account of an app identity ([`CacheKey::identity`]), with its refresh token.
+    fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError>;
+    /// Replaces the account of `identity` atomically (refresh tokens rotate on every use).
+    fn store_account(&self, identity: &str, account: &Account) -> Result<(), CacheError>;
+    fn remove_account(&self, identity: &str) -> Result<(), CacheError>;
+    /// Every readable account with its identity.
+    fn list_accounts(&self) -> Result<Vec<(String, Account)>, CacheError>;
 }

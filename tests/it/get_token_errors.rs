@@ -38,9 +38,20 @@ fn missing_client_id_in_a_file_profile() {
 }
 
 #[test]
-fn missing_secret_is_exit_1_before_any_request() {
+fn no_credential_and_nobody_to_sign_in_is_exit_3_before_any_request() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_SECRET");
+    let out = crate::snapshot_run!(env, &["get-token", "-q"]);
+    assert_eq!(code(&out), 3);
+    assert_eq!(emu.total_token_requests(), 0);
+}
+
+#[test]
+fn explicit_secret_method_without_a_secret_is_exit_1() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu)
+        .without("AZURE_CLIENT_SECRET")
+        .var("ENTRA_AUTH_AUTH_METHOD", "client-secret");
     let out = crate::snapshot_run!(env, &["get-token", "-q"]);
     assert_eq!(code(&out), 1);
     assert_eq!(emu.total_token_requests(), 0);
@@ -261,9 +272,12 @@ fn bad_cache_key_is_an_error_not_a_silent_downgrade() {
 }
 
 #[test]
-fn user_flows_are_not_available_yet() {
+fn non_interactive_never_waits_for_a_person() {
     let emu = Emulator::start();
-    let env = TestEnv::for_emulator(&emu);
-    let out = crate::snapshot_run!(env, &["get-token", "-f", "DeviceCode"]);
-    assert_eq!(code(&out), 1);
+    let env = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_SECRET");
+    let started = Instant::now();
+    let out = crate::snapshot_run!(env, &["get-token", "-f", "DeviceCode", "--non-interactive"]);
+    assert_eq!(code(&out), 3);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(emu.total_token_requests(), 0);
 }

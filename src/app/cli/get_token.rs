@@ -4,10 +4,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use secrecy::SecretString;
+use std::io::{IsTerminal, Write};
+
+use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+use crate::adapters::browser_opener::SystemBrowser;
 use crate::adapters::http_transport::HttpTransport;
+use crate::adapters::loopback_listener::TokioRedirectListener;
 use crate::adapters::output::{OutputFormat, TokenView, render, rfc3339};
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::adapters::system_clock::SystemClock;
@@ -20,12 +24,14 @@ use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
 use crate::app::managed_identity;
 use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
+use crate::app::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::domain::authority::Cloud;
 use crate::domain::duration::parse_duration;
 use crate::domain::flow::AuthMethod;
 use crate::domain::flow::Flow;
 use crate::domain::profile::{ProfileSettings, ScopeList};
 use crate::domain::scopes::Scopes;
+use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
@@ -61,11 +67,31 @@ fn parse_cloud(text: &str) -> Result<Cloud, String> {
 /// Print an access token for a profile.
 ///
 /// The token comes from the cache when one is valid for at least --min-validity, else from the
-/// identity provider (and is then cached). Only the requested output goes to stdout; notices and
-/// errors go to stderr.
+/// identity provider (and is then cached). User flows are silent first: a saved sign-in (refresh
+/// token) is used before asking anyone to sign in. Only the requested output goes to stdout;
+/// notices and errors go to stderr.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct GetTokenArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+
+    /// Skip the cached token and get a new one (it is still cached unless --no-cache)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Neither read nor write the token cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// A cached token with less time left than this is not served (e.g. 5m, 30m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub min_validity: Duration,
+}
+
+/// The options `get-token` and `refresh` share.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
     /// Profile to use (names match case-insensitively)
     #[arg(short, long, env = EnvVars::ENTRA_AUTH_PROFILE, default_value = DEFAULT_PROFILE)]
     pub profile: String,
@@ -90,29 +116,38 @@ pub struct GetTokenArgs {
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
-    /// Nothing on stderr except errors
+    /// Nothing on stderr except errors (sign-in instructions are still shown)
     #[arg(short = 'q', long)]
     pub silent: bool,
 
-    /// Skip the cached token and get a new one (it is still cached unless --no-cache)
-    #[arg(long)]
-    pub force: bool,
-
-    /// Neither read nor write the token cache
-    #[arg(long)]
-    pub no_cache: bool,
-
-    /// Limit for the whole operation, retries included (e.g. 30s, 2m)
+    /// Limit for the whole operation, retries and sign-in included (e.g. 30s, 2m)
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
-
-    /// A cached token with less time left than this is not served (e.g. 5m, 30m)
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub min_validity: Duration,
 
     /// Warn on stderr when the printed token expires within this many minutes
     #[arg(long, value_name = "MINUTES")]
     pub warn_expiry: Option<u64>,
+
+    /// Add refresh_token to json/yaml output for user flows (it otherwise never leaves the cache)
+    #[arg(long)]
+    pub include_refresh_token: bool,
+
+    /// Fixed port for the browser sign-in's loopback listener (default: a free port)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Redirect URI for the browser sign-in (default: http://localhost:PORT)
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+
+    /// Print the sign-in URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Never prompt or wait for a person; fail with exit 3 if a sign-in is needed
+    /// (also ENTRA_AUTH_NONINTERACTIVE=1, and automatically with no terminal and no browser)
+    #[arg(long)]
+    pub non_interactive: bool,
 }
 
 /// Runs `get-token` with the real adapters.
@@ -120,6 +155,23 @@ pub struct GetTokenArgs {
 /// # Errors
 /// Any [`AppError`]; the caller prints it and exits with its code.
 pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
+    let cache_mode = CacheMode {
+        read: !args.force && !args.no_cache,
+        write: !args.no_cache,
+    };
+    run_token(&args.token, cache_mode, args.min_validity, env)
+}
+
+/// Gets a token as `get-token` and `refresh` do, and prints it.
+///
+/// # Errors
+/// Any [`AppError`]; the caller prints it and exits with its code.
+pub fn run_token(
+    args: &TokenArgs,
+    cache_mode: CacheMode,
+    min_validity: Duration,
+    env: &dyn Env,
+) -> Result<(), AppError> {
     let deadline_start = Instant::now();
     let reporter = StderrReporter::new(args.silent);
     let context = Context::load(env)?;
@@ -144,7 +196,7 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
     if let Some(notice) = storage
         .fallback_notice
         .as_deref()
-        .filter(|_| !args.no_cache)
+        .filter(|_| cache_mode.write)
     {
         reporter.warn(notice);
     }
@@ -163,25 +215,52 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
         secrets: storage.secrets.as_ref(),
         prompt: &prompt,
     };
+    let browser = SystemBrowser::from_env(env.non_empty("BROWSER"));
+    let listener = TokioRedirectListener;
+    let instructions = |text: &str| {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    };
+    let user = UserFlowPorts {
+        idp: &transport,
+        browser: &browser,
+        listener: &listener,
+        clock: &clock,
+        reporter: &reporter,
+        instructions: &instructions,
+    };
+    let explicit_flow = args.flow;
+    let flow = match explicit_flow.or(profile.flow) {
+        Some(flow) => flow,
+        None => default_flow(&profile, env, &credentials, &browser),
+    };
+    let person_can_act =
+        std::io::stdin().is_terminal() || std::io::stderr().is_terminal() || browser.available();
+    let interactive = !args.non_interactive
+        && env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none()
+        && (explicit_flow.is_some() || person_can_act);
     let ports = GetTokenPorts {
         cache: storage.tokens.as_ref(),
         credentials: &credentials,
         locks: storage.locks.as_deref(),
+        user: Some(&user),
         idp: &transport,
         clock: &clock,
         reporter: &reporter,
     };
     let profile_name = profile.name.clone();
     let request = GetTokenRequest {
-        flow: args.flow.or(profile.flow),
+        flow: Some(flow),
         profile,
         scopes,
         managed_identity,
-        cache_mode: CacheMode {
-            read: !args.force && !args.no_cache,
-            write: !args.no_cache,
+        browser: BrowserOptions {
+            port: args.port,
+            redirect_uri: args.redirect_uri.clone(),
+            no_browser: args.no_browser,
         },
-        min_validity: args.min_validity,
+        interactive,
+        cache_mode,
+        min_validity,
         deadline: deadline_start + args.timeout,
     };
     let deadline = request.deadline;
@@ -206,10 +285,44 @@ pub fn run(args: &GetTokenArgs, env: &dyn Env) -> Result<(), AppError> {
             ));
         }
     }
-    let view = TokenView::new(&outcome.token, &profile_name, outcome.source, now);
+    let mut view = TokenView::new(&outcome.token, &profile_name, outcome.source, now);
+    if args.include_refresh_token {
+        view.refresh_token = outcome
+            .refresh_token
+            .as_ref()
+            .map(ExposeSecret::expose_secret);
+    }
     let text = render(&view, args.output)
         .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))?;
     emit(&text, args.file.as_deref())
+}
+
+/// The flow when neither `-f` nor the profile names one: client credentials when the profile has
+/// an app credential (or is a managed identity), else a browser sign-in when a browser can be
+/// opened, else device code.
+fn default_flow(
+    profile: &crate::domain::profile::Profile,
+    env: &dyn Env,
+    credentials: &CredentialResolver<'_>,
+    browser: &SystemBrowser,
+) -> Flow {
+    let app_credential = match profile.auth_method {
+        Some(AuthMethod::None) => false,
+        Some(_) => true,
+        None => {
+            env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some()
+                || profile.certificate_path.is_some()
+                || profile.federated_token_file.is_some()
+                || credentials.has_stored_secret(profile)
+        }
+    };
+    if app_credential {
+        Flow::ClientCredentials
+    } else if browser.available() {
+        Flow::Interactive
+    } else {
+        Flow::DeviceCode
+    }
 }
 
 fn timeout_error(limit: Duration) -> AppError {

@@ -67,6 +67,7 @@ pub fn run(args: &LogoutArgs, env: &dyn Env) -> Result<(), AppError> {
         AppError::new(ErrorKind::Io, "cannot list the cached tokens").cause(e.to_string())
     })?;
     let mut removed = 0;
+    let mut signed_out = 0;
     for (key, _) in entries {
         if identity.as_ref().is_none_or(|(_, id)| key.identity() == id) {
             storage.tokens.remove(&key).map_err(|e| {
@@ -75,12 +76,30 @@ pub fn run(args: &LogoutArgs, env: &dyn Env) -> Result<(), AppError> {
             removed += 1;
         }
     }
+    let accounts = storage.tokens.list_accounts().map_err(|e| {
+        AppError::new(ErrorKind::Io, "cannot list the saved sign-ins").cause(e.to_string())
+    })?;
+    for (account_identity, _) in accounts {
+        if identity
+            .as_ref()
+            .is_none_or(|(_, id)| &account_identity == id)
+        {
+            storage
+                .tokens
+                .remove_account(&account_identity)
+                .map_err(|e| {
+                    AppError::new(ErrorKind::Io, "cannot remove a saved sign-in")
+                        .cause(e.to_string())
+                })?;
+            signed_out += 1;
+        }
+    }
     let whose = identity.map_or_else(
         || "all profiles".to_owned(),
         |(name, _)| format!("profile `{name}`"),
     );
     StderrReporter::new(args.silent).progress(&format!(
-        "removed {removed} cached token(s) of {whose} from the {} store",
+        "removed {removed} cached token(s) and {signed_out} saved sign-in(s) of {whose} from the {} store",
         storage.backend
     ));
     Ok(())

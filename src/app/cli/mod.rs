@@ -3,6 +3,7 @@
 pub mod config;
 pub mod get_token;
 pub mod logout;
+pub mod refresh;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ pub enum Command {
     /// Print an access token for a profile (cache first, then the identity provider)
     #[command(visible_alias = "token")]
     GetToken(get_token::GetTokenArgs),
+    /// Get a new token now: refresh token for user profiles, a new client-credentials call for apps
+    Refresh(refresh::RefreshArgs),
     /// Show the config file, the store in use and why, stored secrets (names) and cached tokens
     #[command(visible_alias = "doctor")]
     Status(status::StatusArgs),

@@ -1,0 +1,422 @@
+//! The user sign-in flows (protocol.md §1.2, §1.3, §4, §5, §7.6): authorization code with PKCE
+//! through the browser and a loopback listener, device code, and refresh-token redemption.
+//! Each returns the access token and the account (with its new refresh token).
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::time::Instant;
+
+use super::error::{AppError, ErrorKind};
+use super::idp_call::{interpret_token_reply, new_request_id, post_with_retries};
+use crate::domain::account::{Account, home_account_id, username};
+use crate::domain::device_code::parse_device_code;
+use crate::domain::jwt::unverified_string_claim;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::pkce;
+use crate::domain::profile::Profile;
+use crate::domain::scopes::Scopes;
+use crate::domain::token::Token;
+use crate::domain::token_response::parse_user_extras;
+use crate::ports::browser::Browser;
+use crate::ports::clock::Clock;
+use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport};
+use crate::ports::redirect_listener::{RedirectListener, RedirectOutcome};
+use crate::ports::reporter::Reporter;
+
+/// Scopes every user flow adds: an ID token, the profile, and a refresh token.
+const OIDC_SCOPES: &str = "openid profile offline_access";
+
+/// The ports the user flows need.
+pub struct UserFlowPorts<'a> {
+    pub idp: &'a dyn IdpTransport,
+    pub browser: &'a dyn Browser,
+    pub listener: &'a dyn RedirectListener,
+    pub clock: &'a dyn Clock,
+    pub reporter: &'a dyn Reporter,
+    /// Where sign-in instructions go: always shown, even with `--silent` (a person must act).
+    pub instructions: &'a dyn Fn(&str),
+}
+
+/// Options of the browser flow.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserOptions {
+    pub port: Option<u16>,
+    pub redirect_uri: Option<String>,
+    pub no_browser: bool,
+}
+
+/// A token and the account it belongs to.
+pub struct UserTokens {
+    pub token: Token,
+    pub account: Option<Account>,
+}
+
+/// Why a refresh token could not be redeemed.
+pub enum RefreshFailure {
+    /// `invalid_grant`: the refresh token is expired, revoked or replayed; sign in again.
+    Rejected(AppError),
+    /// Anything else (network, other IdP errors).
+    Other(AppError),
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    let _ = getrandom::fill(&mut bytes);
+    pkce::verifier_from(&bytes)
+}
+
+fn user_scope(scopes: &Scopes) -> String {
+    let mut all: Vec<&str> = OIDC_SCOPES.split(' ').collect();
+    for scope in scopes.iter() {
+        if !all.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
+            all.push(scope);
+        }
+    }
+    all.join(" ")
+}
+
+/// Sends a token request and turns the reply into a token and an account.
+async fn redeem(
+    ports: &UserFlowPorts<'_>,
+    profile: &Profile,
+    scopes: &Scopes,
+    form: Vec<(&'static str, FormValue)>,
+    deadline: Instant,
+) -> Result<UserTokens, AppError> {
+    let post = FormPost {
+        url: profile.authority.token_url(&profile.tenant_id),
+        form,
+        client_request_id: new_request_id(),
+    };
+    let reply = post_with_retries(
+        ports.idp,
+        &post,
+        deadline,
+        ports.reporter,
+        profile.authority.as_str(),
+    )
+    .await?;
+    user_tokens(
+        &reply,
+        ports.clock.now(),
+        scopes,
+        profile,
+        &post.client_request_id,
+    )
+}
+
+fn user_tokens(
+    reply: &HttpReply,
+    now: i64,
+    scopes: &Scopes,
+    profile: &Profile,
+    client_request_id: &str,
+) -> Result<UserTokens, AppError> {
+    let mut token = interpret_token_reply(
+        reply,
+        now,
+        &scopes.to_request_param(),
+        profile,
+        client_request_id,
+    )?;
+    if let Some(tid) = unverified_string_claim(token.access_token.expose_secret(), "tid") {
+        token.tenant_id = tid;
+    }
+    let extras = parse_user_extras(&reply.body);
+    let account = extras.refresh_token.map(|refresh_token| Account {
+        home_account_id: home_account_id(extras.client_info.as_deref(), extras.id_token.as_deref())
+            .unwrap_or_else(|| "unknown.unknown".to_owned()),
+        username: username(extras.id_token.as_deref()),
+        refresh_token,
+        updated_at: now,
+    });
+    Ok(UserTokens { token, account })
+}
+
+/// Redeems `account`'s refresh token for `scopes`; the result carries the rotated one.
+pub async fn refresh(
+    ports: &UserFlowPorts<'_>,
+    profile: &Profile,
+    scopes: &Scopes,
+    account: &Account,
+    deadline: Instant,
+) -> Result<UserTokens, RefreshFailure> {
+    let form = vec![
+        ("grant_type", FormValue::Plain("refresh_token".to_owned())),
+        ("client_id", FormValue::Plain(profile.client_id.clone())),
+        (
+            "refresh_token",
+            FormValue::Secret(account.refresh_token.clone()),
+        ),
+        ("scope", FormValue::Plain(user_scope(scopes))),
+        ("client_info", FormValue::Plain("1".to_owned())),
+    ];
+    match redeem(ports, profile, scopes, form, deadline).await {
+        Ok(mut tokens) => {
+            // Keep the account's identity; a server that does not rotate keeps the old token.
+            let refresh_token = tokens
+                .account
+                .take()
+                .map_or_else(|| account.refresh_token.clone(), |a| a.refresh_token);
+            tokens.account = Some(Account {
+                refresh_token,
+                updated_at: ports.clock.now(),
+                ..account.clone()
+            });
+            Ok(tokens)
+        }
+        Err(error) if error.kind == ErrorKind::Auth && error.message.contains("invalid_grant") => {
+            Err(RefreshFailure::Rejected(error))
+        }
+        Err(error) => Err(RefreshFailure::Other(error)),
+    }
+}
+
+/// Authorization code + PKCE: opens the browser (or prints the URL), waits for the loopback
+/// redirect until `deadline`, checks `state`, and redeems the code.
+///
+/// # Errors
+/// `Auth` when the user or the IdP declines or the state is wrong; `Io` when the port cannot be
+/// bound; `Timeout` is the caller's (the wait is bounded by its deadline).
+pub async fn browser_sign_in(
+    ports: &UserFlowPorts<'_>,
+    profile: &Profile,
+    scopes: &Scopes,
+    options: &BrowserOptions,
+    deadline: Instant,
+) -> Result<UserTokens, AppError> {
+    let port_from_uri = options
+        .redirect_uri
+        .as_deref()
+        .and_then(|uri| url::Url::parse(uri).ok())
+        .and_then(|uri| uri.port());
+    let port = options.port.or(profile.port).or(port_from_uri).unwrap_or(0);
+    let mut server = ports.listener.bind(port).await.map_err(|e| {
+        AppError::new(ErrorKind::Io, "cannot listen for the sign-in redirect")
+            .cause(e)
+            .hint("pick another port with --port, or omit it for a free one")
+    })?;
+    let redirect_uri = options
+        .redirect_uri
+        .clone()
+        .or_else(|| profile.redirect_uri.clone())
+        .unwrap_or_else(|| format!("http://localhost:{}", server.port()));
+    let verifier = random_token();
+    let state = random_token();
+    let nonce = random_token();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("client_id", &profile.client_id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("scope", &user_scope(scopes))
+        .append_pair("state", &state)
+        .append_pair("nonce", &nonce)
+        .append_pair("code_challenge", &pkce::s256_challenge(&verifier))
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("response_mode", "form_post");
+    if let Some(hint) = &profile.login_hint {
+        query.append_pair("login_hint", hint);
+    }
+    let url = format!(
+        "{}/{}/oauth2/v2.0/authorize?{}",
+        profile.authority.as_str(),
+        profile.tenant_id,
+        query.finish()
+    );
+    let opened = if options.no_browser || !ports.browser.available() {
+        Err("--no-browser".to_owned())
+    } else {
+        ports.browser.open(&url)
+    };
+    match opened {
+        Ok(()) => (ports.instructions)(&format!(
+            "Opened your browser to sign in. If it did not open, visit this URL:\n  {url}"
+        )),
+        Err(reason) => (ports.instructions)(&format!(
+            "To sign in, open this URL in a browser{}:\n  {url}",
+            if reason == "--no-browser" {
+                String::new()
+            } else {
+                format!(" (could not start one: {reason})")
+            }
+        )),
+    }
+    (ports.instructions)(&format!("Waiting for the sign-in on {redirect_uri} ..."));
+    let outcome = server
+        .wait_for_redirect(&state)
+        .await
+        .map_err(|e| AppError::new(ErrorKind::Io, "the sign-in listener failed").cause(e))?;
+    let code = match outcome {
+        RedirectOutcome::Code(code) => code,
+        RedirectOutcome::Error { error, description } => {
+            let mut app = AppError::new(ErrorKind::Auth, format!("sign-in failed: {error}"));
+            if let Some(description) = description {
+                app = app.cause(description);
+            }
+            let hint = if error == "access_denied" {
+                "the sign-in was cancelled or declined; run the command again to retry"
+            } else {
+                "check the profile's client ID, tenant and redirect URI registration (Mobile and desktop: http://localhost)"
+            };
+            return Err(app.hint(hint));
+        }
+        RedirectOutcome::StateMismatch => {
+            return Err(AppError::new(
+                ErrorKind::Auth,
+                "the sign-in response did not carry this sign-in's state (possible cross-site request forgery); it was rejected",
+            )
+            .hint("run the command again and finish the sign-in in the browser tab it opens"));
+        }
+    };
+    let form = vec![
+        (
+            "grant_type",
+            FormValue::Plain("authorization_code".to_owned()),
+        ),
+        ("client_id", FormValue::Plain(profile.client_id.clone())),
+        ("code", FormValue::Secret(code)),
+        ("redirect_uri", FormValue::Plain(redirect_uri)),
+        (
+            "code_verifier",
+            FormValue::Secret(SecretString::from(verifier)),
+        ),
+        ("scope", FormValue::Plain(user_scope(scopes))),
+        ("client_info", FormValue::Plain("1".to_owned())),
+    ];
+    redeem(ports, profile, scopes, form, deadline).await
+}
+
+/// Device code: shows the code, polls at the IdP's interval (`slow_down` adds 5 s) until the
+/// user approves, declines, or the code expires.
+///
+/// # Errors
+/// `Auth` when declined or expired; `Network` when the IdP cannot be reached.
+pub async fn device_sign_in(
+    ports: &UserFlowPorts<'_>,
+    profile: &Profile,
+    scopes: &Scopes,
+    deadline: Instant,
+) -> Result<UserTokens, AppError> {
+    let request = FormPost {
+        url: format!(
+            "{}/{}/oauth2/v2.0/devicecode",
+            profile.authority.as_str(),
+            profile.tenant_id
+        ),
+        form: vec![
+            ("client_id", FormValue::Plain(profile.client_id.clone())),
+            ("scope", FormValue::Plain(user_scope(scopes))),
+        ],
+        client_request_id: new_request_id(),
+    };
+    let reply = post_with_retries(
+        ports.idp,
+        &request,
+        deadline,
+        ports.reporter,
+        profile.authority.as_str(),
+    )
+    .await?;
+    if !(200..300).contains(&reply.status) {
+        // Same error reporting as the token endpoint.
+        interpret_token_reply(&reply, 0, "", profile, &request.client_request_id)?;
+    }
+    let device = parse_device_code(&reply.body).map_err(|reason| {
+        AppError::new(
+            ErrorKind::Network,
+            "the identity provider sent an unusable device code response",
+        )
+        .cause(reason)
+    })?;
+    (ports.instructions)(&device.instructions());
+    let expires = Instant::now() + Duration::from_secs(device.expires_in);
+    let mut interval = Duration::from_secs(device.interval);
+    loop {
+        tokio::time::sleep(interval).await;
+        if Instant::now() >= expires {
+            return Err(expired());
+        }
+        let poll = FormPost {
+            url: profile.authority.token_url(&profile.tenant_id),
+            form: vec![
+                (
+                    "grant_type",
+                    FormValue::Plain("urn:ietf:params:oauth:grant-type:device_code".to_owned()),
+                ),
+                ("client_id", FormValue::Plain(profile.client_id.clone())),
+                ("device_code", FormValue::Secret(device.device_code.clone())),
+                ("client_info", FormValue::Plain("1".to_owned())),
+            ],
+            client_request_id: new_request_id(),
+        };
+        let reply = match ports.idp.post_form(&poll).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                ports
+                    .reporter
+                    .progress(&format!("polling failed ({e}); trying again"));
+                continue;
+            }
+        };
+        if (200..300).contains(&reply.status) {
+            return user_tokens(
+                &reply,
+                ports.clock.now(),
+                scopes,
+                profile,
+                &poll.client_request_id,
+            );
+        }
+        if reply.status == 429 || reply.status >= 500 {
+            interval = interval.max(reply.retry_after.unwrap_or(interval));
+            continue;
+        }
+        let error = OAuthError::parse(&reply.body)
+            .map(|e| e.error)
+            .unwrap_or_default();
+        match error.as_str() {
+            "authorization_pending" => {}
+            "slow_down" => interval += Duration::from_secs(5),
+            "expired_token" | "code_expired" => return Err(expired()),
+            "authorization_declined" | "access_denied" => {
+                return Err(AppError::new(ErrorKind::Auth, "the sign-in was declined")
+                    .hint("run the command again to retry"));
+            }
+            _ => {
+                interpret_token_reply(&reply, 0, "", profile, &poll.client_request_id)?;
+                return Err(AppError::new(ErrorKind::Auth, "device code sign-in failed"));
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(AppError::new(
+                ErrorKind::Timeout,
+                "timed out waiting for the device code sign-in",
+            ));
+        }
+    }
+}
+
+fn expired() -> AppError {
+    AppError::new(
+        ErrorKind::Auth,
+        "the device code expired before the sign-in finished",
+    )
+    .hint("run the command again and enter the new code promptly")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_scope;
+    use crate::domain::scopes::Scopes;
+
+    #[test]
+    fn user_flows_ask_for_oidc_scopes_once() {
+        let s = Scopes::parse("https://graph.microsoft.com/User.Read openid").unwrap();
+        assert_eq!(
+            user_scope(&s),
+            "openid profile offline_access https://graph.microsoft.com/User.Read"
+        );
+    }
+}

@@ -14,3 +14,4 @@ mod peer_smoke;
 mod secret_service;
 mod storage;
 mod support;
+mod user_flows_peer;

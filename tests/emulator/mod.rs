@@ -5,7 +5,9 @@
 //! assertions: certificate and federated), `x509` (registered certificates), `tokens` + `jwt`
 //! (signed access tokens, JWKS, the external-IdP key), `discovery`, `errors` (Entra error bodies),
 //! `responses` (headers, success body), `faults`, `state`, `ids`, `managed_identity/` (IMDS and
-//! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone).
+//! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone), `users/` (user
+//! sign-in: `/authorize`, `/devicecode`, codes, refresh tokens, device codes) and `user_api` (the
+//! `Emulator` methods that script them).
 #![allow(dead_code)]
 
 mod connection;
@@ -22,6 +24,8 @@ mod server;
 mod state;
 mod token_endpoint;
 mod tokens;
+mod user_api;
+mod users;
 mod x509;
 
 pub use faults::Fault;
@@ -35,6 +39,8 @@ pub use managed_identity::{
 #[allow(unused_imports)]
 pub use proxy::RecordingProxy;
 pub use state::RecordedRequest;
+#[allow(unused_imports)]
+pub use users::AuthorizeBehavior;
 
 use managed_identity::{Identity, Source};
 use server::ServerThread;
@@ -50,6 +56,15 @@ pub const TENANT_DOMAIN: &str = "emulator.onmicrosoft.com";
 pub const CLIENT_ID: &str = "3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a";
 /// Its client secret (a test-only fixture).
 pub const CLIENT_SECRET: &str = "emu~s3cr3t.Value_0123456789";
+/// The pre-registered public client in `TENANT_ID` ("Allow public client flows"; loopback
+/// redirect URIs `http://localhost` and `http://127.0.0.1`, any port and path).
+pub const PUBLIC_CLIENT_ID: &str = "6e1f4a2b-3c5d-4e7f-8a9b-0c1d2e3f4a5b";
+/// The default user, who signs in to every user flow.
+pub const USER_NAME: &str = "alice@emulator.onmicrosoft.com";
+/// The default user's object id (`oid`, and `uid` of `client_info`).
+pub const USER_OBJECT_ID: &str = "a11ce000-7e57-4a5e-8b0b-0123456789ab";
+/// The default user's display name (`name`).
+pub const USER_DISPLAY_NAME: &str = "Alice Emulator";
 
 /// A running emulator: Entra, IMDS and App Service managed identity, each on its own loopback
 /// port. Dropping it stops all three and joins their thread.
@@ -75,6 +90,7 @@ impl Emulator {
         let shared = Arc::new(Shared::new(format!("http://127.0.0.1:{port}")));
         shared.register_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET);
         shared.register_domain(TENANT_ID, TENANT_DOMAIN);
+        shared.register_public_client(TENANT_ID, PUBLIC_CLIENT_ID);
         let server = ServerThread::spawn(vec![
             (listener, server::router(Arc::clone(&shared))),
             (

@@ -5,6 +5,7 @@ use super::connection::{ConnHandle, KillableListener};
 use super::discovery;
 use super::state::Shared;
 use super::token_endpoint;
+use super::users::{authorize, devicecode};
 use axum::Router;
 use axum::routing::{any, get};
 use std::future::IntoFuture as _;
@@ -15,6 +16,12 @@ use tokio::sync::oneshot;
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", any(token_endpoint::token))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            any(devicecode::devicecode),
+        )
+        .route("/{tenant}/devicelogin", any(devicecode::devicelogin))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery::openid_configuration),

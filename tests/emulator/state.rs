@@ -1,12 +1,14 @@
 //! Shared emulator state: registered tenants and apps (secrets, certificates, federated
 //! credentials), request counters, queued faults, token settings, the last recorded token request,
 //! and the client-assertion bookkeeping (seen `jti`s, last JOSE header). One `Shared` per emulator.
+//! User sign-in state (codes, refresh tokens, device codes) lives in `users`, reached as `Shared::users`.
 
 use super::faults::Fault;
 use super::grants::Grant;
 use super::ids;
 use super::jwt::SigningKey;
 use super::managed_identity::ManagedIdentities;
+use super::users::UserFlows;
 use super::x509::Certificate;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -29,6 +31,8 @@ pub struct App {
     pub federated: Vec<FederatedCredential>,
     /// The service principal's object id: `oid` and `sub` of its app-only tokens.
     pub object_id: String,
+    /// "Allow public client flows": user flows without (and refusing) a client credential.
+    pub public_client: bool,
 }
 
 /// A federated identity credential: which external tokens the app accepts.
@@ -75,6 +79,8 @@ pub struct Shared {
     pub key: &'static SigningKey,
     /// Managed identities and the IMDS / App Service bookkeeping.
     pub mi: ManagedIdentities,
+    /// User sign-in: `/authorize`, codes, refresh tokens, device codes.
+    pub users: UserFlows,
     inner: Mutex<Inner>,
 }
 
@@ -84,6 +90,7 @@ impl Shared {
             authority,
             key: SigningKey::test_only(),
             mi: ManagedIdentities::new(),
+            users: UserFlows::new(),
             inner: Mutex::new(Inner {
                 tenants: BTreeMap::new(),
                 counts: [0; Grant::ALL.len()],
@@ -129,6 +136,11 @@ impl Shared {
         });
     }
 
+    /// Registers the tenant and app if new and marks the app a public client.
+    pub fn register_public_client(&self, tenant_id: &str, client_id: &str) {
+        self.with_app(tenant_id, client_id, |app| app.public_client = true);
+    }
+
     /// Runs `change` on the app, creating the tenant and the app first if needed.
     fn with_app(&self, tenant_id: &str, client_id: &str, change: impl FnOnce(&mut App)) {
         let tenant_key = tenant_id.to_ascii_lowercase();
@@ -151,6 +163,7 @@ impl Shared {
                 certificates: Vec::new(),
                 federated: Vec::new(),
                 object_id: ids::stable_uuid(&format!("sp|{tenant_key}|{client_key}")),
+                public_client: false,
             });
         change(app);
     }
@@ -198,6 +211,16 @@ impl Shared {
             .apps
             .get(&client_id.to_ascii_lowercase())
             .cloned()
+    }
+
+    /// The first tenant (in GUID order) that registers `client_id`, and the app there.
+    pub fn find_app_any_tenant(&self, client_id: &str) -> Option<(String, App)> {
+        let wanted = client_id.to_ascii_lowercase();
+        let inner = self.lock();
+        inner
+            .tenants
+            .values()
+            .find_map(|t| t.apps.get(&wanted).map(|app| (t.id.clone(), app.clone())))
     }
 
     /// Counts a token request and remembers it as the last one.

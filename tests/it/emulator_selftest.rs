@@ -1,16 +1,22 @@
 //! Tests of the Entra emulator itself over real HTTP: token endpoint bodies, headers and errors,
 //! signed tokens, discovery, fault injection, counters and shutdown; client assertions
-//! (certificate, federated), managed identity (IMDS, App Service) and the recording proxy.
-//! Shared helpers live here; certificate helpers in `certs`.
+//! (certificate, federated), managed identity (IMDS, App Service) and the recording proxy; user
+//! sign-in (`/authorize` and the code grant, refresh tokens, device codes) and the fake browser.
+//! Shared helpers live here; certificate helpers in `certs`, user-flow helpers in `sign_in`.
 
 mod app_service;
+mod authorize;
 mod certs;
 mod client_assertion;
+mod device_code;
+mod fake_browser;
 mod faults;
 mod federated;
 mod imds;
 mod lifecycle;
 mod proxy;
+mod refresh;
+mod sign_in;
 mod token_endpoint;
 
 use crate::emulator::{CLIENT_ID, Emulator, TENANT_ID};

@@ -14,4 +14,5 @@ mod peer_smoke;
 mod secret_service;
 mod storage;
 mod support;
+mod user_flows;
 mod user_flows_peer;

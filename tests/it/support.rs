@@ -125,6 +125,14 @@ pub fn filters(home: &Path) -> Vec<(String, String)> {
             "[FIXTURES]".to_owned(),
         ),
         (
+            r"localhost(%3A|:)\d+".to_owned(),
+            "localhost$1[PORT]".to_owned(),
+        ),
+        (
+            r"(state|nonce|code_challenge)=[A-Za-z0-9_-]+".to_owned(),
+            "$1=[RANDOM]".to_owned(),
+        ),
+        (
             r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+".to_owned(),
             "[JWT]".to_owned(),
         ),

@@ -4,10 +4,14 @@
 //! declare it below and add its `grant_type` value(s) to `dispatch`.
 
 pub mod assertion_errors;
+pub mod authorization_code;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod client_credentials;
+pub mod device_code;
 pub mod federated;
+pub mod refresh_token;
+pub mod user_client;
 
 use super::errors::EntraError;
 use super::responses::TokenResponse;
@@ -86,6 +90,9 @@ pub fn dispatch(req: &GrantRequest<'_>) -> GrantOutcome {
     let grant_type = req.required("grant_type")?;
     match grant_type {
         "client_credentials" => client_credentials::handle(req),
+        "authorization_code" => authorization_code::handle(req),
+        "refresh_token" => refresh_token::handle(req),
+        "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => device_code::handle(req),
         other => Err(EntraError::unsupported_grant_type(other)),
     }
 }

@@ -265,19 +265,15 @@ async fn scope_and_grant_type_rules() {
             .unwrap()
             .contains("'grant_type'")
     );
-    let code = send(post_form(
-        &emu,
-        TENANT_ID,
-        &[("grant_type", "authorization_code")],
-    ))
-    .await;
-    assert_entra_error(&code, 400, "unsupported_grant_type", 70003);
+    // ROPC is not emulated.
+    let password = send(post_form(&emu, TENANT_ID, &[("grant_type", "password")])).await;
+    assert_entra_error(&password, 400, "unsupported_grant_type", 70003);
     let get = send(client().get(emu.token_url(TENANT_ID))).await;
     assert_entra_error(&get, 400, "invalid_request", 900561);
 
     assert_eq!(emu.token_requests(Grant::ClientCredentials), 3);
-    assert_eq!(emu.token_requests(Grant::AuthorizationCode), 1);
-    assert_eq!(emu.token_requests(Grant::Other), 2);
+    assert_eq!(emu.token_requests(Grant::AuthorizationCode), 0);
+    assert_eq!(emu.token_requests(Grant::Other), 3);
     assert_eq!(emu.total_token_requests(), 6);
 }
 

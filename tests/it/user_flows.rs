@@ -1,0 +1,336 @@
+//! User sign-in against the emulator, hermetically (`tests/support/fake_browser.py` plays the
+//! browser): PKCE and state, form_post, denial, fixed ports, --no-browser, device code with
+//! slow_down, silent refresh with rotation, revoked refresh tokens, `refresh`, status and logout.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::emulator::{self, AuthorizeBehavior, Emulator, Grant};
+use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {} / {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+fn fake_browser() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support/fake_browser.py")
+        .display()
+        .to_string()
+}
+
+/// A public-client profile against the emulator, file store, the fake browser as `$BROWSER`.
+fn user_env(emu: &Emulator) -> TestEnv {
+    TestEnv::new()
+        .var("AZURE_TENANT_ID", emulator::TENANT_ID)
+        .var("AZURE_CLIENT_ID", emulator::PUBLIC_CLIENT_ID)
+        .var("AZURE_AUTHORITY_HOST", &emu.authority())
+        .var("ENTRA_AUTH_STORE", "file")
+        .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
+        .var("BROWSER", &fake_browser())
+}
+
+const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+
+#[test]
+fn browser_sign_in_with_pkce_then_silent() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    // No credential and a browser: the default flow is the browser sign-in.
+    let out = env.run(&["get-token", "-s", SCOPE, "-o", "json", "--timeout", "30s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body = json(&out);
+    assert_eq!(body["source"], "network");
+    let claims = emu.verify(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["oid"], emulator::USER_OBJECT_ID);
+    let authorize = emu.last_authorize_request().unwrap().form;
+    assert_eq!(authorize["code_challenge_method"], "S256");
+    assert_eq!(authorize["response_mode"], "form_post");
+    assert!(authorize["scope"].contains("offline_access"));
+    assert!(authorize["redirect_uri"].starts_with("http://localhost:"));
+    let redeem = emu.last_token_request().unwrap().form;
+    assert_eq!(redeem["grant_type"], "authorization_code");
+    assert_eq!(
+        redeem["redirect_uri"], authorize["redirect_uri"],
+        "the same redirect_uri"
+    );
+    assert_eq!(redeem["client_info"], "1");
+    assert!(!redeem.contains_key("client_secret"));
+    assert!(
+        stderr(&out).contains("/oauth2/v2.0/authorize?"),
+        "the URL is printed: {}",
+        stderr(&out)
+    );
+
+    let again = json(&env.run(&["get-token", "-s", SCOPE, "-o", "json"]));
+    assert_eq!(again["source"], "cache");
+    assert_eq!(emu.authorize_requests(), 1);
+    let status = json(&env.run(&["status", "-o", "json"]));
+    assert_eq!(status["profiles"][0]["signed_in_as"], emulator::USER_NAME);
+}
+
+#[test]
+fn expired_access_token_uses_and_rotates_the_refresh_token() {
+    let emu = Emulator::start();
+    emu.set_token_lifetime(120);
+    let env = user_env(&emu);
+    let first = env.run(&[
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--include-refresh-token",
+    ]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let first_rt = json(&first)["refresh_token"].as_str().unwrap().to_owned();
+    // A 2-minute token is below the default 5-minute minimum validity: refresh, silently.
+    let second = env.run(&[
+        "get-token",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--include-refresh-token",
+        "--non-interactive",
+    ]);
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let body = json(&second);
+    assert_eq!(body["source"], "network");
+    assert_ne!(body["refresh_token"], first_rt, "rotated");
+    assert_eq!(emu.token_requests(Grant::RefreshToken), 1);
+    assert_eq!(
+        emu.last_token_request().unwrap().form["refresh_token"],
+        first_rt
+    );
+    assert_eq!(emu.authorize_requests(), 1, "no second sign-in");
+    // The rotated token was saved: the next refresh presents it.
+    let third = env.run(&["refresh", "-s", SCOPE, "--non-interactive"]);
+    assert_eq!(code(&third), 0, "{}", stderr(&third));
+    assert_eq!(
+        emu.last_token_request().unwrap().form["refresh_token"],
+        body["refresh_token"]
+    );
+}
+
+#[test]
+fn revoked_refresh_token_needs_a_person_and_is_forgotten() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    assert_eq!(
+        code(&env.run(&["get-token", "-f", "interactive", "-s", SCOPE])),
+        0
+    );
+    emu.revoke_refresh_tokens();
+    let out = crate::snapshot_run!(env, &["refresh", "-s", SCOPE, "--non-interactive"]);
+    assert_eq!(code(&out), 3);
+    // Interactive again: a new sign-in replaces the dead one.
+    let out = env.run(&["refresh", "-s", SCOPE]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(emu.authorize_requests(), 2);
+}
+
+#[test]
+fn denied_and_forged_redirects_are_exit_3() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    emu.set_authorize_behavior(AuthorizeBehavior::Deny {
+        error: "access_denied".into(),
+        description: "AADSTS65004: User declined to consent to access the app.".into(),
+    });
+    let out = crate::snapshot_run!(env, &["get-token", "-f", "interactive", "-s", SCOPE, "-q"]);
+    assert_eq!(code(&out), 3);
+    emu.set_authorize_behavior(AuthorizeBehavior::WrongState);
+    let out = env.run(&["get-token", "-f", "interactive", "-s", SCOPE]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("state"), "{}", stderr(&out));
+    assert_eq!(
+        emu.token_requests(Grant::AuthorizationCode),
+        0,
+        "a forged code is never redeemed"
+    );
+}
+
+#[test]
+fn fixed_port_and_no_browser() {
+    let emu = Emulator::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = user_env(&emu).without("BROWSER");
+    let mut child = env
+        .cmd(&[
+            "get-token",
+            "-f",
+            "interactive",
+            "-s",
+            SCOPE,
+            "--no-browser",
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "30s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut url = None;
+    let mut seen = String::new();
+    while url.is_none() {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.trim_start().starts_with("http") && line.contains("/authorize?") {
+            url = Some(line.trim().to_owned());
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no URL printed: {seen}"));
+    assert!(url.contains(&format!("localhost%3A{port}")), "{url}");
+    // The person opens the printed URL.
+    let browser = std::process::Command::new(fake_browser())
+        .arg(&url)
+        .status()
+        .unwrap();
+    assert!(browser.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{seen}");
+    assert!(emu.verify(stdout(&out).trim()).is_ok());
+}
+
+#[test]
+fn device_code_with_slow_down_then_silent() {
+    let emu = Emulator::start();
+    emu.set_device_interval(1);
+    emu.push_device_poll_error("slow_down");
+    emu.set_auto_approve_device_codes(Some(2));
+    let env = user_env(&emu).without("BROWSER");
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "device-code",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--timeout",
+        "60s",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (user_code, uri) = emu.last_device_code().unwrap();
+    assert!(
+        stderr(&out).contains(&user_code),
+        "the code is shown: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains(&uri));
+    let poll = emu.last_token_request().unwrap().form;
+    assert_eq!(
+        poll["grant_type"],
+        "urn:ietf:params:oauth:grant-type:device_code"
+    );
+    assert!(
+        !stderr(&out).contains(&poll["device_code"]),
+        "the device code is secret"
+    );
+    let again = json(&env.run(&[
+        "get-token",
+        "-f",
+        "device-code",
+        "-s",
+        SCOPE,
+        "-o",
+        "json",
+        "--non-interactive",
+    ]));
+    assert_eq!(again["source"], "cache");
+}
+
+#[test]
+fn device_code_denied_and_expired() {
+    let emu = Emulator::start();
+    emu.set_device_interval(1);
+    let env = user_env(&emu).without("BROWSER");
+    let child = env
+        .cmd(&[
+            "get-token",
+            "-f",
+            "device-code",
+            "-s",
+            SCOPE,
+            "--timeout",
+            "30s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut user_code = None;
+    for _ in 0..100 {
+        if let Some((code, _)) = emu.last_device_code() {
+            user_code = Some(code);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(emu.deny_device_code(&user_code.expect("a device code was requested")));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("declined"), "{}", stderr(&out));
+
+    emu.set_device_code_lifetime(2);
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "device-code",
+        "-s",
+        SCOPE,
+        "--timeout",
+        "30s",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("expired"), "{}", stderr(&out));
+}
+
+#[test]
+fn refresh_for_an_app_profile_is_a_new_client_credentials_call() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let out = env.run(&["refresh", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["source"], "network");
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 2);
+}
+
+#[test]
+fn logout_forgets_the_sign_in() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    assert_eq!(
+        code(&env.run(&["get-token", "-f", "interactive", "-s", SCOPE])),
+        0
+    );
+    let out = env.run(&["logout", "--all"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 saved sign-in(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["get-token", "-s", SCOPE, "--non-interactive"]);
+    assert_eq!(code(&out), 3, "signed out: {}", stderr(&out));
+}

@@ -6,6 +6,7 @@ pub mod browser_opener;
 pub mod certificate;
 pub mod client_assertion;
 pub mod config_file;
+pub mod config_writer;
 pub mod federated_token;
 pub mod file_cache;
 pub mod file_lock;

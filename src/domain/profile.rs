@@ -194,6 +194,41 @@ impl ProfileSettings {
     }
 }
 
+/// Checks a profile name: 1–64 characters from letters, digits, `.`, `_` and `-`, not starting
+/// with `.` (names become keyring entries, file names in exports and shell arguments).
+///
+/// # Errors
+/// What is wrong with the name.
+pub fn validate_profile_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a profile name cannot be empty".to_owned());
+    }
+    if name.len() > 64 {
+        return Err(format!(
+            "profile name `{}...` is longer than 64 characters",
+            &name[..16.min(name.len())]
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
+    {
+        let shown = if bad.is_control() {
+            format!("{:?}", bad)
+        } else {
+            format!("`{bad}`")
+        };
+        return Err(format!(
+            "profile name `{}` contains {shown}: use letters, digits, `.`, `_` and `-`",
+            name.escape_debug()
+        ));
+    }
+    if name.starts_with('.') {
+        return Err(format!("profile name `{name}` cannot start with `.`"));
+    }
+    Ok(())
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -235,6 +270,25 @@ mod tests {
             tenant_id: Some("contoso.onmicrosoft.com".into()),
             client_id: Some("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a".into()),
             ..ProfileSettings::default()
+        }
+    }
+
+    #[test]
+    fn profile_names_are_safe() {
+        for ok in ["default", "prod-eu", "App_1.test"] {
+            assert!(super::validate_profile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a/b",
+            "..",
+            "a\\b",
+            "tab\there",
+            "new\nline",
+            "sp ace",
+            &"x".repeat(65),
+        ] {
+            assert!(super::validate_profile_name(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -1,9 +1,9 @@
-//! `config`: profile settings that do not belong in `config.toml` (secrets), and later the rest
-//! of profile management.
+//! `config set-secret`: a profile's client secret or certificate password into the secret store,
+//! read from stdin or a no-echo prompt, never from argv.
 
 use std::io::{IsTerminal, Read};
 
-use clap::{Args, Subcommand};
+use clap::Args;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
@@ -15,20 +15,6 @@ use crate::app::profile_resolution::{DEFAULT_PROFILE, require_profile};
 use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
 use crate::ports::secret_store::SecretKind;
-
-/// Manage profiles.
-#[derive(Debug, Args)]
-pub struct ConfigArgs {
-    #[command(subcommand)]
-    pub command: ConfigCommand,
-}
-
-/// `config` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
-    /// Store a profile's client secret (or certificate password) in the secret store
-    SetSecret(SetSecretArgs),
-}
 
 const SET_SECRET_EXAMPLES: &str = "\
 Examples:
@@ -58,16 +44,6 @@ pub struct SetSecretArgs {
     pub silent: bool,
 }
 
-/// Runs a `config` subcommand.
-///
-/// # Errors
-/// See each subcommand.
-pub fn run(args: &ConfigArgs, env: &dyn Env) -> Result<(), AppError> {
-    match &args.command {
-        ConfigCommand::SetSecret(args) => set_secret(args, env),
-    }
-}
-
 fn read_secret(what: &str, profile: &str) -> Result<SecretString, AppError> {
     let raw = if std::io::stdin().is_terminal() {
         Zeroizing::new(
@@ -95,7 +71,11 @@ fn read_secret(what: &str, profile: &str) -> Result<SecretString, AppError> {
     Ok(SecretString::from(trimmed.to_owned()))
 }
 
-fn set_secret(args: &SetSecretArgs, env: &dyn Env) -> Result<(), AppError> {
+/// Runs `config set-secret`.
+///
+/// # Errors
+/// Unknown profile (exit 2), memory store, empty input, store failures.
+pub fn run(args: &SetSecretArgs, env: &dyn Env) -> Result<(), AppError> {
     let context = Context::load(env)?;
     let name = require_profile(
         context.config.as_ref(),

@@ -194,6 +194,56 @@ impl ProfileSettings {
     }
 }
 
+/// True for a GUID such as `3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a`.
+#[must_use]
+pub fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(len, part)| part.len() == *len && part.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Checks a tenant as `config create` wants it: a GUID, a domain (`contoso.onmicrosoft.com`),
+/// or `common` / `organizations` / `consumers`.
+///
+/// # Errors
+/// What to write instead.
+pub fn validate_tenant_for_create(tenant: &str) -> Result<(), String> {
+    let lower = tenant.to_ascii_lowercase();
+    let domain = tenant.contains('.')
+        && !tenant.starts_with('.')
+        && !tenant.ends_with('.')
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if is_guid(tenant)
+        || domain
+        || matches!(lower.as_str(), "common" | "organizations" | "consumers")
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tenant}` is not a tenant: use the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com"
+        ))
+    }
+}
+
+/// Checks a client id as `config create` wants it: a GUID.
+///
+/// # Errors
+/// What to write instead.
+pub fn validate_client_id_for_create(client_id: &str) -> Result<(), String> {
+    if is_guid(client_id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{client_id}` is not an application (client) ID: copy the GUID from the app registration's Overview page"
+        ))
+    }
+}
+
 /// Checks a profile name: 1–64 characters from letters, digits, `.`, `_` and `-`, not starting
 /// with `.` (names become keyring entries, file names in exports and shell arguments).
 ///
@@ -271,6 +321,18 @@ mod tests {
             client_id: Some("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a".into()),
             ..ProfileSettings::default()
         }
+    }
+
+    #[test]
+    fn create_time_validation() {
+        assert!(super::validate_tenant_for_create("contoso.onmicrosoft.com").is_ok());
+        assert!(super::validate_tenant_for_create("7f3c1a2e-9b4d-4c6e-8f10-2a3b4c5d6e7f").is_ok());
+        assert!(super::validate_tenant_for_create("organizations").is_ok());
+        assert!(super::validate_tenant_for_create("contoso").is_err());
+        assert!(
+            super::validate_client_id_for_create("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a").is_ok()
+        );
+        assert!(super::validate_client_id_for_create("my-app").is_err());
     }
 
     #[test]

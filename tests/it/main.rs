@@ -2,6 +2,7 @@
 
 mod architecture;
 mod certs;
+mod config_commands;
 mod credentials;
 #[path = "../emulator/mod.rs"]
 mod emulator;

@@ -1,5 +1,10 @@
 //! `config`: manage profiles. One module per subcommand.
 
+pub mod create;
+pub mod delete;
+pub mod edit;
+pub mod fields;
+pub mod list;
 pub mod set_secret;
 
 use clap::{Args, Subcommand};
@@ -17,6 +22,18 @@ pub struct ConfigArgs {
 /// `config` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
+    /// List the profiles
+    List(list::ListArgs),
+    /// Show a profile's settings (never its secrets)
+    Show(list::ShowArgs),
+    /// Create a profile, from flags or prompts
+    Create(create::CreateArgs),
+    /// Change fields of a profile
+    Edit(edit::EditArgs),
+    /// Rename a profile (its secrets move along)
+    Rename(delete::RenameArgs),
+    /// Delete a profile with its secrets and cached tokens
+    Delete(delete::DeleteArgs),
     /// Store a profile's client secret (or certificate password) in the secret store
     SetSecret(set_secret::SetSecretArgs),
 }
@@ -27,6 +44,12 @@ pub enum ConfigCommand {
 /// See each subcommand.
 pub fn run(args: &ConfigArgs, env: &dyn Env) -> Result<(), AppError> {
     match &args.command {
+        ConfigCommand::List(args) => list::list(args, env),
+        ConfigCommand::Show(args) => list::show(args, env),
+        ConfigCommand::Create(args) => create::run(args, env),
+        ConfigCommand::Edit(args) => edit::run(args, env),
+        ConfigCommand::Rename(args) => delete::rename(args, env),
+        ConfigCommand::Delete(args) => delete::delete(args, env),
         ConfigCommand::SetSecret(args) => set_secret::run(args, env),
     }
 }

@@ -36,6 +36,9 @@ impl EnvVars {
         "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
     /// Overrides the Azure VM instance metadata endpoint (`http://169.254.169.254`), for tests.
     pub const ENTRA_AUTH_IMDS_ENDPOINT: &'static str = "ENTRA_AUTH_IMDS_ENDPOINT";
+    /// Overrides the Microsoft Graph endpoint `discover` uses (default: the profile's cloud's,
+    /// e.g. `https://graph.microsoft.com`); plain http only for loopback hosts (tests).
+    pub const ENTRA_AUTH_GRAPH_ENDPOINT: &'static str = "ENTRA_AUTH_GRAPH_ENDPOINT";
     /// App Service / Functions managed identity endpoint (set by the platform).
     pub const IDENTITY_ENDPOINT: &'static str = "IDENTITY_ENDPOINT";
     /// App Service / Functions managed identity secret header (set by the platform).

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod context;
 pub mod credentials;
+pub mod discover;
 pub mod emit;
 pub mod env_vars;
 pub mod error;

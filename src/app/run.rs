@@ -30,9 +30,12 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::GetToken(args) => super::cli::get_token::run(args, &env),
         Command::Refresh(args) => super::cli::refresh::run(args, &env),
+        Command::Inspect(args) => super::cli::inspect::run(args),
         Command::Status(args) => super::cli::status::run(args, &env),
         Command::Logout(args) => super::cli::logout::run(args, &env),
         Command::Config(args) => super::cli::config::run(args, &env),
+        Command::Discover(args) => super::cli::discover::run(args, &env),
+        Command::Completions(args) => super::cli::completions::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

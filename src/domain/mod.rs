@@ -8,6 +8,7 @@ pub mod device_code;
 pub mod duration;
 pub mod exit_code;
 pub mod flow;
+pub mod graph_filter;
 pub mod jwt;
 pub mod oauth_error;
 pub mod pkce;

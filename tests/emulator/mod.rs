@@ -7,7 +7,7 @@
 //! `responses` (headers, success body), `faults`, `state`, `ids`, `managed_identity/` (IMDS and
 //! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone), `users/` (user
 //! sign-in: `/authorize`, `/devicecode`, codes, refresh tokens, device codes) and `user_api` (the
-//! `Emulator` methods that script them).
+//! `Emulator` methods that script them), `graph` (Microsoft Graph's `/v1.0/applications`).
 #![allow(dead_code)]
 
 mod connection;
@@ -15,6 +15,7 @@ mod discovery;
 mod errors;
 mod faults;
 mod grants;
+mod graph;
 mod ids;
 mod jwt;
 mod managed_identity;

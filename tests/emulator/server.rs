@@ -3,6 +3,7 @@
 
 use super::connection::{ConnHandle, KillableListener};
 use super::discovery;
+use super::graph;
 use super::state::Shared;
 use super::token_endpoint;
 use super::users::{authorize, devicecode};
@@ -28,6 +29,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
         .route("/{tenant}/discovery/instance", get(discovery::instance))
+        .route("/v1.0/applications", get(graph::applications))
         .with_state(shared)
 }
 

@@ -5,6 +5,7 @@
 
 use super::faults::Fault;
 use super::grants::Grant;
+use super::graph::GraphDirectory;
 use super::ids;
 use super::jwt::SigningKey;
 use super::managed_identity::ManagedIdentities;
@@ -81,6 +82,8 @@ pub struct Shared {
     pub mi: ManagedIdentities,
     /// User sign-in: `/authorize`, codes, refresh tokens, device codes.
     pub users: UserFlows,
+    /// Microsoft Graph's app registrations and request log (`graph`).
+    pub graph: GraphDirectory,
     inner: Mutex<Inner>,
 }
 
@@ -91,6 +94,7 @@ impl Shared {
             key: SigningKey::test_only(),
             mi: ManagedIdentities::new(),
             users: UserFlows::new(),
+            graph: GraphDirectory::default(),
             inner: Mutex::new(Inner {
                 tenants: BTreeMap::new(),
                 counts: [0; Grant::ALL.len()],

@@ -2,14 +2,18 @@
 
 mod architecture;
 mod certs;
+mod cli_reference;
 mod config_commands;
 mod credentials;
+mod discover;
 #[path = "../emulator/mod.rs"]
 mod emulator;
 mod emulator_selftest;
+mod export_import;
 mod get_token_errors;
 mod get_token_flow;
 mod help;
+mod inspect;
 mod oidc_peer;
 mod peer_smoke;
 mod secret_service;

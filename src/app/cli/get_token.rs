@@ -21,7 +21,7 @@ use crate::app::credentials::CredentialResolver;
 use crate::app::emit::emit;
 use crate::app::env_vars::EnvVars;
 use crate::app::error::{AppError, ErrorKind};
-use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
+use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome, get_token};
 use crate::app::managed_identity;
 use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
 use crate::app::user_flows::{BrowserOptions, UserFlowPorts};
@@ -172,6 +172,50 @@ pub fn run_token(
     min_validity: Duration,
     env: &dyn Env,
 ) -> Result<(), AppError> {
+    let (outcome, profile_name) = acquire_token(
+        args,
+        ProfileSettings::default(),
+        cache_mode,
+        min_validity,
+        env,
+    )?;
+    let reporter = StderrReporter::new(args.silent);
+    let now = SystemClock.now();
+    if let Some(minutes) = args.warn_expiry {
+        let left = outcome.token.expires_in(now);
+        if left < i64::try_from(minutes.saturating_mul(60)).unwrap_or(i64::MAX) {
+            reporter.warn(&format!(
+                "the token expires in {} min (at {})",
+                left / 60,
+                rfc3339(outcome.token.expires_on)
+            ));
+        }
+    }
+    let mut view = TokenView::new(&outcome.token, &profile_name, outcome.source, now);
+    if args.include_refresh_token {
+        view.refresh_token = outcome
+            .refresh_token
+            .as_ref()
+            .map(ExposeSecret::expose_secret);
+    }
+    let text = render(&view, args.output)
+        .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))?;
+    emit(&text, args.file.as_deref())
+}
+
+/// Gets a token as `get-token` does (profile, cache, credentials, flows, `--timeout`) without
+/// printing it; `overrides` are flag-level profile settings (e.g. `discover -t`). Returns the
+/// token and the profile's name.
+///
+/// # Errors
+/// Any [`AppError`]; the caller prints it and exits with its code.
+pub fn acquire_token(
+    args: &TokenArgs,
+    overrides: ProfileSettings,
+    cache_mode: CacheMode,
+    min_validity: Duration,
+    env: &dyn Env,
+) -> Result<(TokenOutcome, String), AppError> {
     let deadline_start = Instant::now();
     let reporter = StderrReporter::new(args.silent);
     let context = Context::load(env)?;
@@ -180,7 +224,7 @@ pub fn run_token(
         // A cloud given on the command line beats any authority host from file or environment.
         cloud: args.cloud.map(|c| c.name().to_owned()),
         authority_host: args.cloud.map(|c| c.authority_host().to_owned()),
-        ..ProfileSettings::default()
+        ..overrides
     };
     let profile = resolve_profile(
         context.config.as_ref(),
@@ -273,28 +317,7 @@ pub fn run_token(
     let outcome = runtime
         .block_on(async { tokio::time::timeout_at(deadline, get_token(&ports, request)).await })
         .map_err(|_| timeout_error(args.timeout))??;
-
-    let now = clock.now();
-    if let Some(minutes) = args.warn_expiry {
-        let left = outcome.token.expires_in(now);
-        if left < i64::try_from(minutes.saturating_mul(60)).unwrap_or(i64::MAX) {
-            reporter.warn(&format!(
-                "the token expires in {} min (at {})",
-                left / 60,
-                rfc3339(outcome.token.expires_on)
-            ));
-        }
-    }
-    let mut view = TokenView::new(&outcome.token, &profile_name, outcome.source, now);
-    if args.include_refresh_token {
-        view.refresh_token = outcome
-            .refresh_token
-            .as_ref()
-            .map(ExposeSecret::expose_secret);
-    }
-    let text = render(&view, args.output)
-        .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))?;
-    emit(&text, args.file.as_deref())
+    Ok((outcome, profile_name))
 }
 
 /// The flow when neither `-f` nor the profile names one: client credentials when the profile has

@@ -1,12 +1,18 @@
 //! The command line: global options and one module per command.
 
+pub mod completions;
 pub mod config;
+pub mod discover;
 pub mod get_token;
+pub mod inspect;
 pub mod logout;
+pub mod reference;
 pub mod refresh;
 pub mod status;
 
 use clap::{Parser, Subcommand};
+
+pub use reference::cli_reference;
 
 const ABOUT: &str =
     "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";
@@ -55,6 +61,8 @@ pub enum Command {
     GetToken(get_token::GetTokenArgs),
     /// Get a new token now: refresh token for user profiles, a new client-credentials call for apps
     Refresh(refresh::RefreshArgs),
+    /// Decode a JWT offline: header, claims, validity, time left; signature not verified
+    Inspect(inspect::InspectArgs),
     /// Show the config file, the store in use and why, stored secrets (names) and cached tokens
     #[command(visible_alias = "doctor")]
     Status(status::StatusArgs),
@@ -62,4 +70,8 @@ pub enum Command {
     Logout(logout::LogoutArgs),
     /// Manage profiles and their secrets
     Config(config::ConfigArgs),
+    /// Search app registrations in a tenant through Microsoft Graph; optionally save one as a profile
+    Discover(discover::DiscoverArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
 }

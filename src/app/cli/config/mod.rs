@@ -3,7 +3,9 @@
 pub mod create;
 pub mod delete;
 pub mod edit;
+pub mod export;
 pub mod fields;
+pub mod import;
 pub mod list;
 pub mod set_secret;
 
@@ -36,6 +38,10 @@ pub enum ConfigCommand {
     Delete(delete::DeleteArgs),
     /// Store a profile's client secret (or certificate password) in the secret store
     SetSecret(set_secret::SetSecretArgs),
+    /// Export a profile (optionally with its secrets) as a passphrase-encrypted file
+    Export(export::ExportArgs),
+    /// Import profiles from `config export`, or from the seed tool's export or profiles.json
+    Import(import::ImportArgs),
 }
 
 /// Runs a `config` subcommand.
@@ -51,5 +57,7 @@ pub fn run(args: &ConfigArgs, env: &dyn Env) -> Result<(), AppError> {
         ConfigCommand::Rename(args) => delete::rename(args, env),
         ConfigCommand::Delete(args) => delete::delete(args, env),
         ConfigCommand::SetSecret(args) => set_secret::run(args, env),
+        ConfigCommand::Export(args) => export::run(args, env),
+        ConfigCommand::Import(args) => import::run(args, env),
     }
 }

@@ -1,0 +1,63 @@
+//! The CLI reference (`docs/cli-reference.md`): every command's long `--help`, generated from
+//! the clap definition so it cannot drift from the binary; `tests/it/cli_reference.rs` fails
+//! when the committed file differs (regenerate with
+//! `UPDATE_CLI_REFERENCE=1 cargo test --test it cli_reference`).
+
+use std::fmt::Write as _;
+
+use clap::CommandFactory;
+
+use super::Cli;
+
+/// The width the help text is wrapped at (fixed, so the page does not depend on a terminal).
+pub const WIDTH: usize = 100;
+
+/// The markdown page: a list of commands, then one section per command with its `--help`.
+#[must_use]
+pub fn cli_reference() -> String {
+    let mut root = hide_env_values(Cli::command()).term_width(WIDTH);
+    root.build();
+    let mut sections = Vec::new();
+    collect(&mut root, &mut sections);
+    let mut out = String::from(
+        "# CLI reference\n\n\
+         <!-- Generated from the clap definitions by `UPDATE_CLI_REFERENCE=1 cargo test --test it cli_reference`; do not edit. -->\n\n\
+         Every command's `--help`. Exit codes and environment variables are described under\n\
+         [`entra-auth-cli`](#entra-auth-cli).\n\n",
+    );
+    for (name, _) in &sections {
+        let _ = writeln!(out, "- [`{name}`](#{})", anchor(name));
+    }
+    for (name, help) in &sections {
+        let _ = write!(out, "\n## {name}\n\n```text\n{help}\n```\n");
+    }
+    out
+}
+
+/// Depth-first: the command, then its visible subcommands, each with its full name.
+fn collect(command: &mut clap::Command, sections: &mut Vec<(String, String)>) {
+    let name = command
+        .get_bin_name()
+        .unwrap_or_else(|| command.get_name())
+        .to_owned();
+    let text = command.render_long_help().to_string();
+    let text: Vec<&str> = text.lines().map(str::trim_end).collect();
+    sections.push((name, text.join("\n").trim_end().to_owned()));
+    for sub in command.get_subcommands_mut() {
+        if !sub.is_hide_set() {
+            collect(sub, sections);
+        }
+    }
+}
+
+/// Never shows the generating user's environment values (e.g. `ENTRA_AUTH_PROFILE=prod`).
+fn hide_env_values(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| arg.hide_env_values(true))
+        .mut_subcommands(hide_env_values)
+}
+
+/// GitHub's heading anchor for a command name: lowercase, spaces to `-`.
+fn anchor(name: &str) -> String {
+    name.to_lowercase().replace(' ', "-")
+}

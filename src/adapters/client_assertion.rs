@@ -33,22 +33,6 @@ pub struct CertificateAssertions {
     send_chain: bool,
 }
 
-fn uuid_v4() -> String {
-    let mut b = [0u8; 16];
-    let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 impl CertificateAssertions {
     /// Prepares signing and proves the private key belongs to the certificate (a test signature
     /// verified with the certificate's public key).
@@ -136,7 +120,7 @@ impl ClientAssertionSource for CertificateAssertions {
             aud: audience,
             iss: &self.client_id,
             sub: &self.client_id,
-            jti: uuid_v4(),
+            jti: super::random::uuid_v4(),
             nbf: now,
             iat: now,
             exp: now + LIFETIME_SECS,

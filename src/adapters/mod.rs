@@ -18,6 +18,7 @@ pub mod memory_cache;
 pub mod output;
 pub mod process_env;
 pub mod profile_export;
+pub mod random;
 pub mod sealed_file;
 pub mod seed_import;
 pub mod stderr_reporter;

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use super::error::{AppError, ErrorKind};
 use super::paths::Paths;
+use super::profile_resolution::resolve_profile;
 use super::storage::{Storage, select_storage};
 use crate::adapters::config_file::{ConfigFile, ConfigFileError};
+use crate::domain::profile::{Profile, ProfileSettings};
 use crate::ports::env::Env;
 
 /// Directories, config file path and its content (when it exists).
@@ -32,6 +34,25 @@ impl Context {
             config_path,
             config,
         })
+    }
+
+    /// Resolves profile `name` from this context's config, the environment and `flags`.
+    ///
+    /// # Errors
+    /// See [`resolve_profile`].
+    pub fn resolve_profile(
+        &self,
+        env: &dyn Env,
+        name: &str,
+        flags: &ProfileSettings,
+    ) -> Result<Profile, AppError> {
+        resolve_profile(
+            self.config.as_ref(),
+            self.config_path.as_deref(),
+            env,
+            name,
+            flags,
+        )
     }
 
     /// The stores chosen by the environment and the config's `store` setting.

@@ -220,22 +220,9 @@ pub fn interpret_token_reply(
 }
 
 /// A random UUID v4 for `client-request-id`.
+#[must_use]
 pub fn new_request_id() -> String {
-    let mut b = [0u8; 16];
-    if getrandom::fill(&mut b).is_err() {
-        return "00000000-0000-4000-8000-000000000000".to_owned();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    crate::adapters::random::uuid_v4()
 }
 
 #[cfg(test)]

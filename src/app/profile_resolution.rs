@@ -14,8 +14,8 @@ use crate::ports::env::Env;
 /// The name used when neither `-p` nor `ENTRA_AUTH_PROFILE` is given.
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// Profile fields that `ENTRA_AUTH_<FIELD>` can set.
-const FIELDS: [&str; 17] = [
+/// Every profile field (`config.toml` keys); `ENTRA_AUTH_<FIELD>` can set each.
+pub const FIELDS: [&str; 17] = [
     "tenant_id",
     "client_id",
     "scopes",

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::context::Context;
-use super::profile_resolution::{known_profiles, resolve_profile};
+use super::profile_resolution::known_profiles;
 use super::storage::Storage;
 use crate::adapters::output::rfc3339;
 use crate::domain::cache_key::CacheKey;
@@ -101,13 +101,7 @@ pub fn gather(
     let profiles = known_profiles(context.config.as_ref(), env)
         .into_iter()
         .map(|name| {
-            let resolved = resolve_profile(
-                context.config.as_ref(),
-                context.config_path.as_deref(),
-                env,
-                &name,
-                &ProfileSettings::default(),
-            );
+            let resolved = context.resolve_profile(env, &name, &ProfileSettings::default());
             let mut report = ProfileReport {
                 secrets: secrets
                     .iter()

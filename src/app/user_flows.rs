@@ -61,9 +61,7 @@ pub enum RefreshFailure {
 }
 
 fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    let _ = getrandom::fill(&mut bytes);
-    pkce::verifier_from(&bytes)
+    crate::adapters::random::url_safe_token()
 }
 
 fn user_scope(scopes: &Scopes) -> String {

@@ -19,7 +19,7 @@ use crate::app::emit::emit;
 use crate::app::env_vars::EnvVars;
 use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::CacheMode;
-use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
+use crate::app::profile_resolution::DEFAULT_PROFILE;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::duration::parse_duration;
 use crate::domain::graph_filter::{Pattern, graph_endpoint};
@@ -105,13 +105,7 @@ pub fn run(args: &DiscoverArgs, env: &dyn Env) -> Result<(), AppError> {
         tenant_id: args.tenant.clone(),
         ..ProfileSettings::default()
     };
-    let profile = resolve_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        &args.profile,
-        &overrides,
-    )?;
+    let profile = context.resolve_profile(env, &args.profile, &overrides)?;
     let new_profile = match &args.create_profile {
         Some(name) => Some(check_new_profile(&context, name)?),
         None => None,

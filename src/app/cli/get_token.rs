@@ -23,7 +23,7 @@ use crate::app::env_vars::EnvVars;
 use crate::app::error::{AppError, ErrorKind};
 use crate::app::get_token::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome, get_token};
 use crate::app::managed_identity;
-use crate::app::profile_resolution::{DEFAULT_PROFILE, resolve_profile};
+use crate::app::profile_resolution::DEFAULT_PROFILE;
 use crate::app::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::domain::authority::Cloud;
 use crate::domain::duration::parse_duration;
@@ -226,13 +226,7 @@ pub fn acquire_token(
         authority_host: args.cloud.map(|c| c.authority_host().to_owned()),
         ..overrides
     };
-    let profile = resolve_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        &args.profile,
-        &flags,
-    )?;
+    let profile = context.resolve_profile(env, &args.profile, &flags)?;
     let scopes: Scopes = profile.scopes.with_default_suffix();
     let managed_identity = (profile.auth_method == Some(AuthMethod::ManagedIdentity))
         .then(|| managed_identity::Source::detect(env));

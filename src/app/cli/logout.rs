@@ -5,7 +5,7 @@ use clap::Args;
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::app::context::Context;
 use crate::app::error::{AppError, ErrorKind};
-use crate::app::profile_resolution::{require_profile, resolve_profile};
+use crate::app::profile_resolution::require_profile;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::profile::ProfileSettings;
 use crate::ports::env::Env;
@@ -51,13 +51,7 @@ pub fn run(args: &LogoutArgs, env: &dyn Env) -> Result<(), AppError> {
                 env,
                 name,
             )?;
-            let profile = resolve_profile(
-                context.config.as_ref(),
-                context.config_path.as_deref(),
-                env,
-                &written,
-                &ProfileSettings::default(),
-            )?;
+            let profile = context.resolve_profile(env, &written, &ProfileSettings::default())?;
             Some((written, CacheKey::identity_of(&profile)))
         }
         None => None,

@@ -8,7 +8,7 @@ use crate::adapters::config_writer::ConfigDocument;
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::app::context::{Context, config_error};
 use crate::app::error::{AppError, ErrorKind};
-use crate::app::profile_resolution::{require_profile, resolve_profile};
+use crate::app::profile_resolution::require_profile;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::profile::{ProfileSettings, validate_profile_name};
 use crate::ports::env::Env;
@@ -92,15 +92,10 @@ pub fn delete(args: &DeleteArgs, env: &dyn Env) -> Result<(), AppError> {
             return Err(AppError::new(ErrorKind::Usage, "not deleted"));
         }
     }
-    let identity = resolve_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        &name,
-        &ProfileSettings::default(),
-    )
-    .ok()
-    .map(|p| CacheKey::identity_of(&p));
+    let identity = context
+        .resolve_profile(env, &name, &ProfileSettings::default())
+        .ok()
+        .map(|p| CacheKey::identity_of(&p));
     let storage = context.storage(env)?;
     doc.remove_profile(&name);
     save(&doc)?;

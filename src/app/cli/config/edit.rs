@@ -8,7 +8,7 @@ use crate::adapters::config_writer::ConfigDocument;
 use crate::adapters::stderr_reporter::StderrReporter;
 use crate::app::context::{Context, config_error};
 use crate::app::error::{AppError, ErrorKind};
-use crate::app::profile_resolution::require_profile;
+use crate::app::profile_resolution::{FIELDS, require_profile};
 use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
 use crate::ports::secret_store::SecretKind;
@@ -37,26 +37,6 @@ pub struct EditArgs {
     #[arg(long, value_name = "FIELD")]
     pub unset: Vec<String>,
 }
-
-const FIELDS: [&str; 17] = [
-    "tenant_id",
-    "client_id",
-    "scopes",
-    "flow",
-    "auth_method",
-    "certificate_path",
-    "certificate_key_path",
-    "assertion_algorithm",
-    "send_certificate_chain",
-    "federated_token_file",
-    "object_id",
-    "mi_res_id",
-    "authority_host",
-    "cloud",
-    "redirect_uri",
-    "port",
-    "login_hint",
-];
 
 /// Runs `config edit`.
 ///

@@ -9,7 +9,7 @@ use crate::adapters::output::render_json;
 use crate::app::context::Context;
 use crate::app::emit::emit;
 use crate::app::error::{AppError, ErrorKind};
-use crate::app::profile_resolution::{known_profiles, require_profile, resolve_profile};
+use crate::app::profile_resolution::{known_profiles, require_profile};
 use crate::domain::profile::{Profile, ProfileSettings};
 use crate::ports::env::Env;
 
@@ -89,13 +89,8 @@ fn summary(context: &Context, env: &dyn Env, name: &str) -> ProfileSummary {
     } else {
         "environment"
     };
-    let resolved: Result<Profile, AppError> = resolve_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        name,
-        &ProfileSettings::default(),
-    );
+    let resolved: Result<Profile, AppError> =
+        context.resolve_profile(env, name, &ProfileSettings::default());
     match resolved {
         Ok(p) => ProfileSummary {
             name: p.name.clone(),

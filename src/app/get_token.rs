@@ -335,9 +335,10 @@ async fn one_request(
 
 #[cfg(test)]
 mod tests {
-    use super::{CacheMode, GetTokenPorts, GetTokenRequest, get_token};
+    use super::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome, get_token};
     use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
     use crate::app::credentials::CredentialResolver;
+    use crate::app::error::AppError;
     use crate::app::error::ErrorKind;
     use crate::app::idp_call::new_request_id;
     use crate::domain::flow::Flow;
@@ -349,6 +350,7 @@ mod tests {
     use crate::ports::prompt::MockPrompt;
     use crate::ports::reporter::MockReporter;
     use crate::ports::secret_store::{SecretKind, SecretStore};
+    use secrecy::SecretString;
     use std::time::Duration;
     use tokio::time::Instant;
 
@@ -410,150 +412,102 @@ mod tests {
         r
     }
 
+    /// Real in-memory stores, mocked IdP/clock/reporter, and the resolver wired as the CLI does.
+    struct Fixture {
+        cache: MemoryTokenCache,
+        secrets: MemorySecretStore,
+        env_secret: Option<SecretString>,
+        prompt: MockPrompt,
+        idp: MockIdpTransport,
+        clock: MockClock,
+        reporter: MockReporter,
+    }
+
+    impl Fixture {
+        fn new(idp: MockIdpTransport, now: i64) -> Self {
+            Self {
+                cache: MemoryTokenCache::default(),
+                secrets: MemorySecretStore::default(),
+                env_secret: Some("s".into()),
+                prompt: no_prompt(),
+                idp,
+                clock: clock(now),
+                reporter: reporter(),
+            }
+        }
+
+        async fn get(&self, request: GetTokenRequest) -> Result<TokenOutcome, AppError> {
+            let credentials = CredentialResolver {
+                env_secret: self.env_secret.clone(),
+                env_certificate_password: None,
+                secrets: &self.secrets,
+                prompt: &self.prompt,
+            };
+            let ports = GetTokenPorts {
+                cache: &self.cache,
+                credentials: &credentials,
+                locks: None,
+                user: None,
+                idp: &self.idp,
+                clock: &self.clock,
+                reporter: &self.reporter,
+            };
+            get_token(&ports, request).await
+        }
+
+        async fn source(&self, read: bool, write: bool) -> TokenSource {
+            self.get(request(read, write)).await.unwrap().source
+        }
+    }
+
     #[tokio::test]
     async fn second_call_is_served_from_the_cache() {
-        let cache = MemoryTokenCache::default();
-        let (idp, clock, rep) = (idp(1, 3599), clock(1_000), reporter());
-        let ports = GetTokenPorts {
-            cache: &cache,
-            credentials: &CredentialResolver {
-                env_secret: Some("s".into()),
-                env_certificate_password: None,
-                secrets: &MemorySecretStore::default(),
-                prompt: &no_prompt(),
-            },
-            locks: None,
-            user: None,
-            idp: &idp,
-            clock: &clock,
-            reporter: &rep,
-        };
-        assert_eq!(
-            get_token(&ports, request(true, true)).await.unwrap().source,
-            TokenSource::Network
-        );
-        let again = get_token(&ports, request(true, true)).await.unwrap();
+        let f = Fixture::new(idp(1, 3599), 1_000);
+        assert_eq!(f.source(true, true).await, TokenSource::Network);
+        let again = f.get(request(true, true)).await.unwrap();
         assert_eq!(again.source, TokenSource::Cache);
         assert_eq!(again.token.expires_on, 1_000 + 3599);
     }
 
     #[tokio::test]
     async fn force_skips_reading_and_no_cache_skips_both() {
-        let cache = MemoryTokenCache::default();
-        let (idp, clock, rep) = (idp(3, 3599), clock(1_000), reporter());
-        let ports = GetTokenPorts {
-            cache: &cache,
-            credentials: &CredentialResolver {
-                env_secret: Some("s".into()),
-                env_certificate_password: None,
-                secrets: &MemorySecretStore::default(),
-                prompt: &no_prompt(),
-            },
-            locks: None,
-            user: None,
-            idp: &idp,
-            clock: &clock,
-            reporter: &rep,
-        };
-        get_token(&ports, request(true, true)).await.unwrap();
-        assert_eq!(
-            get_token(&ports, request(false, true))
-                .await
-                .unwrap()
-                .source,
-            TokenSource::Network
-        );
-        assert_eq!(
-            get_token(&ports, request(false, false))
-                .await
-                .unwrap()
-                .source,
-            TokenSource::Network
-        );
+        let f = Fixture::new(idp(3, 3599), 1_000);
+        f.source(true, true).await;
+        assert_eq!(f.source(false, true).await, TokenSource::Network);
+        assert_eq!(f.source(false, false).await, TokenSource::Network);
     }
 
     #[tokio::test]
     async fn tokens_shorter_than_min_validity_are_not_served() {
-        let cache = MemoryTokenCache::default();
-        let (idp, clock, rep) = (idp(2, 200), clock(1_000), reporter());
-        let ports = GetTokenPorts {
-            cache: &cache,
-            credentials: &CredentialResolver {
-                env_secret: Some("s".into()),
-                env_certificate_password: None,
-                secrets: &MemorySecretStore::default(),
-                prompt: &no_prompt(),
-            },
-            locks: None,
-            user: None,
-            idp: &idp,
-            clock: &clock,
-            reporter: &rep,
-        };
-        get_token(&ports, request(true, true)).await.unwrap();
-        assert_eq!(
-            get_token(&ports, request(true, true)).await.unwrap().source,
-            TokenSource::Network
-        );
+        let f = Fixture::new(idp(2, 200), 1_000);
+        f.source(true, true).await;
+        assert_eq!(f.source(true, true).await, TokenSource::Network);
     }
 
     #[tokio::test]
     async fn missing_secret_and_other_flows_fail_before_any_request() {
-        let cache = MemoryTokenCache::default();
-        let (idp, clock, rep) = (idp(0, 1), clock(0), reporter());
-        let empty = MemorySecretStore::default();
-        let prompt = no_prompt();
-        let credentials = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: None,
-            secrets: &empty,
-            prompt: &prompt,
-        };
-        let ports = GetTokenPorts {
-            cache: &cache,
-            credentials: &credentials,
-            locks: None,
-            user: None,
-            idp: &idp,
-            clock: &clock,
-            reporter: &rep,
-        };
-        let err = get_token(&ports, request(true, true)).await.unwrap_err();
+        let mut f = Fixture::new(idp(0, 1), 0);
+        f.env_secret = None;
+        let err = f.get(request(true, true)).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.contains("no credential"), "{err:?}");
         let mut r = request(true, true);
         r.flow = Some(Flow::DeviceCode);
         assert_eq!(
-            get_token(&ports, r).await.unwrap_err().kind,
-            ErrorKind::Usage
+            f.get(r).await.unwrap_err().kind,
+            ErrorKind::Usage,
+            "no user ports"
         );
     }
 
     #[tokio::test]
     async fn a_stored_secret_is_used_when_the_environment_has_none() {
-        let cache = MemoryTokenCache::default();
-        let secrets = MemorySecretStore::default();
-        secrets
+        let mut f = Fixture::new(idp(1, 3599), 0);
+        f.env_secret = None;
+        f.secrets
             .set("default", SecretKind::ClientSecret, &"stored".into())
             .unwrap();
-        let (idp, clock, rep) = (idp(1, 3599), clock(0), reporter());
-        let prompt = no_prompt();
-        let credentials = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: None,
-            secrets: &secrets,
-            prompt: &prompt,
-        };
-        let ports = GetTokenPorts {
-            cache: &cache,
-            credentials: &credentials,
-            locks: None,
-            user: None,
-            idp: &idp,
-            clock: &clock,
-            reporter: &rep,
-        };
-        assert!(get_token(&ports, request(true, true)).await.is_ok());
+        assert!(f.get(request(true, true)).await.is_ok());
     }
 
     #[test]

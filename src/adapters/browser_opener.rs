@@ -20,7 +20,8 @@ const WSL_POWERSHELL: &str = "/mnt/c/Windows/System32/WindowsPowerShell/v1.0/pow
 pub struct SystemBrowser {
     /// The non-empty `$BROWSER` entries, each split on whitespace.
     commands: Vec<Vec<String>>,
-    wsl: bool,
+    /// Detected on first need only: a cached `get-token` never looks.
+    wsl: std::sync::OnceLock<bool>,
     desktop: bool,
 }
 
@@ -29,7 +30,15 @@ impl SystemBrowser {
     /// always on macOS and Windows) are detected here.
     #[must_use]
     pub fn from_env(browser_var: Option<String>) -> Self {
-        Self::new(browser_var.as_deref(), running_in_wsl(), desktop_session())
+        let browser = Self::new(browser_var.as_deref(), false, desktop_session());
+        Self {
+            wsl: std::sync::OnceLock::new(),
+            ..browser
+        }
+    }
+
+    fn wsl(&self) -> bool {
+        *self.wsl.get_or_init(running_in_wsl)
     }
 
     fn new(browser_var: Option<&str>, wsl: bool, desktop: bool) -> Self {
@@ -46,7 +55,7 @@ impl SystemBrowser {
             .collect();
         Self {
             commands,
-            wsl,
+            wsl: std::sync::OnceLock::from(wsl),
             desktop,
         }
     }
@@ -71,14 +80,14 @@ impl SystemBrowser {
 
 impl Browser for SystemBrowser {
     fn available(&self) -> bool {
-        !self.commands.is_empty() || self.wsl || self.desktop
+        !self.commands.is_empty() || self.desktop || self.wsl()
     }
 
     fn open(&self, url: &str) -> Result<(), String> {
         let url = web_url(url)?;
         if !self.commands.is_empty() {
             self.open_with_browser_var(&url)
-        } else if self.wsl {
+        } else if self.wsl() {
             open_on_windows_side(&url)
         } else if self.desktop {
             webbrowser::open(&url).map_err(|e| format!("could not start a browser: {e}"))

@@ -1,7 +1,7 @@
 //! Profile management end to end: create from flags (the CI case) then use it, validation,
 //! list/show, edit keeping comments, rename moving secrets, delete removing everything.
 
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use crate::emulator::{self, Emulator};
 use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
@@ -312,4 +312,62 @@ fn rename_moves_secrets_and_delete_removes_everything() {
         .map(|d| d.count())
         .unwrap_or(0);
     assert_eq!(left, 0, "its secrets are gone too");
+}
+
+/// `config create` on a terminal asks for what is missing (run under `script`, which gives the
+/// command a pseudo-terminal).
+#[cfg(target_os = "linux")]
+#[test]
+fn create_prompts_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI machines have util-linux's script"
+        );
+        return;
+    }
+    let env = env_with_store();
+    let binary = env!("CARGO_BIN_EXE_entra-auth-cli");
+    let answers = format!("team\n{}\n{}\n\n", emulator::TENANT_ID, emulator::CLIENT_ID);
+    let out = run_with_stdin_cmd(
+        &mut env.cmd(&[]),
+        "script",
+        &["-qec", &format!("{binary} config create"), "/dev/null"],
+        &answers,
+    );
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let shown = stdout(&out);
+    assert!(shown.contains("Profile name"), "{shown}");
+    assert!(shown.contains("Tenant (ID or domain)"), "{shown}");
+    let text = std::fs::read_to_string(env.config_file()).unwrap();
+    assert!(text.contains("[profiles.team]"), "{text}");
+    assert!(text.contains(emulator::CLIENT_ID), "{text}");
+    assert!(
+        text.contains("https://graph.microsoft.com/.default"),
+        "the default scope was taken: {text}"
+    );
+}
+
+/// Runs `program args` with the environment of `base` and `input` on stdin.
+fn run_with_stdin_cmd(
+    base: &mut Command,
+    program: &str,
+    args: &[&str],
+    input: &str,
+) -> std::process::Output {
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear();
+    for (key, value) in base.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }

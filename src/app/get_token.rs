@@ -340,10 +340,8 @@ mod tests {
     use crate::app::credentials::CredentialResolver;
     use crate::app::error::AppError;
     use crate::app::error::ErrorKind;
-    use crate::app::idp_call::new_request_id;
     use crate::domain::flow::Flow;
     use crate::domain::profile::ProfileSettings;
-    use crate::domain::scopes::Scopes;
     use crate::domain::token::TokenSource;
     use crate::ports::clock::MockClock;
     use crate::ports::idp::{HttpReply, MockIdpTransport};
@@ -508,14 +506,5 @@ mod tests {
             .set("default", SecretKind::ClientSecret, &"stored".into())
             .unwrap();
         assert!(f.get(request(true, true)).await.is_ok());
-    }
-
-    #[test]
-    fn request_ids_are_uuid_v4() {
-        let id = new_request_id();
-        assert_eq!(id.len(), 36);
-        assert_eq!(&id[14..15], "4");
-        assert_ne!(id, new_request_id());
-        let _ = Scopes::parse("x").unwrap();
     }
 }

@@ -12,24 +12,11 @@ fn env_with_store() -> TestEnv {
         .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
 }
 
-fn run_with_stdin(env: &TestEnv, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = env
-        .cmd(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn a_profile_created_from_flags_in_a_script_works_with_get_token() {
     let emu = Emulator::start();
     let env = env_with_store();
-    let out = run_with_stdin(
-        &env,
+    let out = env.run_with_stdin(
         &[
             "config",
             "create",
@@ -45,11 +32,12 @@ fn a_profile_created_from_flags_in_a_script_works_with_get_token() {
             &emu.authority(),
             "--client-secret-stdin",
         ],
-        &format!("{}\n", emulator::CLIENT_SECRET),
+        format!("{}\n", emulator::CLIENT_SECRET),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = std::fs::read_to_string(env.config_file()).unwrap();
     assert!(text.contains("[profiles.ci]"), "{text}");
+    assert!(text.contains("auth_method = \"client-secret\""), "{text}");
     assert!(
         !text.contains(emulator::CLIENT_SECRET),
         "secrets never go in config.toml"
@@ -186,11 +174,7 @@ fn list_and_show_never_print_secrets() {
         emulator::CLIENT_ID,
         emulator::PUBLIC_CLIENT_ID
     ));
-    let stored = run_with_stdin(
-        &env,
-        &["config", "set-secret", "-p", "prod"],
-        "very-secret-value",
-    );
+    let stored = env.run_with_stdin(&["config", "set-secret", "-p", "prod"], "very-secret-value");
     assert_eq!(code(&stored), 0, "{}", stderr(&stored));
     let out = crate::snapshot_run!(env, &["config", "list"]);
     assert_eq!(code(&out), 0);
@@ -270,8 +254,7 @@ fn rename_moves_secrets_and_delete_removes_everything() {
         emu.authority()
     ));
     assert_eq!(
-        code(&run_with_stdin(
-            &env,
+        code(&env.run_with_stdin(
             &["config", "set-secret", "-p", "dev"],
             emulator::CLIENT_SECRET
         )),
@@ -329,12 +312,17 @@ fn create_prompts_on_a_terminal() {
     let env = env_with_store();
     let binary = env!("CARGO_BIN_EXE_entra-auth-cli");
     let answers = format!("team\n{}\n{}\n\n", emulator::TENANT_ID, emulator::CLIENT_ID);
-    let out = run_with_stdin_cmd(
-        &mut env.cmd(&[]),
-        "script",
-        &["-qec", &format!("{binary} config create"), "/dev/null"],
-        &answers,
-    );
+    // Same hermetic environment as the binary gets, but started through `script`.
+    let base = env.cmd(&[]);
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &format!("{binary} config create"), "/dev/null"])
+        .env_clear();
+    for (key, value) in base.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    let out = crate::support::pipe_stdin(cmd, answers.as_bytes());
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     let shown = stdout(&out);
     assert!(shown.contains("Profile name"), "{shown}");
@@ -346,28 +334,4 @@ fn create_prompts_on_a_terminal() {
         text.contains("https://graph.microsoft.com/.default"),
         "the default scope was taken: {text}"
     );
-}
-
-/// Runs `program args` with the environment of `base` and `input` on stdin.
-fn run_with_stdin_cmd(
-    base: &mut Command,
-    program: &str,
-    args: &[&str],
-    input: &str,
-) -> std::process::Output {
-    let mut cmd = Command::new(program);
-    cmd.args(args).env_clear();
-    for (key, value) in base.get_envs() {
-        if let Some(value) = value {
-            cmd.env(key, value);
-        }
-    }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }

@@ -3,7 +3,7 @@
 //! was. The seed tool's formats are in `export_import/seed.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use crate::emulator::{self, Emulator};
 use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
@@ -19,20 +19,7 @@ fn user() -> TestEnv {
 }
 
 fn run_in(env: &TestEnv, args: &[&str], input: &str) -> Output {
-    let mut child = env
-        .cmd(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails before reading stdin closes it: that is not the test's failure.
-    if let Err(e) = std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        panic!("stdin: {e}");
-    }
-    child.wait_with_output().unwrap()
+    env.run_with_stdin(args, input)
 }
 
 /// Snapshots a run that needed stdin, like `snapshot_run!`.

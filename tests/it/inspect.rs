@@ -1,7 +1,6 @@
 //! `inspect`: a JWT decoded offline from an argument or stdin (a real emulator token, fixed
 //! hand-made tokens), `-o json` keys, and every kind of input that is not a JWT.
 
-use std::io::Write;
 use std::process::{Output, Stdio};
 
 use base64::Engine as _;
@@ -45,26 +44,6 @@ fn jwt(header: &Value, claims: &Value, signature: &[u8]) -> String {
     )
 }
 
-/// Runs the binary with `input` on stdin. The writer ignores a closed pipe: inspect stops
-/// reading after 64 KiB.
-fn run_with_stdin(env: &TestEnv, args: &[&str], input: &[u8]) -> Output {
-    let mut child = env
-        .cmd(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn entra-auth-cli");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().expect("wait for entra-auth-cli");
-    writer.join().unwrap();
-    output
-}
-
 /// The snapshot settings of `snapshot_run!` plus "time left/ago", which moves with the clock.
 fn duration_filtered() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -79,7 +58,7 @@ fn duration_filtered() -> insta::Settings {
 macro_rules! snapshot_stdin {
     ($env:expr, $args:expr, $input:expr) => {{
         let env = &$env;
-        let output = run_with_stdin(env, $args, $input);
+        let output = env.run_with_stdin($args, $input);
         let mut settings = duration_filtered();
         settings.set_omit_expression(true);
         for (from, to) in &crate::support::filters(env.home.path()) {
@@ -129,7 +108,7 @@ fn emulator_token_piped_in_shows_readable_times() {
         claims["iat"].as_i64().unwrap(),
     );
 
-    let text = run_with_stdin(&env, &["inspect"], token.as_bytes());
+    let text = env.run_with_stdin(&["inspect"], token.as_bytes());
     assert_eq!(code(&text), 0, "{}", stderr(&text));
     assert!(stderr(&text).is_empty(), "{}", stderr(&text));
     let out = stdout(&text);
@@ -150,7 +129,7 @@ fn emulator_token_piped_in_shows_readable_times() {
         "time left: {out}"
     );
 
-    let json = run_with_stdin(&env, &["inspect", "-", "-o", "json"], token.as_bytes());
+    let json = env.run_with_stdin(&["inspect", "-", "-o", "json"], token.as_bytes());
     assert_eq!(code(&json), 0, "{}", stderr(&json));
     let body = json_of(&json);
     assert_eq!(body["claims"], claims);
@@ -180,11 +159,7 @@ fn fixed_token_text() {
     let out = duration_filtered().bind(|| crate::snapshot_run!(env, &["inspect", &token]));
     assert_eq!(code(&out), 0);
     // The same from stdin, with a `Bearer ` prefix and a CRLF, as copied from a header.
-    let piped = run_with_stdin(
-        &env,
-        &["inspect"],
-        format!("Bearer {token} \r\n").as_bytes(),
-    );
+    let piped = env.run_with_stdin(&["inspect"], format!("Bearer {token} \r\n").as_bytes());
     assert_eq!(code(&piped), 0, "{}", stderr(&piped));
     assert_eq!(stdout(&piped), stdout(&out));
 }
@@ -337,7 +312,7 @@ fn one_megabyte_of_input_is_exit_1() {
     // One huge dot-separated "token" too.
     let mut dotted = fixed_token().into_bytes();
     dotted.extend(std::iter::repeat_n(b'A', 1024 * 1024));
-    let out = run_with_stdin(&env, &["inspect", "-"], &dotted);
+    let out = env.run_with_stdin(&["inspect", "-"], &dotted);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("larger than 64 KiB"),
@@ -351,7 +326,7 @@ fn empty_stdin_is_exit_1() {
     let env = TestEnv::new();
     let out = snapshot_stdin!(env, &["inspect"], b"\n");
     assert_eq!(code(&out), 1);
-    let out = run_with_stdin(&env, &["inspect", "-"], b"");
+    let out = env.run_with_stdin(&["inspect", "-"], b"");
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("the input is empty"));
 }
@@ -359,7 +334,7 @@ fn empty_stdin_is_exit_1() {
 #[test]
 fn binary_stdin_is_exit_1() {
     let env = TestEnv::new();
-    let out = run_with_stdin(&env, &["inspect"], &[0xff, 0xfe, 0x00, b'.', b'.']);
+    let out = env.run_with_stdin(&["inspect"], [0xff, 0xfe, 0x00, b'.', b'.']);
     assert_eq!(code(&out), 1);
     assert_eq!(
         stderr(&out),

@@ -39,19 +39,10 @@ fn auto_uses_the_secret_service_for_tokens_and_secrets() {
         .with_secret_service(&service)
         .without("AZURE_CLIENT_SECRET");
 
-    let mut child = env
-        .cmd(&["config", "set-secret"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        format!("{}\n", emulator::CLIENT_SECRET).as_bytes(),
-    )
-    .unwrap();
-    let stored = child.wait_with_output().unwrap();
+    let stored = env.run_with_stdin(
+        &["config", "set-secret"],
+        format!("{}\n", emulator::CLIENT_SECRET),
+    );
     assert_eq!(code(&stored), 0, "{}", stderr(&stored));
     assert!(
         stderr(&stored).contains("in the keyring store"),
@@ -195,19 +186,10 @@ fn set_secret_then_get_token_with_the_file_store() {
         emulator::CLIENT_ID,
         emu.authority()
     ));
-    let mut child = env
-        .cmd(&["config", "set-secret", "-p", "app"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        emulator::CLIENT_SECRET.as_bytes(),
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = env.run_with_stdin(
+        &["config", "set-secret", "-p", "app"],
+        emulator::CLIENT_SECRET,
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let secrets = env.config_dir().join("secrets");
     for entry in std::fs::read_dir(&secrets).unwrap() {

@@ -92,6 +92,48 @@ impl TestEnv {
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().expect("run entra-auth-cli")
     }
+
+    /// Runs the binary with `input` on stdin (written from a thread, so a command that stops
+    /// reading early, or never reads, is not a test failure).
+    pub fn run_with_stdin(&self, args: &[&str], input: impl AsRef<[u8]>) -> Output {
+        pipe_stdin(self.cmd(args), input.as_ref())
+    }
+}
+
+/// Reads `child`'s stderr line by line until `done` holds for the text read so far (or EOF).
+/// Returns the reader, to keep the pipe open while the child runs on, and the text.
+pub fn stderr_until(
+    child: &mut std::process::Child,
+    mut done: impl FnMut(&str) -> bool,
+) -> (std::io::BufReader<std::process::ChildStderr>, String) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut seen = String::new();
+    while !done(&seen) {
+        if reader.read_line(&mut seen).expect("read stderr") == 0 {
+            break;
+        }
+    }
+    (reader, seen)
+}
+
+/// Runs `cmd` with `input` on its stdin and collects its output.
+pub fn pipe_stdin(mut cmd: std::process::Command, input: &[u8]) -> Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, &input);
+    });
+    let output = child.wait_with_output().expect("wait");
+    writer.join().expect("stdin writer");
+    output
 }
 
 pub fn stdout(output: &Output) -> String {

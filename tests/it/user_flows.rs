@@ -2,11 +2,10 @@
 //! browser): PKCE and state, form_post, denial, fixed ports, --no-browser, device code with
 //! slow_down, silent refresh with rotation, revoked refresh tokens, `refresh`, status and logout.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use crate::emulator::{self, AuthorizeBehavior, Emulator, Grant};
-use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
+use crate::support::{CACHE_KEY, TestEnv, code, stderr, stderr_until, stdout};
 
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
@@ -185,19 +184,12 @@ fn fixed_port_and_no_browser() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut url = None;
-    let mut seen = String::new();
-    while url.is_none() {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if line.trim_start().starts_with("http") && line.contains("/authorize?") {
-            url = Some(line.trim().to_owned());
-        }
-    }
+    let is_url = |line: &str| line.trim_start().starts_with("http") && line.contains("/authorize?");
+    let (_stderr, seen) = stderr_until(&mut child, |text| text.lines().any(is_url));
+    let url = seen
+        .lines()
+        .find(|l| is_url(l))
+        .map(|l| l.trim().to_owned());
     let url = url.unwrap_or_else(|| panic!("no URL printed: {seen}"));
     assert!(url.contains(&format!("localhost%3A{port}")), "{url}");
     // The person opens the printed URL.

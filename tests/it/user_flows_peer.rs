@@ -3,14 +3,12 @@
 //! with PKCE, silent reuse, refresh-token rotation, replay detection, device code, and one login
 //! for parallel calls.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::oidc_peer::{
     OidcPeer, PUBLIC_CLIENT, PeerOptions, device_approve_script, login_script, peer_dir,
 };
-use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
+use crate::support::{CACHE_KEY, TestEnv, code, stderr, stderr_until, stdout};
 
 const SCOPE: &str = "https://graph.microsoft.com/User.Read";
 
@@ -254,22 +252,18 @@ fn device_code_approved_in_a_real_browser_then_silent() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let (mut code_text, mut complete) = (None, None);
-    while code_text.is_none() || complete.is_none() {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("enter the code ").nth(1) {
-            code_text = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if let Some(rest) = line.trim().strip_prefix("Or open ") {
-            complete = Some(rest.to_owned());
-        }
-    }
+    let (_stderr, seen) = stderr_until(&mut child, |text| {
+        text.contains("enter the code ") && text.contains("Or open ")
+    });
+    let code_text = seen
+        .split("enter the code ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned);
+    let complete = seen
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Or open "))
+        .map(str::to_owned);
     let (user_code, uri) = (code_text.expect(&seen), complete.expect(&seen));
     let approve = Command::new("node")
         .arg(device_approve_script())
@@ -304,5 +298,4 @@ fn device_code_approved_in_a_real_browser_then_silent() {
         0,
         "device code never opens the browser itself"
     );
-    let _ = Duration::ZERO;
 }

@@ -92,7 +92,12 @@ pub fn run(args: &CreateArgs, env: &dyn Env) -> Result<(), AppError> {
             return Err(missing("--client-id"));
         }
     }
-    let settings = fields.settings();
+    let mut settings = fields.settings();
+    if fields.client_secret_stdin && settings.auth_method.is_none() {
+        // Recorded, so get-token picks client credentials without looking in the secret store
+        // (a keyring round trip) on every cached call.
+        settings.auth_method = Some("client-secret".to_owned());
+    }
     validate(&settings)?;
     let mut doc = ConfigDocument::open(&path).map_err(config_error)?;
     if let Some(existing) = doc.find(&name) {

@@ -1,5 +1,5 @@
-//! The `entra-auth-cli` binary: everything happens in [`entra_auth_cli::app::run::main`].
+//! The `entra-auth-cli` binary: everything happens in [`entra_auth_cli::cli::run::main`].
 
 fn main() -> std::process::ExitCode {
-    entra_auth_cli::app::run::main()
+    entra_auth_cli::cli::run::main()
 }

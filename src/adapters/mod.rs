@@ -15,7 +15,6 @@ pub mod http_transport;
 pub mod keyring_store;
 pub mod loopback_listener;
 pub mod memory_cache;
-pub mod output;
 pub mod process_env;
 pub mod profile_export;
 pub mod random;

@@ -6,6 +6,7 @@ pub mod authority;
 pub mod cache_key;
 pub mod device_code;
 pub mod duration;
+pub mod env_vars;
 pub mod exit_code;
 pub mod flow;
 pub mod graph_filter;

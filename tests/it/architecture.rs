@@ -48,7 +48,9 @@ fn domain_has_no_io() {
             "figment",
             "crate::ports",
             "crate::adapters",
-            "crate::app",
+            "crate::usecases",
+            "crate::cli",
+            "crate::composition",
         ],
     );
 }
@@ -62,19 +64,31 @@ fn ports_depend_only_on_the_domain() {
             "reqwest",
             "figment",
             "crate::adapters",
-            "crate::app",
+            "crate::usecases",
+            "crate::cli",
+            "crate::composition",
         ],
     );
 }
 
 #[test]
-fn adapters_do_not_depend_on_the_app() {
-    assert_none("adapters", &["crate::app"]);
+fn adapters_do_not_depend_on_use_cases_or_front_ends() {
+    assert_none(
+        "adapters",
+        &["crate::usecases", "crate::cli", "crate::composition"],
+    );
 }
 
 #[test]
 fn every_module_says_what_it_owns() {
-    for dir in ["domain", "ports", "adapters", "app"] {
+    for dir in [
+        "domain",
+        "ports",
+        "adapters",
+        "usecases",
+        "composition",
+        "cli",
+    ] {
         for (path, text) in sources(dir) {
             assert!(
                 text.starts_with("//!"),

@@ -1,0 +1,305 @@
+//! Chooses where tokens and secrets live (`ENTRA_AUTH_STORE` or the config's `store`):
+//! `keyring`, `file` or `memory`, and `auto` = keyring, else file (only with a key), else
+//! memory. Never silently weaker: `auto` says once why it fell back, and an explicit choice
+//! that cannot be honoured is an error. Never plaintext.
+
+use std::path::PathBuf;
+
+use super::paths::Paths;
+use crate::adapters::file_cache::FileTokenCache;
+use crate::adapters::file_lock::FileLocks;
+use crate::adapters::file_secret_store::FileSecretStore;
+use crate::adapters::keyring_store::KeyringStore;
+use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
+use crate::adapters::sealed_file::KeyMaterial;
+use crate::domain::env_vars::EnvVars;
+use crate::ports::env::Env;
+use crate::ports::lock::ProfileLocks;
+use crate::ports::secret_store::SecretStore;
+use crate::ports::token_cache::TokenCache;
+use crate::usecases::error::{AppError, ErrorKind};
+
+/// The backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice {
+    Auto,
+    Keyring,
+    File,
+    Memory,
+}
+
+impl StoreChoice {
+    fn parse(text: &str, origin: &str) -> Result<Self, AppError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(Self::Auto),
+            "keyring" => Ok(Self::Keyring),
+            "file" => Ok(Self::File),
+            "memory" => Ok(Self::Memory),
+            _ => Err(AppError::new(
+                ErrorKind::Config,
+                format!("{origin} is `{text}`, which is not a storage backend"),
+            )
+            .hint("use one of: auto, keyring, file, memory")),
+        }
+    }
+}
+
+/// The chosen stores and the story of the choice (for notices and `status`).
+pub struct Storage {
+    pub tokens: Box<dyn TokenCache>,
+    pub secrets: Box<dyn SecretStore>,
+    /// Cross-process locks; `None` for the memory store, which shares nothing.
+    pub locks: Option<Box<dyn ProfileLocks>>,
+    /// `keyring`, `file` or `memory`.
+    pub backend: &'static str,
+    /// Where the choice came from: `ENTRA_AUTH_STORE=file`, `config store = "file"`, `auto`.
+    pub requested: String,
+    /// Why this backend, in a sentence.
+    pub reason: String,
+    /// The one-line notice `auto` prints when it settled for something weaker than the keyring.
+    pub fallback_notice: Option<String>,
+}
+
+const KEY_HINT: &str = "generate a key with `openssl rand -base64 32` and export it as ENTRA_AUTH_CACHE_KEY (keep it in your secret manager, not next to the cache)";
+const KEYRING_HINT: &str = "on a headless Linux box, run a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`), or use ENTRA_AUTH_STORE=file with ENTRA_AUTH_CACHE_KEY";
+
+fn env_key(env: &dyn Env) -> Result<Option<KeyMaterial>, AppError> {
+    env.non_empty(EnvVars::ENTRA_AUTH_CACHE_KEY)
+        .map(|text| {
+            KeyMaterial::parse(&text).map_err(|reason| {
+                AppError::new(
+                    ErrorKind::Config,
+                    "ENTRA_AUTH_CACHE_KEY is not a valid cache key",
+                )
+                .cause(reason)
+                .hint(KEY_HINT)
+            })
+        })
+        .transpose()
+}
+
+fn dir(dir: Option<&PathBuf>, what: &str, variable: &str) -> Result<PathBuf, AppError> {
+    dir.cloned().ok_or_else(|| {
+        AppError::new(
+            ErrorKind::Config,
+            format!("no {what} directory for the file store"),
+        )
+        .hint(format!("set {variable} (or HOME)"))
+    })
+}
+
+fn locks(paths: &Paths) -> Option<Box<dyn ProfileLocks>> {
+    paths
+        .cache_dir
+        .as_ref()
+        .map(|d| Box::new(FileLocks::new(d.join("locks"))) as Box<dyn ProfileLocks>)
+}
+
+fn keyring_storage(
+    store: KeyringStore,
+    paths: &Paths,
+    requested: String,
+    reason: String,
+) -> Storage {
+    Storage {
+        tokens: Box::new(store.clone()),
+        secrets: Box::new(store),
+        locks: locks(paths),
+        backend: "keyring",
+        requested,
+        reason,
+        fallback_notice: None,
+    }
+}
+
+fn file_storage(
+    key: &KeyMaterial,
+    paths: &Paths,
+    requested: String,
+    reason: String,
+) -> Result<Storage, AppError> {
+    let cache_dir = dir(paths.cache_dir.as_ref(), "cache", "ENTRA_AUTH_CACHE_DIR")?;
+    let config_dir = dir(paths.config_dir.as_ref(), "config", "ENTRA_AUTH_CONFIG_DIR")?;
+    Ok(Storage {
+        tokens: Box::new(FileTokenCache::new(cache_dir, key)),
+        secrets: Box::new(FileSecretStore::new(config_dir.join("secrets"), key)),
+        locks: locks(paths),
+        backend: "file",
+        requested,
+        reason,
+        fallback_notice: None,
+    })
+}
+
+fn memory_storage(requested: String, reason: String) -> Storage {
+    Storage {
+        tokens: Box::new(MemoryTokenCache::default()),
+        secrets: Box::new(MemorySecretStore::default()),
+        locks: None,
+        backend: "memory",
+        requested,
+        reason,
+        fallback_notice: None,
+    }
+}
+
+/// Picks the stores. `config_store` is the config file's `store` setting.
+///
+/// # Errors
+/// A `Config` error when the setting is unknown, an explicit backend is unavailable, the file
+/// store has no (or a malformed) key, or a directory is missing.
+pub fn select_storage(
+    env: &dyn Env,
+    config_store: Option<&str>,
+    paths: &Paths,
+) -> Result<Storage, AppError> {
+    let (choice, requested) = match env.non_empty(EnvVars::ENTRA_AUTH_STORE) {
+        Some(value) => (
+            StoreChoice::parse(&value, EnvVars::ENTRA_AUTH_STORE)?,
+            format!("{}={value}", EnvVars::ENTRA_AUTH_STORE),
+        ),
+        None => match config_store {
+            Some(value) => (
+                StoreChoice::parse(value, "the config's `store` setting")?,
+                format!("store = \"{value}\" in config.toml"),
+            ),
+            None => (StoreChoice::Auto, "auto (the default)".to_owned()),
+        },
+    };
+    let key = env_key(env)?;
+    match choice {
+        StoreChoice::Memory => Ok(memory_storage(
+            requested,
+            "asked for: nothing is persisted".to_owned(),
+        )),
+        StoreChoice::Keyring => match KeyringStore::probe() {
+            Ok(store) => Ok(keyring_storage(
+                store,
+                paths,
+                requested,
+                "asked for, and the OS keyring answers".to_owned(),
+            )),
+            Err(cause) => Err(AppError::new(
+                ErrorKind::Config,
+                format!("{requested}, but the OS keyring is unavailable"),
+            )
+            .cause(cause)
+            .hint(KEYRING_HINT)),
+        },
+        StoreChoice::File => {
+            if let Some(key) = key {
+                return file_storage(
+                    &key,
+                    paths,
+                    requested,
+                    "asked for; key from ENTRA_AUTH_CACHE_KEY".to_owned(),
+                );
+            }
+            let from_keyring = KeyringStore::probe().and_then(|store| store.file_store_key());
+            match from_keyring {
+                Ok(key) => file_storage(&key, paths, requested, "asked for; key kept in the OS keyring".to_owned()),
+                Err(cause) => Err(AppError::new(
+                    ErrorKind::Config,
+                    "the file store needs a key: ENTRA_AUTH_CACHE_KEY is not set and the OS keyring cannot keep one",
+                )
+                .cause(cause)
+                .hint(KEY_HINT)),
+            }
+        }
+        StoreChoice::Auto => match KeyringStore::probe() {
+            Ok(store) => Ok(keyring_storage(
+                store,
+                paths,
+                requested,
+                "the OS keyring answers".to_owned(),
+            )),
+            Err(cause) => {
+                if let Some(key) = key {
+                    let mut storage = file_storage(
+                        &key,
+                        paths,
+                        requested,
+                        format!(
+                            "the OS keyring is unavailable ({cause}); ENTRA_AUTH_CACHE_KEY is set"
+                        ),
+                    )?;
+                    storage.fallback_notice = Some(format!(
+                        "the OS keyring is unavailable ({cause}); using the encrypted file store (key from ENTRA_AUTH_CACHE_KEY)"
+                    ));
+                    Ok(storage)
+                } else {
+                    let mut storage = memory_storage(
+                        requested,
+                        format!(
+                            "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set"
+                        ),
+                    );
+                    storage.fallback_notice = Some(format!(
+                        "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set: tokens are kept in memory for this run only; set ENTRA_AUTH_CACHE_KEY to use the encrypted file store, or ENTRA_AUTH_STORE=memory to silence this"
+                    ));
+                    Ok(storage)
+                }
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Only choices that never probe the OS keyring: unit tests must not touch a real keyring
+    // (tests/it/storage.rs covers `auto` and `keyring` against a private Secret Service).
+    use super::select_storage;
+    use crate::adapters::process_env::MapEnv;
+    use crate::composition::paths::Paths;
+    use crate::usecases::error::ErrorKind;
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn paths() -> Paths {
+        Paths {
+            config_dir: Some("/tmp/never-written/config".into()),
+            cache_dir: Some("/tmp/never-written/cache".into()),
+        }
+    }
+
+    #[test]
+    fn explicit_memory_is_quiet_and_has_no_locks() {
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "memory")]);
+        let s = select_storage(&env, Some("file"), &paths()).unwrap();
+        assert_eq!(s.backend, "memory");
+        assert!(s.fallback_notice.is_none());
+        assert!(s.locks.is_none());
+        assert_eq!(
+            s.requested, "ENTRA_AUTH_STORE=memory",
+            "the environment wins over the config"
+        );
+    }
+
+    #[test]
+    fn explicit_file_with_a_key_uses_files_and_locks() {
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", KEY)]);
+        let s = select_storage(&env, Some("file"), &paths()).unwrap();
+        assert_eq!(s.backend, "file");
+        assert_eq!(s.tokens.backend_name(), "file");
+        assert_eq!(s.secrets.backend_name(), "file");
+        assert!(s.locks.is_some());
+        assert!(s.reason.contains("ENTRA_AUTH_CACHE_KEY"));
+    }
+
+    #[test]
+    fn a_bad_key_or_backend_is_an_error_not_a_fallback() {
+        let env = MapEnv::from_pairs([
+            ("ENTRA_AUTH_CACHE_KEY", "short"),
+            ("ENTRA_AUTH_STORE", "memory"),
+        ]);
+        let e = select_storage(&env, None, &paths()).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(
+            !e.render().contains("short"),
+            "the key value is never echoed"
+        );
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]);
+        let e = select_storage(&env, None, &paths()).err().unwrap();
+        assert!(e.hints[0].contains("auto, keyring, file, memory"));
+    }
+}

@@ -33,21 +33,7 @@ impl std::fmt::Debug for ClientCertificate {
     }
 }
 
-/// Why a certificate could not be loaded. Messages name the file and never include secrets.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CertificateError {
-    #[error("cannot read {path}: {reason}")]
-    Unreadable { path: String, reason: String },
-    /// The PKCS#12 file is encrypted and the password (or its absence) does not open it.
-    #[error("wrong password for {path}")]
-    WrongPassword { path: String, password_given: bool },
-    #[error("{path} contains no private key")]
-    NoPrivateKey { path: String },
-    #[error("{path} contains no certificate")]
-    NoCertificate { path: String },
-    #[error("{path} is not a usable certificate file: {reason}")]
-    Invalid { path: String, reason: String },
-}
+pub use crate::ports::credential_loader::CertificateError;
 
 impl ClientCertificate {
     /// `base64url(SHA-256(DER))`, for the `x5t#S256` header.

@@ -8,7 +8,7 @@ use toml_edit::{DocumentMut, Item, Table, value};
 
 use super::atomic_file::{create_private_dir, write_private};
 use super::config_file::ConfigFileError;
-use crate::domain::profile::{ProfileSettings, ScopeList};
+use crate::domain::profile::{FieldValue, ProfileSettings};
 
 /// An editable config file.
 pub struct ConfigDocument {
@@ -91,57 +91,18 @@ impl ConfigDocument {
         let Some(table) = table.as_table_mut() else {
             return;
         };
-        let mut put = |key: &str, item: Option<Item>| {
-            if let Some(item) = item {
-                if let Some(existing) = table.get_mut(key)
-                    && let (Some(old), Some(new)) = (existing.as_value_mut(), item.as_value())
-                {
-                    let decor = old.decor().clone();
-                    *old = new.clone();
-                    *old.decor_mut() = decor;
-                    return;
-                }
-                table.insert(key, item);
+        for (key, field_value) in settings.entries() {
+            let item = toml_item(field_value);
+            if let Some(existing) = table.get_mut(key)
+                && let (Some(old), Some(new)) = (existing.as_value_mut(), item.as_value())
+            {
+                let decor = old.decor().clone();
+                *old = new.clone();
+                *old.decor_mut() = decor;
+                continue;
             }
-        };
-        let text = |v: &Option<String>| v.as_ref().map(|s| value(s.as_str()));
-        put("tenant_id", text(&settings.tenant_id));
-        put("client_id", text(&settings.client_id));
-        put(
-            "scopes",
-            settings.scopes.as_ref().map(|list| {
-                let items: Vec<String> = match list {
-                    ScopeList::List(items) => items.clone(),
-                    ScopeList::Text(text) => text
-                        .split([' ', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                };
-                let mut array = toml_edit::Array::new();
-                for item in items {
-                    array.push(item);
-                }
-                value(array)
-            }),
-        );
-        put("flow", text(&settings.flow));
-        put("auth_method", text(&settings.auth_method));
-        put("certificate_path", text(&settings.certificate_path));
-        put("certificate_key_path", text(&settings.certificate_key_path));
-        put("assertion_algorithm", text(&settings.assertion_algorithm));
-        put(
-            "send_certificate_chain",
-            settings.send_certificate_chain.map(value),
-        );
-        put("federated_token_file", text(&settings.federated_token_file));
-        put("object_id", text(&settings.object_id));
-        put("mi_res_id", text(&settings.mi_res_id));
-        put("authority_host", text(&settings.authority_host));
-        put("cloud", text(&settings.cloud));
-        put("redirect_uri", text(&settings.redirect_uri));
-        put("port", settings.port.map(|p| value(i64::from(p))));
-        put("login_hint", text(&settings.login_hint));
+            table.insert(key, item);
+        }
     }
 
     /// Removes a field of a profile (for `config edit --unset`).
@@ -190,10 +151,20 @@ impl ConfigDocument {
     }
 }
 
+/// A field's value as TOML: text as strings, ports as integers, scopes as arrays.
+fn toml_item(field_value: FieldValue) -> Item {
+    match field_value {
+        FieldValue::Text(text) => value(text),
+        FieldValue::Bool(flag) => value(flag),
+        FieldValue::Port(port) => value(i64::from(port)),
+        FieldValue::List(items) => value(items.into_iter().collect::<toml_edit::Array>()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ConfigDocument;
-    use crate::domain::profile::{ProfileSettings, ScopeList};
+    use crate::domain::profile::{FIELDS, FieldKind, ProfileSettings, ScopeList};
 
     #[test]
     fn edits_keep_comments_and_unrelated_content() {
@@ -238,6 +209,51 @@ mod tests {
         assert!(doc.remove_profile("prod"));
         assert!(!doc.remove_profile("prod"));
         assert_eq!(doc.names(), ["staging"]);
+    }
+
+    /// `[profiles.NAME]` of `text`, read back as settings.
+    fn reparse(text: &str, name: &str) -> ProfileSettings {
+        let root: toml::Table = toml::from_str(text).unwrap();
+        root["profiles"][name].clone().try_into().unwrap()
+    }
+
+    #[test]
+    fn every_field_round_trips_with_its_type_and_comments_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.p]\n# fixed port\nport = 1 # was one\nflow = \"interactive\"\n",
+        )
+        .unwrap();
+        let mut settings = ProfileSettings::default();
+        for spec in FIELDS {
+            let text = match spec.kind {
+                FieldKind::Text => "some text",
+                FieldKind::Bool => "true",
+                FieldKind::Port => "8400",
+                FieldKind::Scopes => "a b,c",
+            };
+            settings.set_text(spec.name, text).unwrap();
+        }
+        let mut doc = ConfigDocument::open(&path).unwrap();
+        doc.set_profile("p", &settings);
+        doc.save().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(
+                "[profiles.p]\n# fixed port\nport = 8400 # was one\nflow = \"some text\"\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("send_certificate_chain = true\n"), "{text}");
+        assert!(text.contains("scopes = [\"a\", \"b\", \"c\"]\n"), "{text}");
+        let back = reparse(&text, "p");
+        assert_eq!(back.entries(), settings.entries());
+        assert_eq!(
+            back.scopes,
+            Some(ScopeList::List(vec!["a".into(), "b".into(), "c".into()]))
+        );
     }
 
     #[test]

@@ -13,37 +13,50 @@ use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, T
 const USER_AGENT: &str = concat!("entra-auth-cli/", env!("CARGO_PKG_VERSION"));
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// reqwest-backed transport. A `direct` transport (loopback authorities, managed identity
-/// endpoints) skips proxies and system TLS roots; otherwise it uses the platform verifier and
-/// the proxy environment.
+/// reqwest-backed transport. Requests to loopback and link-local hosts (an emulator, the
+/// managed identity endpoints) go through a direct client that skips proxies and system TLS
+/// roots; everything else uses the platform verifier and the proxy environment. Each client is
+/// built on its first request.
+#[derive(Default)]
 pub struct HttpTransport {
-    loopback: bool,
-    client: OnceLock<Result<reqwest::Client, String>>,
+    direct: OnceLock<Result<reqwest::Client, String>>,
+    proxied: OnceLock<Result<reqwest::Client, String>>,
+}
+
+/// True for hosts that must never go through a proxy: loopback (`127.0.0.0/8`, `::1`,
+/// `localhost`) and IPv4 link-local (`169.254.0.0/16`, IMDS).
+fn is_direct(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_link_local(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl HttpTransport {
-    /// A transport for an authority; `loopback` comes from [`crate::domain::authority::Authority::is_loopback`].
     #[must_use]
-    pub fn new(loopback: bool) -> Self {
-        Self {
-            loopback,
-            client: OnceLock::new(),
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn client(&self) -> Result<&reqwest::Client, TransportError> {
-        self.client
-            .get_or_init(|| {
-                let mut builder = reqwest::Client::builder()
-                    .user_agent(USER_AGENT)
-                    .connect_timeout(CONNECT_TIMEOUT);
-                if self.loopback {
-                    builder = builder.no_proxy().tls_certs_only([]);
-                }
-                builder.build().map_err(|e| error_chain(&e))
-            })
-            .as_ref()
-            .map_err(|e| TransportError::Setup(format!("could not set up the HTTP client: {e}")))
+    fn client(&self, url: &str) -> Result<&reqwest::Client, TransportError> {
+        let direct = is_direct(url);
+        let cell = if direct { &self.direct } else { &self.proxied };
+        cell.get_or_init(|| {
+            let mut builder = reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(CONNECT_TIMEOUT);
+            if direct {
+                builder = builder.no_proxy().tls_certs_only([]);
+            }
+            builder.build().map_err(|e| error_chain(&e))
+        })
+        .as_ref()
+        .map_err(|e| TransportError::Setup(format!("could not set up the HTTP client: {e}")))
     }
 }
 
@@ -97,7 +110,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 #[async_trait]
 impl IdpTransport for HttpTransport {
     async fn post_form(&self, request: &FormPost) -> Result<HttpReply, TransportError> {
-        let client = self.client()?;
+        let client = self.client(&request.url)?;
         let body = encode_form(&request.form);
         tracing::debug!(url = %request.url, client_request_id = %request.client_request_id, "POST");
         let response = client
@@ -117,7 +130,7 @@ impl IdpTransport for HttpTransport {
     }
 
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
-        let client = self.client()?;
+        let client = self.client(&request.url)?;
         tracing::debug!(url = %request.url, "GET");
         let mut builder = client.get(&request.url).timeout(request.timeout);
         for (name, value) in &request.headers {
@@ -159,8 +172,23 @@ async fn reply(response: reqwest::Response) -> Result<HttpReply, TransportError>
 
 #[cfg(test)]
 mod tests {
-    use super::encode_form;
+    use super::{encode_form, is_direct};
     use crate::ports::idp::FormValue;
+
+    #[test]
+    fn loopback_and_link_local_hosts_skip_the_proxy() {
+        for url in [
+            "http://127.0.0.1:8080/t/oauth2/v2.0/token",
+            "http://localhost:1/x",
+            "http://[::1]:9/x",
+            "http://169.254.169.254/metadata/identity/oauth2/token",
+        ] {
+            assert!(is_direct(url), "{url}");
+        }
+        for url in ["https://login.microsoftonline.com/t", "not a url"] {
+            assert!(!is_direct(url), "{url}");
+        }
+    }
 
     #[test]
     fn form_encoding_escapes_secrets() {

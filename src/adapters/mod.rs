@@ -1,12 +1,13 @@
-//! Real implementations of the ports, one module each, plus the renderers and file helpers
-//! the app uses at the edges.
+//! Real implementations of the ports, one module each, plus the file formats they use.
 
 pub mod atomic_file;
 pub mod browser_opener;
 pub mod certificate;
 pub mod client_assertion;
 pub mod config_file;
+pub mod config_repository;
 pub mod config_writer;
+pub mod credential_files;
 pub mod federated_token;
 pub mod file_cache;
 pub mod file_lock;
@@ -22,5 +23,5 @@ pub mod sealed_file;
 pub mod seed_import;
 pub mod stderr_reporter;
 pub mod system_clock;
+pub mod terminal;
 pub mod token_record;
-pub mod tty_prompt;

@@ -35,37 +35,7 @@ const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
-/// One profile as an export carries it.
-#[derive(Debug)]
-pub struct PortableProfile {
-    pub name: String,
-    pub settings: ProfileSettings,
-    pub client_secret: Option<SecretString>,
-    pub certificate_password: Option<SecretString>,
-}
-
-/// What kind of file an import was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// Ours, `ENTRA-AUTH-CLI-EXPORT v1`.
-    V1,
-    /// The seed tool's base64 AES-256-CBC blob (no authentication).
-    SeedEnc,
-}
-
-/// Why an export could not be read. `Decrypt` covers wrong passphrases and damaged files alike:
-/// the cryptography cannot tell them apart.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImportError {
-    #[error("not a profile export: {0}")]
-    NotAnExport(String),
-    #[error("export format version `{0}` is not supported by this build (it reads v1)")]
-    UnsupportedVersion(String),
-    #[error("wrong passphrase or corrupted file")]
-    Decrypt,
-    #[error("the export's content is invalid: {0}")]
-    Invalid(String),
-}
+pub use crate::ports::profile_archive::{ExportFormat, ImportError, PortableProfile};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +253,36 @@ fn open_v1(text: &[u8], passphrase: &SecretString) -> Result<Vec<PortableProfile
                 .map(SecretString::from),
         })
         .collect())
+}
+
+/// The [`ProfileArchive`] of this build: v1 exports, and the seed tool's formats for reading.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportArchive;
+
+impl crate::ports::profile_archive::ProfileArchive for ExportArchive {
+    fn seal(
+        &self,
+        profiles: &[PortableProfile],
+        passphrase: &SecretString,
+    ) -> Result<String, String> {
+        seal(profiles, passphrase)
+    }
+
+    fn sniff(&self, input: &[u8]) -> Result<ExportFormat, ImportError> {
+        sniff(input)
+    }
+
+    fn open(
+        &self,
+        input: &[u8],
+        passphrase: &SecretString,
+    ) -> Result<(ExportFormat, Vec<PortableProfile>), ImportError> {
+        open(input, passphrase)
+    }
+
+    fn seed_profiles(&self, text: &str) -> Result<Vec<PortableProfile>, String> {
+        seed_import::parse_profiles_json(text)
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,20 @@ pub fn url_safe_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The [`crate::ports::random::Random`] of this build: the operating system's generator.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsRandom;
+
+impl crate::ports::random::Random for OsRandom {
+    fn uuid_v4(&self) -> String {
+        uuid_v4()
+    }
+
+    fn url_safe_token(&self) -> String {
+        url_safe_token()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{url_safe_token, uuid_v4};

@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::profile_export::{ImportError, PortableProfile};
 use crate::domain::profile::{ProfileSettings, ScopeList};
+use crate::ports::profile_archive::{ImportError, PortableProfile};
 
 /// PBKDF2 iterations of the seed's `Rfc2898DeriveBytes.Pbkdf2` call.
 pub const SEED_PBKDF2_ITERATIONS: u32 = 100_000;

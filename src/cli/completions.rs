@@ -4,8 +4,8 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
 use super::Cli;
+use super::report::Report;
 use crate::cli::emit::emit;
-use crate::usecases::error::AppError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,9 +38,9 @@ pub struct CompletionsArgs {
 ///
 /// # Errors
 /// Standard output cannot be written.
-pub fn run(args: &CompletionsArgs) -> Result<(), AppError> {
+pub fn run(args: &CompletionsArgs, services: &crate::composition::Services) -> Result<(), Report> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "entra-auth-cli", &mut script);
-    emit(&String::from_utf8_lossy(&script), None)
+    emit(&String::from_utf8_lossy(&script), None, services)
 }

@@ -2,29 +2,19 @@
 //! identity, print them (table or JSON), and optionally save the single hit as a new profile.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tokio::time::Instant;
 
-use super::get_token::{TokenArgs, acquire_token};
-use crate::adapters::config_writer::ConfigDocument;
-use crate::adapters::http_transport::HttpTransport;
-use crate::adapters::stderr_reporter::StderrReporter;
-use crate::cli::emit::emit;
-use crate::cli::output::{OutputFormat, render_json};
-use crate::composition::context::{Context, config_error};
-use crate::domain::authority::{Authority, Cloud};
+use super::emit::emit;
+use super::output::render_json;
+use super::report::Report;
+use crate::composition::Services;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
-use crate::domain::graph_filter::{Pattern, graph_endpoint};
-use crate::domain::profile::{ProfileSettings, validate_profile_name};
-use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
-use crate::usecases::discover::{Application, SearchRequest, search_applications};
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::get_token::CacheMode;
+use crate::usecases::discover::{Application, DiscoverRequest, discover};
+use crate::usecases::error::ErrorKind;
 use crate::usecases::profile_resolution::DEFAULT_PROFILE;
 
 const NOTES: &str = "\
@@ -98,174 +88,49 @@ pub struct DiscoverArgs {
 /// Those of `get-token` for the Graph token; Graph refusing (exit 3, with the permission to
 /// grant) or unreachable (exit 4); `--create-profile` without exactly one hit, or with a name
 /// that exists (exit 1).
-pub fn run(args: &DiscoverArgs, env: &dyn Env) -> Result<(), AppError> {
-    let deadline = Instant::now() + args.timeout;
-    let context = Context::load(env)?;
-    let overrides = ProfileSettings {
-        tenant_id: args.tenant.clone(),
-        ..ProfileSettings::default()
-    };
-    let profile = context.resolve_profile(env, &args.profile, &overrides)?;
-    let new_profile = match &args.create_profile {
-        Some(name) => Some(check_new_profile(&context, name)?),
-        None => None,
-    };
-    let graph = graph_base(env, profile.cloud)?;
-    let token_args = TokenArgs {
+pub fn run(args: &DiscoverArgs, services: &Services) -> Result<(), Report> {
+    let request = DiscoverRequest {
         profile: args.profile.clone(),
-        scope: Some(profile.cloud.default_graph_scope().to_owned()),
-        flow: None,
-        cloud: None,
-        output: OutputFormat::Token,
-        file: None,
-        silent: false,
+        tenant: args.tenant.clone(),
+        pattern: args.search.clone(),
+        create_profile: args.create_profile.clone(),
         timeout: args.timeout,
-        warn_expiry: None,
-        include_refresh_token: false,
-        port: None,
-        redirect_uri: None,
-        no_browser: false,
-        non_interactive: false,
     };
-    let cache = CacheMode {
-        read: true,
-        write: true,
-    };
-    let (outcome, _) = acquire_token(&token_args, overrides, cache, Duration::from_secs(300), env)?;
-    let pattern = Pattern::new(&args.search);
-    let transport = HttpTransport::new(graph.is_loopback());
-    let reporter = StderrReporter::new(false);
-    let request = SearchRequest {
-        graph: graph.as_str(),
-        token: &outcome.token.access_token,
-        pattern: &pattern,
-        deadline,
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            AppError::new(ErrorKind::Io, "cannot start the async runtime").cause(e.to_string())
-        })?;
-    let apps = runtime
-        .block_on(async {
-            tokio::time::timeout_at(
-                deadline,
-                search_applications(&transport, &reporter, &request),
-            )
-            .await
-        })
-        .map_err(|_| {
-            AppError::new(
-                ErrorKind::Timeout,
-                "timed out listing app registrations in Microsoft Graph",
-            )
-            .hint("raise the limit with --timeout (e.g. --timeout 2m), or narrow the pattern with a prefix (-s 'MyApp*')")
-        })??;
-
-    let text = match args.output {
-        DiscoverFormat::Table => render_table(&apps),
-        DiscoverFormat::Json => render_json(&apps)
-            .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))?,
-    };
-    emit(&text, None)?;
-    if apps.is_empty() && args.output == DiscoverFormat::Table {
-        reporter.progress(&format!(
-            "no app registrations match `{}`",
-            printable(pattern.as_str())
+    let ports = services.token_ports();
+    let found = services.block_on(discover(&ports, request))?;
+    print_applications(args, services, &found.applications)?;
+    if let Some((name, location)) = found.created?
+        && let [app] = found.applications.as_slice()
+    {
+        services.reporter.progress(&format!(
+            "created profile `{name}` for `{}` (client ID {}) in {location}",
+            printable(&app.display_name),
+            app.app_id,
+        ));
+        services.reporter.progress(&format!(
+            "next: store its client secret with `entra-auth-cli config set-secret -p {name}`, or set AZURE_CLIENT_SECRET"
         ));
     }
-    match (new_profile, apps.as_slice()) {
-        (None, _) => Ok(()),
-        (Some((name, path)), [app]) => create_profile(&name, &path, &profile, app, &reporter),
-        (Some(_), apps) => Err(AppError::new(
-            ErrorKind::Usage,
-            format!(
-                "--create-profile needs exactly one matching app registration; {} match `{}`",
-                apps.len(),
-                printable(pattern.as_str())
-            ),
-        )
-        .hint("give the exact display name without `*` (e.g. -s 'Billing API'), then retry")),
+    Ok(())
+}
+
+fn print_applications(
+    args: &DiscoverArgs,
+    services: &Services,
+    apps: &[Application],
+) -> Result<(), Report> {
+    let text = match args.output {
+        DiscoverFormat::Table => render_table(apps),
+        DiscoverFormat::Json => render_json(&apps)
+            .map_err(|e| Report::new(ErrorKind::Io, "cannot render the output").cause(e))?,
+    };
+    emit(&text, None, services)?;
+    if apps.is_empty() && args.output == DiscoverFormat::Table {
+        services.reporter.progress(&format!(
+            "no app registrations match `{}`",
+            printable(&args.search)
+        ));
     }
-}
-
-/// The Graph endpoint: `ENTRA_AUTH_GRAPH_ENDPOINT`, else the cloud's.
-fn graph_base(env: &dyn Env, cloud: Cloud) -> Result<Authority, AppError> {
-    let text = env
-        .non_empty(EnvVars::ENTRA_AUTH_GRAPH_ENDPOINT)
-        .unwrap_or_else(|| graph_endpoint(cloud).to_owned());
-    Authority::parse(&text).map_err(|reason| {
-        AppError::new(
-            ErrorKind::Config,
-            format!(
-                "{} is not a usable Microsoft Graph endpoint",
-                EnvVars::ENTRA_AUTH_GRAPH_ENDPOINT
-            ),
-        )
-        .cause(reason)
-        .hint("use https://HOST (plain http only for 127.0.0.1 or localhost), or unset it")
-    })
-}
-
-/// Checks before any request that `name` is valid and free; returns it with the config path.
-fn check_new_profile(context: &Context, name: &str) -> Result<(String, PathBuf), AppError> {
-    validate_profile_name(name)
-        .map_err(|r| AppError::new(ErrorKind::Usage, "invalid --create-profile name").cause(r))?;
-    let path = context.config_path.clone().ok_or_else(|| {
-        AppError::new(ErrorKind::Config, "no config directory")
-            .hint("set ENTRA_AUTH_CONFIG_DIR or HOME")
-    })?;
-    let doc = ConfigDocument::open(&path).map_err(config_error)?;
-    match doc.find(name) {
-        Some(existing) => Err(exists(&existing, &path)),
-        None => Ok((name.to_owned(), path)),
-    }
-}
-
-fn exists(name: &str, path: &std::path::Path) -> AppError {
-    AppError::new(
-        ErrorKind::Usage,
-        format!("profile `{name}` already exists in {}", path.display()),
-    )
-    .hint("choose another --create-profile name; discover never replaces a profile")
-}
-
-/// Writes `[profiles.NAME]` with the searched tenant and the app's client ID (and the cloud
-/// when it is not the public one), re-checking that the name is still free.
-fn create_profile(
-    name: &str,
-    path: &std::path::Path,
-    searched: &crate::domain::profile::Profile,
-    app: &Application,
-    reporter: &dyn Reporter,
-) -> Result<(), AppError> {
-    let mut doc = ConfigDocument::open(path).map_err(config_error)?;
-    if let Some(existing) = doc.find(name) {
-        return Err(exists(&existing, path));
-    }
-    doc.set_profile(
-        name,
-        &ProfileSettings {
-            tenant_id: Some(searched.tenant_id.clone()),
-            client_id: Some(app.app_id.clone()),
-            cloud: (searched.cloud != Cloud::Public).then(|| searched.cloud.name().to_owned()),
-            ..ProfileSettings::default()
-        },
-    );
-    doc.save().map_err(|e| {
-        AppError::new(ErrorKind::Io, format!("cannot write {}", path.display()))
-            .cause(e.to_string())
-    })?;
-    reporter.progress(&format!(
-        "created profile `{name}` for `{}` (client ID {}) in {}",
-        printable(&app.display_name),
-        app.app_id,
-        path.display()
-    ));
-    reporter.progress(&format!(
-        "next: store its client secret with `entra-auth-cli config set-secret -p {name}`, or set AZURE_CLIENT_SECRET"
-    ));
     Ok(())
 }
 

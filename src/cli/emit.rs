@@ -4,27 +4,30 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::adapters::atomic_file::write_private;
-use crate::usecases::error::{AppError, ErrorKind};
+use super::report::Report;
+use crate::composition::Services;
+use crate::usecases::error::ErrorKind;
 
 /// Writes `text` to `file`, or to stdout when `file` is `None`.
 ///
 /// # Errors
 /// An `Io` error naming the file; a reader that closed stdout early (`| head`) is fine.
-pub fn emit(text: &str, file: Option<&Path>) -> Result<(), AppError> {
+pub fn emit(text: &str, file: Option<&Path>, services: &Services) -> Result<(), Report> {
     match file {
-        Some(path) => write_private(path, text.as_bytes()).map_err(|e| {
-            AppError::new(ErrorKind::Io, format!("cannot write {}", path.display()))
-                .cause(e.to_string())
-                .hint("check that the directory exists and is writable")
-        }),
+        Some(path) => services
+            .write_private_file(path, text.as_bytes())
+            .map_err(|e| {
+                Report::new(ErrorKind::Io, format!("cannot write {}", path.display()))
+                    .cause(e.to_string())
+                    .hint("check that the directory exists and is writable")
+            }),
         None => {
             let mut stdout = std::io::stdout().lock();
             match stdout
                 .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush())
             {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::new(
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Report::new(
                     ErrorKind::Io,
                     "cannot write to standard output",
                 )

@@ -8,12 +8,13 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::adapters::system_clock::SystemClock;
+use super::report::Report;
 use crate::cli::emit::emit;
 use crate::cli::output::{render_json, rfc3339};
+use crate::composition::Services;
 use crate::domain::jwt::{DecodedJwt, JwtError, MAX_TOKEN_BYTES, Validity, decode};
 use crate::ports::clock::Clock;
-use crate::usecases::error::{AppError, ErrorKind};
+use crate::usecases::error::ErrorKind;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -63,29 +64,29 @@ pub struct InspectArgs {
 /// # Errors
 /// `Usage` when there is no token to read; `Config` when the input is not a decodable JWT;
 /// `Io` when stdin or stdout fails.
-pub fn run(args: &InspectArgs) -> Result<(), AppError> {
+pub fn run(args: &InspectArgs, services: &Services) -> Result<(), Report> {
     let input = match args.token.as_deref() {
         Some("-") => read_stdin()?,
         Some(token) => token.to_owned(),
         None if std::io::stdin().is_terminal() => {
-            return Err(AppError::new(ErrorKind::Usage, "no token to inspect")
+            return Err(Report::new(ErrorKind::Usage, "no token to inspect")
                 .hint("pipe one in: entra-auth-cli get-token | entra-auth-cli inspect")
                 .hint("or pass it: entra-auth-cli inspect TOKEN (`-` reads standard input)"));
         }
         None => read_stdin()?,
     };
     let jwt = decode(&input).map_err(decode_error)?;
-    let now = SystemClock.now();
+    let now = services.clock.now();
     let text = match args.output {
         InspectFormat::Text => render_text(&jwt, now),
         InspectFormat::Json => render_json(&InspectView::new(&jwt, now))
-            .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the token").cause(e))?,
+            .map_err(|e| Report::new(ErrorKind::Io, "cannot render the token").cause(e))?,
     };
-    emit(&text, None)
+    emit(&text, None, services)
 }
 
 /// Reads at most one byte more than a token may have, so any input is bounded.
-fn read_stdin() -> Result<String, AppError> {
+fn read_stdin() -> Result<String, Report> {
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_TOKEN_BYTES + 1).unwrap_or(u64::MAX);
     std::io::stdin()
@@ -93,27 +94,27 @@ fn read_stdin() -> Result<String, AppError> {
         .take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| {
-            AppError::new(ErrorKind::Io, "cannot read the token from standard input")
+            Report::new(ErrorKind::Io, "cannot read the token from standard input")
                 .cause(e.to_string())
         })?;
     if bytes.len() > MAX_TOKEN_BYTES {
         return Err(decode_error(JwtError::TooLarge));
     }
     String::from_utf8(bytes).map_err(|_| {
-        AppError::new(
+        Report::new(
             ErrorKind::Config,
             "not a JWT: the input is not text (invalid UTF-8)",
         )
     })
 }
 
-fn decode_error(error: JwtError) -> AppError {
+fn decode_error(error: JwtError) -> Report {
     let message = error.to_string();
     match error {
-        JwtError::Empty => AppError::new(ErrorKind::Usage, message)
+        JwtError::Empty => Report::new(ErrorKind::Usage, message)
             .hint("pipe a token in: entra-auth-cli get-token | entra-auth-cli inspect"),
-        JwtError::TooLarge => AppError::new(ErrorKind::Usage, message),
-        JwtError::Encrypted => AppError::new(ErrorKind::Config, message)
+        JwtError::TooLarge => Report::new(ErrorKind::Usage, message),
+        JwtError::Encrypted => Report::new(ErrorKind::Config, message)
             .hint("only its audience, which holds the decryption key, can read its claims"),
         JwtError::WrongShape { parts } => {
             let found = if parts == 1 {
@@ -121,13 +122,13 @@ fn decode_error(error: JwtError) -> AppError {
             } else {
                 format!("found {parts} parts")
             };
-            AppError::new(ErrorKind::Config, message)
+            Report::new(ErrorKind::Config, message)
                 .cause(found)
                 .hint("some tokens are opaque (e.g. personal Microsoft account tokens) and cannot be decoded")
         }
-        JwtError::NotJson { detail, .. } => AppError::new(ErrorKind::Config, message).cause(detail),
+        JwtError::NotJson { detail, .. } => Report::new(ErrorKind::Config, message).cause(detail),
         JwtError::Base64 { .. } | JwtError::NotObject { .. } => {
-            AppError::new(ErrorKind::Config, message)
+            Report::new(ErrorKind::Config, message)
         }
     }
 }

@@ -2,14 +2,10 @@
 
 use clap::Args;
 
-use crate::adapters::stderr_reporter::StderrReporter;
-use crate::composition::context::Context;
-use crate::domain::cache_key::CacheKey;
-use crate::domain::profile::ProfileSettings;
-use crate::ports::env::Env;
+use super::report::Report;
+use crate::composition::Services;
 use crate::ports::reporter::Reporter;
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::profile_resolution::require_profile;
+use crate::usecases::profiles::logout;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -41,60 +37,15 @@ pub struct LogoutArgs {
 ///
 /// # Errors
 /// Unknown profile (exit 2), unusable config or store.
-pub fn run(args: &LogoutArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let identity = match &args.profile {
-        Some(name) => {
-            let written = require_profile(
-                context.config.as_ref(),
-                context.config_path.as_deref(),
-                env,
-                name,
-            )?;
-            let profile = context.resolve_profile(env, &written, &ProfileSettings::default())?;
-            Some((written, CacheKey::identity_of(&profile)))
-        }
-        None => None,
-    };
-    let storage = context.storage(env)?;
-    let entries = storage.tokens.list().map_err(|e| {
-        AppError::new(ErrorKind::Io, "cannot list the cached tokens").cause(e.to_string())
-    })?;
-    let mut removed = 0;
-    let mut signed_out = 0;
-    for (key, _) in entries {
-        if identity.as_ref().is_none_or(|(_, id)| key.identity() == id) {
-            storage.tokens.remove(&key).map_err(|e| {
-                AppError::new(ErrorKind::Io, "cannot remove a cached token").cause(e.to_string())
-            })?;
-            removed += 1;
-        }
-    }
-    let accounts = storage.tokens.list_accounts().map_err(|e| {
-        AppError::new(ErrorKind::Io, "cannot list the saved sign-ins").cause(e.to_string())
-    })?;
-    for (account_identity, _) in accounts {
-        if identity
-            .as_ref()
-            .is_none_or(|(_, id)| &account_identity == id)
-        {
-            storage
-                .tokens
-                .remove_account(&account_identity)
-                .map_err(|e| {
-                    AppError::new(ErrorKind::Io, "cannot remove a saved sign-in")
-                        .cause(e.to_string())
-                })?;
-            signed_out += 1;
-        }
-    }
-    let whose = identity.map_or_else(
+pub fn run(args: &LogoutArgs, services: &Services) -> Result<(), Report> {
+    let out = logout(&services.profile_ports(), args.profile.as_deref())?;
+    let whose = out.profile.map_or_else(
         || "all profiles".to_owned(),
-        |(name, _)| format!("profile `{name}`"),
+        |name| format!("profile `{name}`"),
     );
-    StderrReporter::new(args.silent).progress(&format!(
-        "removed {removed} cached token(s) and {signed_out} saved sign-in(s) of {whose} from the {} store",
-        storage.backend
+    services.reporter.progress(&format!(
+        "removed {} cached token(s) and {} saved sign-in(s) of {whose} from the {} store",
+        out.tokens, out.sign_ins, out.backend
     ));
     Ok(())
 }

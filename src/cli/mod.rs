@@ -11,6 +11,7 @@ pub mod logout;
 pub mod output;
 pub mod reference;
 pub mod refresh;
+pub mod report;
 pub mod run;
 pub mod status;
 
@@ -78,4 +79,18 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
+}
+
+impl Command {
+    /// True when the command was asked for nothing on stderr but errors (`-q`).
+    #[must_use]
+    pub fn silent(&self) -> bool {
+        match self {
+            Self::GetToken(args) => args.token.silent,
+            Self::Refresh(args) => args.token.silent,
+            Self::Logout(args) => args.silent,
+            Self::Config(args) => args.silent(),
+            Self::Inspect(_) | Self::Status(_) | Self::Discover(_) | Self::Completions(_) => false,
+        }
+    }
 }

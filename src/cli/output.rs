@@ -50,11 +50,7 @@ impl<'a> TokenView<'a> {
     }
 }
 
-/// Epoch seconds as RFC 3339 UTC (`2025-12-28T15:30:00Z`).
-#[must_use]
-pub fn rfc3339(epoch: i64) -> String {
-    jiff::Timestamp::from_second(epoch).map_or_else(|_| epoch.to_string(), |t| t.to_string())
-}
+pub use crate::domain::token::rfc3339;
 
 /// Renders the view; the result always ends with a newline.
 ///

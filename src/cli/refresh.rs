@@ -4,8 +4,8 @@
 use clap::Args;
 
 use super::get_token::{TokenArgs, run_token};
-use crate::ports::env::Env;
-use crate::usecases::error::AppError;
+use super::report::Report;
+use crate::composition::Services;
 use crate::usecases::get_token::CacheMode;
 
 const EXAMPLES: &str = "\
@@ -32,10 +32,10 @@ pub struct RefreshArgs {
 ///
 /// # Errors
 /// As `get-token`.
-pub fn run(args: &RefreshArgs, env: &dyn Env) -> Result<(), AppError> {
+pub fn run(args: &RefreshArgs, services: &Services) -> Result<(), Report> {
     let cache_mode = CacheMode {
         read: false,
         write: true,
     };
-    run_token(&args.token, cache_mode, std::time::Duration::ZERO, env)
+    run_token(&args.token, cache_mode, std::time::Duration::ZERO, services)
 }

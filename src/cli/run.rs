@@ -1,5 +1,6 @@
-//! The process entry: parse arguments, set up logging, dispatch the command, print the error and
-//! pick the exit code. Clap's own usage errors exit 1 (2 means "profile not found" here).
+//! The process entry: parse arguments, build the adapters once (the composition root), set up
+//! logging, dispatch the command, print the error and pick the exit code. Clap's own usage
+//! errors exit 1 (2 means "profile not found" here).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::{Cli, Command};
-use crate::adapters::process_env::ProcessEnv;
+use crate::composition::Services;
 use crate::domain::env_vars::EnvVars;
 use crate::ports::env::Env;
 
@@ -25,17 +26,17 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let env = ProcessEnv;
-    init_logging(cli.verbose, &env);
+    let services = Services::new(cli.command.silent());
+    init_logging(cli.verbose, &services.env);
     let result = match &cli.command {
-        Command::GetToken(args) => super::get_token::run(args, &env),
-        Command::Refresh(args) => super::refresh::run(args, &env),
-        Command::Inspect(args) => super::inspect::run(args),
-        Command::Status(args) => super::status::run(args, &env),
-        Command::Logout(args) => super::logout::run(args, &env),
-        Command::Config(args) => super::config::run(args, &env),
-        Command::Discover(args) => super::discover::run(args, &env),
-        Command::Completions(args) => super::completions::run(args),
+        Command::GetToken(args) => super::get_token::run(args, &services),
+        Command::Refresh(args) => super::refresh::run(args, &services),
+        Command::Inspect(args) => super::inspect::run(args, &services),
+        Command::Status(args) => super::status::run(args, &services),
+        Command::Logout(args) => super::logout::run(args, &services),
+        Command::Config(args) => super::config::run(args, &services),
+        Command::Discover(args) => super::discover::run(args, &services),
+        Command::Completions(args) => super::completions::run(args, &services),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

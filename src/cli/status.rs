@@ -2,14 +2,15 @@
 
 use clap::{Args, ValueEnum};
 
-use crate::adapters::system_clock::SystemClock;
-use crate::cli::emit::emit;
-use crate::cli::output::render_json;
-use crate::composition::context::Context;
+use std::fmt::Write as _;
+
+use super::emit::emit;
+use super::output::render_json;
+use super::report::Report;
+use crate::composition::Services;
 use crate::ports::clock::Clock;
-use crate::ports::env::Env;
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::status::{gather, render_text};
+use crate::usecases::error::ErrorKind;
+use crate::usecases::status::{StatusReport, gather};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -44,23 +45,105 @@ pub struct StatusArgs {
 ///
 /// # Errors
 /// The config file cannot be used, or no store can be selected (after printing the report).
-pub fn run(args: &StatusArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let storage = context.storage(env);
-    let report = gather(
-        &context,
-        env,
-        storage.as_ref().map_err(AppError::render),
-        SystemClock.now(),
-    );
+pub fn run(args: &StatusArgs, services: &Services) -> Result<(), Report> {
+    let cache_dir = services
+        .paths
+        .cache_dir
+        .as_ref()
+        .map(|p| p.display().to_string());
+    let (report, store_error) = gather(&services.status_ports(), cache_dir, services.clock.now())?;
     let text = match args.output {
         StatusFormat::Text => render_text(&report),
         StatusFormat::Json => render_json(&report)
-            .map_err(|e| AppError::new(ErrorKind::Io, "cannot render the report").cause(e))?,
+            .map_err(|e| Report::new(ErrorKind::Io, "cannot render the report").cause(e))?,
     };
-    emit(&text, None)?;
-    match storage {
-        Ok(_) => Ok(()),
-        Err(error) => Err(error),
+    emit(&text, None, services)?;
+    match store_error {
+        None => Ok(()),
+        Some(error) => Err(error.into()),
     }
+}
+
+/// The human-readable report.
+#[must_use]
+pub fn render_text(report: &StatusReport) -> String {
+    let mut out = String::new();
+    let config = match (&report.config_file, report.config_file_exists) {
+        (Some(path), true) => path.clone(),
+        (Some(path), false) => format!("{path} (does not exist)"),
+        (None, _) => "none (no HOME or ENTRA_AUTH_CONFIG_DIR)".to_owned(),
+    };
+    let _ = writeln!(out, "config file:  {config}");
+    let _ = writeln!(
+        out,
+        "cache dir:    {}",
+        report.cache_dir.as_deref().unwrap_or("none")
+    );
+    match &report.store.error {
+        Some(error) => {
+            let _ = writeln!(out, "store:        unavailable: {error}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "store:        {} ({})",
+                report.store.backend, report.store.reason
+            );
+            let _ = writeln!(out, "requested:    {}", report.store.requested);
+        }
+    }
+    if report.client_secret_from_environment {
+        let _ = writeln!(
+            out,
+            "AZURE_CLIENT_SECRET is set: it wins over stored client secrets"
+        );
+    }
+    if report.profiles.is_empty() {
+        let _ = writeln!(out, "profiles:     none");
+    }
+    for profile in &report.profiles {
+        let _ = writeln!(out, "\nprofile {}", profile.name);
+        if let Some(error) = &profile.error {
+            let _ = writeln!(out, "  problem:    {error}");
+        }
+        if let (Some(tenant), Some(client), Some(authority)) =
+            (&profile.tenant_id, &profile.client_id, &profile.authority)
+        {
+            let _ = writeln!(out, "  tenant:     {tenant}");
+            let _ = writeln!(out, "  client:     {client}");
+            let _ = writeln!(out, "  authority:  {authority}");
+        }
+        let secrets = if profile.secrets.is_empty() {
+            "none stored".to_owned()
+        } else {
+            profile.secrets.join(", ")
+        };
+        let _ = writeln!(out, "  secrets:    {secrets}");
+        if let Some(user) = &profile.signed_in_as {
+            let _ = writeln!(out, "  signed in:  {user}");
+        }
+        if profile.cached_tokens.is_empty() {
+            let _ = writeln!(out, "  tokens:     none cached");
+        }
+        for token in &profile.cached_tokens {
+            let left = if token.expires_in > 0 {
+                format!("{} min left", token.expires_in / 60)
+            } else {
+                "expired".to_owned()
+            };
+            let _ = writeln!(
+                out,
+                "  token:      {} expires {} ({left})",
+                token.scope, token.expires_at
+            );
+        }
+    }
+    if report.other_cached_tokens > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} cached token(s) belong to no current profile (`entra-auth-cli logout --all` removes them)",
+            report.other_cached_tokens
+        );
+    }
+    out
 }

@@ -1,6 +1,171 @@
-//! The composition root: the one place that builds the real adapters (once per process) and
-//! plugs them into the use cases. Front-ends ask it for what a use case needs.
+//! The composition root: the one place that builds the real adapters (once per process, each
+//! lazily where it costs anything) and plugs them into the use cases. Front-ends build one
+//! [`Services`] and ask it for the ports a use case needs.
 
-pub mod context;
 pub mod paths;
 pub mod storage;
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use self::paths::Paths;
+use self::storage::{Storage, select_storage};
+use crate::adapters::browser_opener::SystemBrowser;
+use crate::adapters::config_repository::TomlProfileRepository;
+use crate::adapters::credential_files::FileCredentialLoader;
+use crate::adapters::http_transport::HttpTransport;
+use crate::adapters::loopback_listener::TokioRedirectListener;
+use crate::adapters::process_env::ProcessEnv;
+use crate::adapters::profile_export::ExportArchive;
+use crate::adapters::random::OsRandom;
+use crate::adapters::stderr_reporter::StderrReporter;
+use crate::adapters::system_clock::SystemClock;
+use crate::adapters::terminal::TtyTerminal;
+use crate::domain::env_vars::EnvVars;
+use crate::ports::env::Env;
+use crate::ports::store::{StoreProvider, StoreSelectionError, Stores};
+use crate::usecases::error::{Error, TokenError};
+use crate::usecases::get_token::TokenPorts;
+use crate::usecases::profiles::ProfilePorts;
+use crate::usecases::status::StatusPorts;
+use crate::usecases::transfer::TransferPorts;
+
+/// The stores, chosen on first use (a command that needs none never probes the keyring).
+pub struct LazyStores {
+    env: ProcessEnv,
+    paths: Paths,
+    config_store: Option<String>,
+    chosen: OnceLock<Result<Storage, StoreSelectionError>>,
+}
+
+impl StoreProvider for LazyStores {
+    fn stores(&self) -> Result<Stores<'_>, StoreSelectionError> {
+        self.chosen
+            .get_or_init(|| select_storage(&self.env, self.config_store.as_deref(), &self.paths))
+            .as_ref()
+            .map(Storage::as_stores)
+            .map_err(Clone::clone)
+    }
+}
+
+/// Every adapter of this process.
+pub struct Services {
+    pub env: ProcessEnv,
+    pub paths: Paths,
+    pub profiles: TomlProfileRepository,
+    pub stores: LazyStores,
+    pub http: HttpTransport,
+    pub clock: SystemClock,
+    pub random: OsRandom,
+    pub reporter: StderrReporter,
+    pub terminal: TtyTerminal,
+    pub browser: SystemBrowser,
+    pub listener: TokioRedirectListener,
+    pub loader: FileCredentialLoader,
+    pub archive: ExportArchive,
+}
+
+impl Services {
+    /// Builds the adapters; `silent` hides notices (not errors, not sign-in instructions).
+    #[must_use]
+    pub fn new(silent: bool) -> Self {
+        let env = ProcessEnv;
+        let paths = Paths::resolve(&env);
+        let profiles = TomlProfileRepository::new(paths.config_file());
+        // An unreadable config file is reported by whatever reads profiles; here it only
+        // means "no `store` setting".
+        let config_store = profiles.store_setting().ok().flatten();
+        Self {
+            stores: LazyStores {
+                env,
+                paths: paths.clone(),
+                config_store,
+                chosen: OnceLock::new(),
+            },
+            terminal: TtyTerminal::new(env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none()),
+            browser: SystemBrowser::from_env(env.non_empty("BROWSER")),
+            env,
+            paths,
+            profiles,
+            http: HttpTransport::new(),
+            clock: SystemClock,
+            random: OsRandom,
+            reporter: StderrReporter::new(silent),
+            listener: TokioRedirectListener,
+            loader: FileCredentialLoader,
+            archive: ExportArchive,
+        }
+    }
+
+    /// The ports of `get-token`, `refresh` and `discover`.
+    #[must_use]
+    pub fn token_ports(&self) -> TokenPorts<'_> {
+        TokenPorts {
+            profiles: &self.profiles,
+            env: &self.env,
+            stores: &self.stores,
+            idp: &self.http,
+            clock: &self.clock,
+            random: &self.random,
+            reporter: &self.reporter,
+            terminal: &self.terminal,
+            browser: &self.browser,
+            listener: &self.listener,
+            loader: &self.loader,
+        }
+    }
+
+    /// The ports of the profile commands and `logout`.
+    #[must_use]
+    pub fn profile_ports(&self) -> ProfilePorts<'_> {
+        ProfilePorts {
+            profiles: &self.profiles,
+            env: &self.env,
+            stores: &self.stores,
+            terminal: &self.terminal,
+        }
+    }
+
+    /// The ports of `status`.
+    #[must_use]
+    pub fn status_ports(&self) -> StatusPorts<'_> {
+        StatusPorts {
+            profiles: &self.profiles,
+            env: &self.env,
+            stores: &self.stores,
+        }
+    }
+
+    /// The ports of `config export` / `config import`.
+    #[must_use]
+    pub fn transfer_ports(&self) -> TransferPorts<'_> {
+        TransferPorts {
+            profiles: &self.profiles,
+            env: &self.env,
+            stores: &self.stores,
+            archive: &self.archive,
+        }
+    }
+
+    /// Writes an output file atomically with mode 0600 (`--file`, `config export -o`).
+    ///
+    /// # Errors
+    /// I/O errors; a previous file is then untouched.
+    pub fn write_private_file(&self, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+        crate::adapters::atomic_file::write_private(path, bytes)
+    }
+
+    /// Runs an async use case to completion on a single-threaded runtime.
+    ///
+    /// # Errors
+    /// The runtime cannot start; otherwise the use case's own result.
+    pub fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| TokenError::Runtime {
+                cause: e.to_string(),
+            })?
+            .block_on(future)
+    }
+}

@@ -16,8 +16,8 @@ use crate::domain::env_vars::EnvVars;
 use crate::ports::env::Env;
 use crate::ports::lock::ProfileLocks;
 use crate::ports::secret_store::SecretStore;
+use crate::ports::store::{StoreInfo, StoreSelectionError, Stores};
 use crate::ports::token_cache::TokenCache;
-use crate::usecases::error::{AppError, ErrorKind};
 
 /// The backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,63 +29,57 @@ pub enum StoreChoice {
 }
 
 impl StoreChoice {
-    fn parse(text: &str, origin: &str) -> Result<Self, AppError> {
+    fn parse(text: &str, origin: &str) -> Result<Self, StoreSelectionError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "auto" | "" => Ok(Self::Auto),
             "keyring" => Ok(Self::Keyring),
             "file" => Ok(Self::File),
             "memory" => Ok(Self::Memory),
-            _ => Err(AppError::new(
-                ErrorKind::Config,
-                format!("{origin} is `{text}`, which is not a storage backend"),
-            )
-            .hint("use one of: auto, keyring, file, memory")),
+            _ => Err(StoreSelectionError::UnknownBackend {
+                origin: origin.to_owned(),
+                value: text.to_owned(),
+            }),
         }
     }
 }
 
-/// The chosen stores and the story of the choice (for notices and `status`).
+/// The chosen stores and the story of the choice.
 pub struct Storage {
     pub tokens: Box<dyn TokenCache>,
     pub secrets: Box<dyn SecretStore>,
     /// Cross-process locks; `None` for the memory store, which shares nothing.
     pub locks: Option<Box<dyn ProfileLocks>>,
-    /// `keyring`, `file` or `memory`.
-    pub backend: &'static str,
-    /// Where the choice came from: `ENTRA_AUTH_STORE=file`, `config store = "file"`, `auto`.
-    pub requested: String,
-    /// Why this backend, in a sentence.
-    pub reason: String,
-    /// The one-line notice `auto` prints when it settled for something weaker than the keyring.
-    pub fallback_notice: Option<String>,
+    pub info: StoreInfo,
 }
 
-const KEY_HINT: &str = "generate a key with `openssl rand -base64 32` and export it as ENTRA_AUTH_CACHE_KEY (keep it in your secret manager, not next to the cache)";
-const KEYRING_HINT: &str = "on a headless Linux box, run a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`), or use ENTRA_AUTH_STORE=file with ENTRA_AUTH_CACHE_KEY";
+impl Storage {
+    /// The stores, borrowed as the use cases see them.
+    #[must_use]
+    pub fn as_stores(&self) -> Stores<'_> {
+        Stores {
+            tokens: self.tokens.as_ref(),
+            secrets: self.secrets.as_ref(),
+            locks: self.locks.as_deref(),
+            info: &self.info,
+        }
+    }
+}
 
-fn env_key(env: &dyn Env) -> Result<Option<KeyMaterial>, AppError> {
+fn env_key(env: &dyn Env) -> Result<Option<KeyMaterial>, StoreSelectionError> {
     env.non_empty(EnvVars::ENTRA_AUTH_CACHE_KEY)
         .map(|text| {
-            KeyMaterial::parse(&text).map_err(|reason| {
-                AppError::new(
-                    ErrorKind::Config,
-                    "ENTRA_AUTH_CACHE_KEY is not a valid cache key",
-                )
-                .cause(reason)
-                .hint(KEY_HINT)
-            })
+            KeyMaterial::parse(&text).map_err(|reason| StoreSelectionError::BadCacheKey { reason })
         })
         .transpose()
 }
 
-fn dir(dir: Option<&PathBuf>, what: &str, variable: &str) -> Result<PathBuf, AppError> {
-    dir.cloned().ok_or_else(|| {
-        AppError::new(
-            ErrorKind::Config,
-            format!("no {what} directory for the file store"),
-        )
-        .hint(format!("set {variable} (or HOME)"))
-    })
+fn dir(
+    dir: Option<&PathBuf>,
+    what: &'static str,
+    variable: &'static str,
+) -> Result<PathBuf, StoreSelectionError> {
+    dir.cloned()
+        .ok_or(StoreSelectionError::NoDirectory { what, variable })
 }
 
 fn locks(paths: &Paths) -> Option<Box<dyn ProfileLocks>> {
@@ -93,6 +87,15 @@ fn locks(paths: &Paths) -> Option<Box<dyn ProfileLocks>> {
         .cache_dir
         .as_ref()
         .map(|d| Box::new(FileLocks::new(d.join("locks"))) as Box<dyn ProfileLocks>)
+}
+
+fn info(backend: &'static str, requested: String, reason: String) -> StoreInfo {
+    StoreInfo {
+        backend,
+        requested,
+        reason,
+        fallback_notice: None,
+    }
 }
 
 fn keyring_storage(
@@ -105,10 +108,7 @@ fn keyring_storage(
         tokens: Box::new(store.clone()),
         secrets: Box::new(store),
         locks: locks(paths),
-        backend: "keyring",
-        requested,
-        reason,
-        fallback_notice: None,
+        info: info("keyring", requested, reason),
     }
 }
 
@@ -117,17 +117,14 @@ fn file_storage(
     paths: &Paths,
     requested: String,
     reason: String,
-) -> Result<Storage, AppError> {
+) -> Result<Storage, StoreSelectionError> {
     let cache_dir = dir(paths.cache_dir.as_ref(), "cache", "ENTRA_AUTH_CACHE_DIR")?;
     let config_dir = dir(paths.config_dir.as_ref(), "config", "ENTRA_AUTH_CONFIG_DIR")?;
     Ok(Storage {
         tokens: Box::new(FileTokenCache::new(cache_dir, key)),
         secrets: Box::new(FileSecretStore::new(config_dir.join("secrets"), key)),
         locks: locks(paths),
-        backend: "file",
-        requested,
-        reason,
-        fallback_notice: None,
+        info: info("file", requested, reason),
     })
 }
 
@@ -136,23 +133,20 @@ fn memory_storage(requested: String, reason: String) -> Storage {
         tokens: Box::new(MemoryTokenCache::default()),
         secrets: Box::new(MemorySecretStore::default()),
         locks: None,
-        backend: "memory",
-        requested,
-        reason,
-        fallback_notice: None,
+        info: info("memory", requested, reason),
     }
 }
 
 /// Picks the stores. `config_store` is the config file's `store` setting.
 ///
 /// # Errors
-/// A `Config` error when the setting is unknown, an explicit backend is unavailable, the file
-/// store has no (or a malformed) key, or a directory is missing.
+/// The setting is unknown, an explicit backend is unavailable, the file store has no (or a
+/// malformed) key, or a directory is missing.
 pub fn select_storage(
     env: &dyn Env,
     config_store: Option<&str>,
     paths: &Paths,
-) -> Result<Storage, AppError> {
+) -> Result<Storage, StoreSelectionError> {
     let (choice, requested) = match env.non_empty(EnvVars::ENTRA_AUTH_STORE) {
         Some(value) => (
             StoreChoice::parse(&value, EnvVars::ENTRA_AUTH_STORE)?,
@@ -179,12 +173,7 @@ pub fn select_storage(
                 requested,
                 "asked for, and the OS keyring answers".to_owned(),
             )),
-            Err(cause) => Err(AppError::new(
-                ErrorKind::Config,
-                format!("{requested}, but the OS keyring is unavailable"),
-            )
-            .cause(cause)
-            .hint(KEYRING_HINT)),
+            Err(cause) => Err(StoreSelectionError::KeyringUnavailable { requested, cause }),
         },
         StoreChoice::File => {
             if let Some(key) = key {
@@ -195,15 +184,14 @@ pub fn select_storage(
                     "asked for; key from ENTRA_AUTH_CACHE_KEY".to_owned(),
                 );
             }
-            let from_keyring = KeyringStore::probe().and_then(|store| store.file_store_key());
-            match from_keyring {
-                Ok(key) => file_storage(&key, paths, requested, "asked for; key kept in the OS keyring".to_owned()),
-                Err(cause) => Err(AppError::new(
-                    ErrorKind::Config,
-                    "the file store needs a key: ENTRA_AUTH_CACHE_KEY is not set and the OS keyring cannot keep one",
-                )
-                .cause(cause)
-                .hint(KEY_HINT)),
+            match KeyringStore::probe().and_then(|store| store.file_store_key()) {
+                Ok(key) => file_storage(
+                    &key,
+                    paths,
+                    requested,
+                    "asked for; key kept in the OS keyring".to_owned(),
+                ),
+                Err(cause) => Err(StoreSelectionError::FileStoreNeedsKey { cause }),
             }
         }
         StoreChoice::Auto => match KeyringStore::probe() {
@@ -223,7 +211,7 @@ pub fn select_storage(
                             "the OS keyring is unavailable ({cause}); ENTRA_AUTH_CACHE_KEY is set"
                         ),
                     )?;
-                    storage.fallback_notice = Some(format!(
+                    storage.info.fallback_notice = Some(format!(
                         "the OS keyring is unavailable ({cause}); using the encrypted file store (key from ENTRA_AUTH_CACHE_KEY)"
                     ));
                     Ok(storage)
@@ -234,7 +222,7 @@ pub fn select_storage(
                             "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set"
                         ),
                     );
-                    storage.fallback_notice = Some(format!(
+                    storage.info.fallback_notice = Some(format!(
                         "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set: tokens are kept in memory for this run only; set ENTRA_AUTH_CACHE_KEY to use the encrypted file store, or ENTRA_AUTH_STORE=memory to silence this"
                     ));
                     Ok(storage)
@@ -251,7 +239,7 @@ mod tests {
     use super::select_storage;
     use crate::adapters::process_env::MapEnv;
     use crate::composition::paths::Paths;
-    use crate::usecases::error::ErrorKind;
+    use crate::ports::store::StoreSelectionError;
 
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
@@ -266,11 +254,11 @@ mod tests {
     fn explicit_memory_is_quiet_and_has_no_locks() {
         let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "memory")]);
         let s = select_storage(&env, Some("file"), &paths()).unwrap();
-        assert_eq!(s.backend, "memory");
-        assert!(s.fallback_notice.is_none());
+        assert_eq!(s.info.backend, "memory");
+        assert!(s.info.fallback_notice.is_none());
         assert!(s.locks.is_none());
         assert_eq!(
-            s.requested, "ENTRA_AUTH_STORE=memory",
+            s.info.requested, "ENTRA_AUTH_STORE=memory",
             "the environment wins over the config"
         );
     }
@@ -279,11 +267,11 @@ mod tests {
     fn explicit_file_with_a_key_uses_files_and_locks() {
         let env = MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", KEY)]);
         let s = select_storage(&env, Some("file"), &paths()).unwrap();
-        assert_eq!(s.backend, "file");
+        assert_eq!(s.info.backend, "file");
         assert_eq!(s.tokens.backend_name(), "file");
         assert_eq!(s.secrets.backend_name(), "file");
         assert!(s.locks.is_some());
-        assert!(s.reason.contains("ENTRA_AUTH_CACHE_KEY"));
+        assert!(s.info.reason.contains("ENTRA_AUTH_CACHE_KEY"));
     }
 
     #[test]
@@ -293,13 +281,18 @@ mod tests {
             ("ENTRA_AUTH_STORE", "memory"),
         ]);
         let e = select_storage(&env, None, &paths()).err().unwrap();
-        assert_eq!(e.kind, ErrorKind::Config);
         assert!(
-            !e.render().contains("short"),
+            matches!(e, StoreSelectionError::BadCacheKey { .. }),
+            "{e:?}"
+        );
+        assert!(
+            !format!("{e:?}").contains("short"),
             "the key value is never echoed"
         );
         let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]);
         let e = select_storage(&env, None, &paths()).err().unwrap();
-        assert!(e.hints[0].contains("auto, keyring, file, memory"));
+        assert!(
+            matches!(e, StoreSelectionError::UnknownBackend { value, .. } if value == "plaintext")
+        );
     }
 }

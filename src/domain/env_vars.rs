@@ -1,4 +1,6 @@
 //! Every environment variable the CLI reads, in one registry with what each one does.
+//! Which profile field each `AZURE_*` variable sets is declared with the field, in
+//! `profile::FIELDS` (`FieldSpec::azure_env`); `ENTRA_AUTH_<FIELD>` sets every field.
 
 /// Names of environment variables. `--help` and the README refer to these.
 pub struct EnvVars;
@@ -47,17 +49,4 @@ impl EnvVars {
     pub const AZURE_FEDERATED_TOKEN_FILE: &'static str = "AZURE_FEDERATED_TOKEN_FILE";
     /// Azure SDK convention: authority host such as `https://login.microsoftonline.us`.
     pub const AZURE_AUTHORITY_HOST: &'static str = "AZURE_AUTHORITY_HOST";
-
-    /// Azure SDK variables and the profile field each one sets.
-    pub const AZURE_PROFILE_FIELDS: [(&'static str, &'static str); 6] = [
-        (
-            Self::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
-            "send_certificate_chain",
-        ),
-        (Self::AZURE_TENANT_ID, "tenant_id"),
-        (Self::AZURE_CLIENT_ID, "client_id"),
-        (Self::AZURE_CLIENT_CERTIFICATE_PATH, "certificate_path"),
-        (Self::AZURE_FEDERATED_TOKEN_FILE, "federated_token_file"),
-        (Self::AZURE_AUTHORITY_HOST, "authority_host"),
-    ];
 }

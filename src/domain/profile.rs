@@ -1,50 +1,265 @@
-//! Profiles: the raw settings merged from file, environment and flags, and the validated
-//! profile the flows run with.
+//! Profiles: the one declaration of the profile fields (`config.toml` keys, their types, the
+//! environment variables that set them), the raw settings merged from file, environment and
+//! flags, and the validated profile the flows run with.
 
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, Cloud};
+use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use super::scopes::Scopes;
 
-/// Every field of `[profiles.NAME]`, all optional: one layer of configuration, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<ScopeList>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flow: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_method: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_key_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assertion_algorithm: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub send_certificate_chain: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub federated_token_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub object_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mi_res_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub authority_host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cloud: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<String>,
+/// Declares every profile field once and generates from that list: [`ProfileSettings`] (the
+/// serde struct of `[profiles.NAME]`), [`FIELDS`] (name, kind, `AZURE_*` variable, description)
+/// and the field-wise methods of `ProfileSettings` (`set_text`, `overlay`, `unset`, `entries`).
+///
+/// Each entry is `name: Type, [azure VAR,] "one-line description";` where `Type` implements
+/// `FieldType` (its kind, how environment text parses into it, its plain value) and `VAR`
+/// names an [`EnvVars`] constant. `ENTRA_AUTH_<NAME>` sets every field (see [`entra_env_name`]).
+macro_rules! profile_fields {
+    (@azure) => { None };
+    (@azure $var:ident) => { Some(EnvVars::$var) };
+    ($( $name:ident : $ty:ty, $(azure $var:ident,)? $about:literal; )*) => {
+        /// Every field of `[profiles.NAME]`, all optional: one layer of configuration, before
+        /// validation. Declared in `profile_fields!`.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ProfileSettings {
+            $(
+                #[doc = $about]
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        /// Every profile field, in declaration (and `config.toml` writing) order.
+        pub const FIELDS: &[FieldSpec] = &[
+            $(
+                FieldSpec {
+                    name: stringify!($name),
+                    kind: <$ty as FieldType>::KIND,
+                    azure_env: profile_fields!(@azure $($var)?),
+                    about: $about,
+                },
+            )*
+        ];
+
+        impl ProfileSettings {
+            /// Sets `field` from environment-variable text, typed by the field's kind.
+            ///
+            /// # Errors
+            /// An unknown field, or text that is not a value of the field's kind.
+            pub fn set_text(&mut self, field: &str, text: &str) -> Result<(), FieldTextError> {
+                match field {
+                    $( stringify!($name) => self.$name = Some(FieldType::from_text(text)?), )*
+                    _ => return Err(FieldTextError::UnknownField(field.to_owned())),
+                }
+                Ok(())
+            }
+
+            /// These settings with `upper`'s set fields laid over them.
+            #[must_use]
+            pub fn overlay(self, upper: ProfileSettings) -> ProfileSettings {
+                ProfileSettings {
+                    $( $name: upper.$name.or(self.$name), )*
+                }
+            }
+
+            /// Clears `field`; true when it was set (false for an unknown field too).
+            pub fn unset(&mut self, field: &str) -> bool {
+                match field {
+                    $( stringify!($name) => self.$name.take().is_some(), )*
+                    _ => false,
+                }
+            }
+
+            /// The set fields and their plain values, in declaration order.
+            #[must_use]
+            pub fn entries(&self) -> Vec<(&'static str, FieldValue)> {
+                let mut entries = Vec::new();
+                $(
+                    if let Some(value) = &self.$name {
+                        entries.push((stringify!($name), FieldType::to_value(value)));
+                    }
+                )*
+                entries
+            }
+        }
+    };
+}
+
+profile_fields! {
+    tenant_id: String, azure AZURE_TENANT_ID,
+        "Directory (tenant) ID or domain, e.g. contoso.onmicrosoft.com";
+    client_id: String, azure AZURE_CLIENT_ID,
+        "Application (client) ID (a GUID)";
+    scopes: ScopeList,
+        "Default scopes: a list, or one space- or comma-separated string";
+    flow: String,
+        "client-credentials, interactive, device-code or authorization-code";
+    auth_method: String,
+        "client-secret, certificate, federated, managed-identity or none";
+    certificate_path: String, azure AZURE_CLIENT_CERTIFICATE_PATH,
+        "Certificate file (.pfx/.p12 or PEM)";
+    certificate_key_path: String,
+        "Separate PEM private key of the certificate";
+    assertion_algorithm: String,
+        "Client assertion signature: PS256 (default) or RS256";
+    send_certificate_chain: bool, azure AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+        "Send the certificate chain (x5c) in client assertions";
+    federated_token_file: String, azure AZURE_FEDERATED_TOKEN_FILE,
+        "Workload identity token file, re-read on every request";
+    object_id: String,
+        "Object ID of a user-assigned managed identity";
+    mi_res_id: String,
+        "Resource ID of a user-assigned managed identity";
+    authority_host: String, azure AZURE_AUTHORITY_HOST,
+        "Authority host, e.g. https://login.microsoftonline.us";
+    cloud: String,
+        "public, usgov or china";
+    redirect_uri: String,
+        "Redirect URI for the browser sign-in";
+    port: u16,
+        "Fixed loopback port for the browser sign-in";
+    login_hint: String,
+        "Username to pre-fill at sign-in";
+}
+
+/// One profile field as declared in `profile_fields!`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The `config.toml` key (and, upper-cased after `ENTRA_AUTH_`, its variable).
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// The Azure SDK variable that also sets this field, if any.
+    pub azure_env: Option<&'static str>,
+    /// One line saying what the field does.
+    pub about: &'static str,
+}
+
+/// What kind of value a field holds, which decides how environment text parses into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Any text, taken as is.
+    Text,
+    /// `1`/`true`/`yes` or `0`/`false`/`no`, any case.
+    Bool,
+    /// A TCP port, 1–65535.
+    Port,
+    /// Scopes: a list, or one space/comma separated string.
+    Scopes,
+}
+
+/// A set field's value, without serde or TOML types: what writers of a profile need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Text(String),
+    Bool(bool),
+    Port(u16),
+    /// Scopes, one per item (a space/comma separated string is split, empty items dropped).
+    List(Vec<String>),
+}
+
+/// Why text could not set a field. The value errors read as the predicate of a sentence whose
+/// subject (the variable the text came from) the caller supplies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldTextError {
+    #[error("`{0}` is not a profile field")]
+    UnknownField(String),
+    #[error("is not a port number: use a number from 1 to 65535")]
+    NotAPort,
+    #[error("is not true or false")]
+    NotABool,
+}
+
+/// The Rust types a profile field may have: its kind, how text parses into it, its plain value.
+trait FieldType: Sized {
+    const KIND: FieldKind;
+    fn from_text(text: &str) -> Result<Self, FieldTextError>;
+    fn to_value(&self) -> FieldValue;
+}
+
+impl FieldType for String {
+    const KIND: FieldKind = FieldKind::Text;
+    fn from_text(text: &str) -> Result<Self, FieldTextError> {
+        Ok(text.to_owned())
+    }
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Text(self.clone())
+    }
+}
+
+impl FieldType for bool {
+    const KIND: FieldKind = FieldKind::Bool;
+    fn from_text(text: &str) -> Result<Self, FieldTextError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" => Ok(false),
+            _ => Err(FieldTextError::NotABool),
+        }
+    }
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Bool(*self)
+    }
+}
+
+/// A `u16` field is a TCP port.
+impl FieldType for u16 {
+    const KIND: FieldKind = FieldKind::Port;
+    fn from_text(text: &str) -> Result<Self, FieldTextError> {
+        match text.trim().parse::<u16>() {
+            Ok(port) if port != 0 => Ok(port),
+            _ => Err(FieldTextError::NotAPort),
+        }
+    }
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Port(*self)
+    }
+}
+
+impl FieldType for ScopeList {
+    const KIND: FieldKind = FieldKind::Scopes;
+    fn from_text(text: &str) -> Result<Self, FieldTextError> {
+        Ok(Self::Text(text.to_owned()))
+    }
+    fn to_value(&self) -> FieldValue {
+        FieldValue::List(match self {
+            Self::List(items) => items.clone(),
+            Self::Text(text) => text
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+}
+
+/// The names of every profile field, in declaration order.
+pub fn field_names() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|spec| spec.name)
+}
+
+/// The field called `name` (exactly as written in `config.toml`).
+#[must_use]
+pub fn field(name: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|spec| spec.name == name)
+}
+
+/// `(AZURE_* variable, field)` for every field an Azure SDK variable sets.
+pub fn azure_profile_fields() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FIELDS
+        .iter()
+        .filter_map(|spec| spec.azure_env.map(|var| (var, spec.name)))
+}
+
+/// `ENTRA_AUTH_<FIELD>`, the variable that sets `field` (e.g. `ENTRA_AUTH_TENANT_ID`).
+#[must_use]
+pub fn entra_env_name(field: &str) -> String {
+    format!(
+        "{}{}",
+        EnvVars::ENTRA_AUTH_FIELD_PREFIX,
+        field.to_ascii_uppercase()
+    )
 }
 
 /// `scopes` may be written as a list (`["A", "B"]`) or as one space/comma separated string.
@@ -313,7 +528,188 @@ fn check_client_id(client_id: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ProfileError, ProfileSettings, ScopeList};
+    use super::{
+        FIELDS, FieldKind, FieldTextError, FieldValue, ProfileError, ProfileSettings, ScopeList,
+    };
+
+    /// A sample environment text of each kind.
+    fn sample(kind: FieldKind) -> &'static str {
+        match kind {
+            FieldKind::Text => "x",
+            FieldKind::Bool => "yes",
+            FieldKind::Port => "8400",
+            FieldKind::Scopes => "a, b",
+        }
+    }
+
+    /// Every field set from text.
+    fn populated() -> ProfileSettings {
+        let mut settings = ProfileSettings::default();
+        for spec in FIELDS {
+            settings.set_text(spec.name, sample(spec.kind)).unwrap();
+        }
+        settings
+    }
+
+    /// The keys of a JSON object in the order they are written.
+    struct KeysInOrder(Vec<String>);
+
+    impl<'de> serde::Deserialize<'de> for KeysInOrder {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> serde::de::Visitor<'de> for Visitor {
+                type Value = KeysInOrder;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<KeysInOrder, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
+                        keys.push(key);
+                    }
+                    Ok(KeysInOrder(keys))
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+
+    #[test]
+    fn the_struct_serializes_exactly_the_declared_fields_in_order() {
+        let json = serde_json::to_string(&populated()).unwrap();
+        let KeysInOrder(keys) = serde_json::from_str(&json).unwrap();
+        let names: Vec<&str> = super::field_names().collect();
+        assert_eq!(keys, names);
+        let back: ProfileSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, populated());
+        assert!(serde_json::from_str::<ProfileSettings>(r#"{"tenantid": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn azure_variables_and_their_fields() {
+        let pairs: Vec<(&str, &str)> = super::azure_profile_fields().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("AZURE_TENANT_ID", "tenant_id"),
+                ("AZURE_CLIENT_ID", "client_id"),
+                ("AZURE_CLIENT_CERTIFICATE_PATH", "certificate_path"),
+                (
+                    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
+                    "send_certificate_chain"
+                ),
+                ("AZURE_FEDERATED_TOKEN_FILE", "federated_token_file"),
+                ("AZURE_AUTHORITY_HOST", "authority_host"),
+            ]
+        );
+        assert_eq!(super::entra_env_name("tenant_id"), "ENTRA_AUTH_TENANT_ID");
+        assert_eq!(super::field("port").unwrap().kind, FieldKind::Port);
+        assert!(super::field("Port").is_none());
+        assert!(FIELDS.iter().all(|spec| !spec.about.is_empty()));
+    }
+
+    #[test]
+    fn set_text_types_by_kind() {
+        let mut s = ProfileSettings::default();
+        s.set_text("port", " 8400 ").unwrap();
+        s.set_text("send_certificate_chain", "TRUE").unwrap();
+        s.set_text("scopes", "a b").unwrap();
+        s.set_text("login_hint", " me ").unwrap();
+        assert_eq!(s.port, Some(8400));
+        assert_eq!(s.send_certificate_chain, Some(true));
+        assert_eq!(s.scopes, Some(ScopeList::Text("a b".into())));
+        assert_eq!(s.login_hint.as_deref(), Some(" me "));
+        for no in ["0", "false", "No"] {
+            s.set_text("send_certificate_chain", no).unwrap();
+            assert_eq!(s.send_certificate_chain, Some(false), "{no}");
+        }
+    }
+
+    #[test]
+    fn set_text_rejects_values_of_the_wrong_kind() {
+        let mut s = ProfileSettings::default();
+        for bad in ["http", "0", "65536", "-1", ""] {
+            assert_eq!(
+                s.set_text("port", bad),
+                Err(FieldTextError::NotAPort),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            s.set_text("send_certificate_chain", "maybe"),
+            Err(FieldTextError::NotABool)
+        );
+        assert_eq!(
+            s.set_text("tenantid", "x"),
+            Err(FieldTextError::UnknownField("tenantid".into()))
+        );
+        assert_eq!(s, ProfileSettings::default());
+        assert_eq!(
+            FieldTextError::NotAPort.to_string(),
+            "is not a port number: use a number from 1 to 65535"
+        );
+        assert_eq!(FieldTextError::NotABool.to_string(), "is not true or false");
+    }
+
+    #[test]
+    fn overlay_lets_the_upper_layer_win_field_by_field() {
+        let lower = ProfileSettings {
+            tenant_id: Some("lower".into()),
+            client_id: Some("c".into()),
+            port: Some(1),
+            ..ProfileSettings::default()
+        };
+        let upper = ProfileSettings {
+            tenant_id: Some("upper".into()),
+            send_certificate_chain: Some(false),
+            ..ProfileSettings::default()
+        };
+        let merged = lower.overlay(upper);
+        assert_eq!(merged.tenant_id.as_deref(), Some("upper"));
+        assert_eq!(merged.client_id.as_deref(), Some("c"));
+        assert_eq!(merged.port, Some(1));
+        assert_eq!(merged.send_certificate_chain, Some(false));
+        assert_eq!(populated().overlay(ProfileSettings::default()), populated());
+        assert_eq!(ProfileSettings::default().overlay(populated()), populated());
+    }
+
+    #[test]
+    fn unset_clears_one_field() {
+        let mut s = populated();
+        assert!(s.unset("port"));
+        assert!(!s.unset("port"));
+        assert!(!s.unset("nope"));
+        assert_eq!(s.port, None);
+        assert_eq!(s.entries().len(), FIELDS.len() - 1);
+    }
+
+    #[test]
+    fn entries_are_the_set_fields_in_order_with_plain_values() {
+        let s = ProfileSettings {
+            port: Some(8400),
+            tenant_id: Some("t".into()),
+            scopes: Some(ScopeList::Text(" a,b  c,".into())),
+            send_certificate_chain: Some(true),
+            ..ProfileSettings::default()
+        };
+        assert_eq!(
+            s.entries(),
+            [
+                ("tenant_id", FieldValue::Text("t".into())),
+                (
+                    "scopes",
+                    FieldValue::List(vec!["a".into(), "b".into(), "c".into()])
+                ),
+                ("send_certificate_chain", FieldValue::Bool(true)),
+                ("port", FieldValue::Port(8400)),
+            ]
+        );
+        let names: Vec<&str> = populated().entries().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, super::field_names().collect::<Vec<_>>());
+    }
 
     fn minimal() -> ProfileSettings {
         ProfileSettings {

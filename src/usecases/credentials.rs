@@ -3,25 +3,28 @@
 //! or a federated token. Explicit `auth_method` wins; otherwise the first available of
 //! AZURE_CLIENT_SECRET, a certificate, a federated token file, a stored secret.
 
-use std::path::Path;
-
 use secrecy::SecretString;
 
-use super::error::{AppError, ErrorKind};
-use crate::adapters::certificate::{CertificateError, ClientCertificate};
-use crate::adapters::client_assertion::CertificateAssertions;
-use crate::adapters::federated_token::FederatedTokenFile;
-use crate::cli::output::rfc3339;
-use crate::domain::flow::AuthMethod;
+use super::error::CredentialError;
+use crate::domain::credential::{CertificateCredential, Credential};
 use crate::domain::profile::Profile;
-use crate::ports::assertion::{AssertionError, ClientAssertionSource};
-use crate::ports::prompt::Prompt;
+use crate::ports::assertion::ClientAssertionSource;
+use crate::ports::credential_loader::{CertificateError, CertificateSpec, CredentialLoader};
 use crate::ports::secret_store::{SecretKind, SecretStore};
+use crate::ports::terminal::Terminal;
 
-/// How the app proves who it is.
+/// How the app proves who it is, ready for a request.
 pub enum ClientCredential {
     Secret(SecretString),
     Assertion(Box<dyn ClientAssertionSource>),
+}
+
+impl ClientCredential {
+    /// True for a federated token (re-read and retried once when Entra says it expired).
+    #[must_use]
+    pub fn is_federated(&self) -> bool {
+        matches!(self, Self::Assertion(a) if a.kind() == "federated")
+    }
 }
 
 /// What credentials can come from.
@@ -31,63 +34,73 @@ pub struct CredentialResolver<'a> {
     /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`: wins over a stored password.
     pub env_certificate_password: Option<SecretString>,
     pub secrets: &'a dyn SecretStore,
-    pub prompt: &'a dyn Prompt,
-}
-
-fn assertion_error(error: AssertionError) -> AppError {
-    let mut app = AppError::new(ErrorKind::Config, error.message);
-    if let Some(hint) = error.hint {
-        app = app.hint(hint);
-    }
-    app
+    pub loader: &'a dyn CredentialLoader,
+    /// Asks for a certificate password when none opens the file (only when a person is there).
+    pub terminal: &'a dyn Terminal,
 }
 
 impl CredentialResolver<'_> {
     /// Resolves the credential of `profile` at `now` (epoch seconds).
     ///
     /// # Errors
-    /// `Config` errors that name the missing or broken credential and how to provide it; all of
-    /// them happen before any request.
-    pub fn resolve(&self, profile: &Profile, now: i64) -> Result<ClientCredential, AppError> {
-        match profile.auth_method {
-            Some(AuthMethod::ClientSecret) => self.secret(profile)?.map(ClientCredential::Secret).ok_or_else(|| no_secret(profile)),
-            Some(AuthMethod::Certificate) => self.certificate(profile, now),
-            Some(AuthMethod::Federated) => self.federated(profile),
-            Some(AuthMethod::None) => Err(AppError::new(
-                ErrorKind::Usage,
-                format!("profile `{}` is a public client (auth_method = \"none\"): client credentials need a secret, certificate or federated token", profile.name),
-            )
-            .hint("use a user sign-in flow for public clients")),
-            Some(AuthMethod::ManagedIdentity) => Err(AppError::new(
-                ErrorKind::Usage,
-                "managed identity does not use client credentials",
-            )),
-            None => {
+    /// Errors that name the missing or broken credential; all of them happen before any request.
+    pub fn resolve(
+        &self,
+        profile: &Profile,
+        credential: &Credential,
+        now: i64,
+    ) -> Result<ClientCredential, CredentialError> {
+        let name = || profile.name.clone();
+        match credential {
+            Credential::ClientSecret => self
+                .secret(profile)?
+                .map(ClientCredential::Secret)
+                .ok_or_else(|| CredentialError::NoSecret { profile: name() }),
+            Credential::Certificate(certificate) => self.certificate(profile, certificate, now),
+            Credential::Federated { token_file } => self.federated(token_file),
+            Credential::PublicClient | Credential::ManagedIdentity(_) => {
+                Err(CredentialError::PublicClient { profile: name() })
+            }
+            Credential::Auto {
+                certificate,
+                federated_token_file,
+            } => {
                 if let Some(secret) = &self.env_secret {
                     Ok(ClientCredential::Secret(secret.clone()))
-                } else if profile.certificate_path.is_some() {
-                    self.certificate(profile, now)
-                } else if profile.federated_token_file.is_some() {
-                    self.federated(profile)
+                } else if let Some(certificate) = certificate {
+                    self.certificate(profile, certificate, now)
+                } else if let Some(file) = federated_token_file {
+                    self.federated(file)
                 } else {
-                    self.secret(profile)?
+                    self.stored(profile, SecretKind::ClientSecret)?
                         .map(ClientCredential::Secret)
-                        .ok_or_else(|| no_credential(profile))
+                        .ok_or_else(|| CredentialError::NoCredential { profile: name() })
                 }
             }
         }
     }
 
-    /// True when a client secret is stored for `profile` (unreadable counts as no).
+    /// True when the profile has an app credential (so client credentials is its flow). Only
+    /// an auto profile with nothing else asks the secret store.
     #[must_use]
-    pub fn has_stored_secret(&self, profile: &Profile) -> bool {
-        matches!(
-            self.secrets.get(&profile.name, SecretKind::ClientSecret),
-            Ok(Some(_))
-        )
+    pub fn has_app_credential(&self, profile: &Profile, credential: &Credential) -> bool {
+        match credential {
+            Credential::PublicClient => false,
+            Credential::Auto {
+                certificate: None,
+                federated_token_file: None,
+            } => {
+                self.env_secret.is_some()
+                    || matches!(
+                        self.secrets.get(&profile.name, SecretKind::ClientSecret),
+                        Ok(Some(_))
+                    )
+            }
+            _ => true,
+        }
     }
 
-    fn secret(&self, profile: &Profile) -> Result<Option<SecretString>, AppError> {
+    fn secret(&self, profile: &Profile) -> Result<Option<SecretString>, CredentialError> {
         if let Some(secret) = &self.env_secret {
             return Ok(Some(secret.clone()));
         }
@@ -98,128 +111,315 @@ impl CredentialResolver<'_> {
         &self,
         profile: &Profile,
         kind: SecretKind,
-    ) -> Result<Option<SecretString>, AppError> {
-        self.secrets.get(&profile.name, kind).map_err(|error| {
-            AppError::new(
-                ErrorKind::Config,
-                format!(
-                    "cannot read the {} of profile `{}` from the {} store",
-                    kind.as_str(),
-                    profile.name,
-                    self.secrets.backend_name()
-                ),
-            )
-            .cause(error.to_string())
-            .hint(
-                "set it in the environment instead, or fix the store (see `entra-auth-cli status`)",
-            )
-        })
+    ) -> Result<Option<SecretString>, CredentialError> {
+        self.secrets
+            .get(&profile.name, kind)
+            .map_err(|error| CredentialError::StoreRead {
+                profile: profile.name.clone(),
+                kind,
+                backend: self.secrets.backend_name(),
+                cause: error.to_string(),
+            })
     }
 
-    fn federated(&self, profile: &Profile) -> Result<ClientCredential, AppError> {
-        let path = profile.federated_token_file.as_deref().ok_or_else(|| {
-            AppError::new(ErrorKind::Config, format!("profile `{}` has no federated token file", profile.name))
-                .hint("set AZURE_FEDERATED_TOKEN_FILE (the AKS workload identity webhook does) or federated_token_file")
-        })?;
-        let source = FederatedTokenFile::new(path.into());
+    fn federated(&self, path: &str) -> Result<ClientCredential, CredentialError> {
+        let source = self.loader.federated_token_file(path);
         // Fail before any request when the file is missing or empty.
-        source.assertion("", 0).map_err(assertion_error)?;
-        Ok(ClientCredential::Assertion(Box::new(source)))
+        source
+            .assertion("", 0)
+            .map_err(CredentialError::Assertion)?;
+        Ok(ClientCredential::Assertion(source))
     }
 
-    fn certificate(&self, profile: &Profile, now: i64) -> Result<ClientCredential, AppError> {
-        let path = profile.certificate_path.as_deref().ok_or_else(|| {
-            AppError::new(
-                ErrorKind::Config,
-                format!("profile `{}` has no certificate_path", profile.name),
-            )
-            .hint("set certificate_path in the profile, or AZURE_CLIENT_CERTIFICATE_PATH")
-        })?;
-        let key_path = profile.certificate_key_path.as_deref().map(Path::new);
+    fn certificate(
+        &self,
+        profile: &Profile,
+        certificate: &CertificateCredential,
+        now: i64,
+    ) -> Result<ClientCredential, CredentialError> {
+        let spec = CertificateSpec {
+            path: &certificate.path,
+            key_path: certificate.key_path.as_deref(),
+            client_id: &profile.client_id,
+            algorithm: certificate.algorithm,
+            send_chain: certificate.send_chain,
+        };
         let password = match &self.env_certificate_password {
             Some(password) => Some(password.clone()),
             None => self.stored(profile, SecretKind::CertificatePassword)?,
         };
-        let loaded = match ClientCertificate::load(Path::new(path), key_path, password.as_ref()) {
-            Err(CertificateError::WrongPassword { .. }) => {
+        let loaded = match self.loader.certificate(&spec, password.as_ref()) {
+            Err(CertificateError::WrongPassword { path, .. }) => {
                 let question = format!("Password for {path}: ");
-                match self.prompt.secret(&question).map_err(|e| {
-                    AppError::new(ErrorKind::Io, "cannot read the password").cause(e)
-                })? {
-                    Some(typed) => ClientCertificate::load(Path::new(path), key_path, Some(&typed)),
+                match self
+                    .terminal
+                    .secret(&question)
+                    .map_err(CredentialError::PasswordPrompt)?
+                {
+                    Some(typed) => self.loader.certificate(&spec, Some(&typed)),
                     None => Err(CertificateError::WrongPassword {
-                        path: path.to_owned(),
+                        path,
                         password_given: password.is_some(),
                     }),
                 }
             }
             other => other,
         }
-        .map_err(certificate_error)?;
+        .map_err(CredentialError::Certificate)?;
         if now < loaded.not_before {
-            return Err(AppError::new(
-                ErrorKind::Config,
-                format!(
-                    "the certificate {path} is not valid until {}",
-                    rfc3339(loaded.not_before)
-                ),
-            )
-            .hint("check the system clock, or use a certificate that is valid now"));
+            return Err(CredentialError::NotYetValid {
+                path: certificate.path.clone(),
+                not_before: loaded.not_before,
+            });
         }
         if now > loaded.not_after {
-            return Err(AppError::new(
-                ErrorKind::Config,
-                format!("the certificate {path} expired on {}", rfc3339(loaded.not_after)),
-            )
-            .hint("create or renew the certificate, upload it to the app registration, and point certificate_path at it"));
+            return Err(CredentialError::Expired {
+                path: certificate.path.clone(),
+                not_after: loaded.not_after,
+            });
         }
-        let assertions = CertificateAssertions::new(
-            loaded,
-            &profile.client_id,
-            profile.assertion_algorithm,
-            profile.send_certificate_chain,
-        )
-        .map_err(assertion_error)?;
-        Ok(ClientCredential::Assertion(Box::new(assertions)))
+        Ok(ClientCredential::Assertion(loaded.assertions))
     }
 }
 
-fn certificate_error(error: CertificateError) -> AppError {
-    let message = error.to_string();
-    match error {
-        CertificateError::WrongPassword { password_given, .. } => {
-            let cause = if password_given {
-                "the password given does not open the file"
-            } else {
-                "the file is password-protected and no password was given"
-            };
-            AppError::new(ErrorKind::Config, message)
-                .cause(cause)
-                .hint("set AZURE_CLIENT_CERTIFICATE_PASSWORD, or store it with `entra-auth-cli config set-secret -p NAME --certificate-password`")
+#[cfg(test)]
+mod tests {
+    use secrecy::{ExposeSecret, SecretString};
+
+    use super::{ClientCredential, CredentialResolver};
+    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
+    use crate::ports::credential_loader::{
+        CertificateError, LoadedCertificate, MockCredentialLoader,
+    };
+    use crate::ports::secret_store::{MockSecretStore, SecretKind};
+    use crate::ports::terminal::MockTerminal;
+    use crate::usecases::error::CredentialError;
+
+    fn profile(settings: ProfileSettings) -> Profile {
+        ProfileSettings {
+            tenant_id: Some("t".into()),
+            client_id: Some("c".into()),
+            ..settings
         }
-        CertificateError::Unreadable { .. } => AppError::new(ErrorKind::Config, message)
-            .hint("check certificate_path (or AZURE_CLIENT_CERTIFICATE_PATH)"),
-        CertificateError::NoPrivateKey { .. } => AppError::new(ErrorKind::Config, message)
-            .hint("use a .pfx with its key, a PEM file holding both the certificate and its key, or set certificate_key_path"),
-        CertificateError::NoCertificate { .. } | CertificateError::Invalid { .. } => {
-            AppError::new(ErrorKind::Config, message)
-                .hint("certificate_path must be a PKCS#12 (.pfx/.p12) file or a PEM certificate")
+        .validate("p")
+        .unwrap()
+    }
+
+    fn store(secret: Option<&'static str>) -> MockSecretStore {
+        let mut store = MockSecretStore::new();
+        store.expect_backend_name().return_const("memory");
+        store.expect_get().returning(move |_, kind| {
+            Ok(secret
+                .filter(|_| kind == SecretKind::ClientSecret)
+                .map(SecretString::from))
+        });
+        store
+    }
+
+    fn silent_terminal() -> MockTerminal {
+        let mut t = MockTerminal::new();
+        t.expect_secret().never();
+        t
+    }
+
+    fn federated_source(result: Result<&'static str, &'static str>) -> MockClientAssertionSource {
+        let mut source = MockClientAssertionSource::new();
+        source.expect_kind().return_const("federated");
+        source.expect_assertion().returning(move |_, _| {
+            result.map(SecretString::from).map_err(|m| AssertionError {
+                message: m.to_owned(),
+                hint: None,
+            })
+        });
+        source
+    }
+
+    fn secret_of(credential: ClientCredential) -> String {
+        match credential {
+            ClientCredential::Secret(s) => s.expose_secret().to_owned(),
+            ClientCredential::Assertion(a) => format!("assertion:{}", a.kind()),
         }
     }
-}
 
-fn no_secret(profile: &Profile) -> AppError {
-    AppError::new(ErrorKind::Config, format!("profile `{}` has no client secret", profile.name)).hint(format!(
-        "store one with `entra-auth-cli config set-secret -p {}` (reads stdin), or set AZURE_CLIENT_SECRET",
-        profile.name
-    ))
-}
+    #[test]
+    fn auto_prefers_the_environment_secret_over_everything() {
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let secrets = store(Some("stored"));
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_certificate().never();
+        let terminal = silent_terminal();
+        let resolver = CredentialResolver {
+            env_secret: Some("from-env".into()),
+            env_certificate_password: None,
+            secrets: &secrets,
+            loader: &loader,
+            terminal: &terminal,
+        };
+        let credential = p.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&p, &credential, 0).unwrap()),
+            "from-env"
+        );
+    }
 
-fn no_credential(profile: &Profile) -> AppError {
-    AppError::new(ErrorKind::Config, format!("profile `{}` has no credential", profile.name))
-        .hint(format!(
-            "store a client secret with `entra-auth-cli config set-secret -p {}`, or set AZURE_CLIENT_SECRET",
-            profile.name
-        ))
-        .hint("or use a certificate (certificate_path / AZURE_CLIENT_CERTIFICATE_PATH) or a federated token file (AZURE_FEDERATED_TOKEN_FILE)")
+    #[test]
+    fn auto_then_federated_file_then_stored_secret_then_nothing() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_federated_token_file()
+            .times(1)
+            .returning(|_| Box::new(federated_source(Ok("jwt"))));
+        let secrets = store(Some("stored"));
+        let resolver = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: None,
+            secrets: &secrets,
+            loader: &loader,
+            terminal: &terminal,
+        };
+        let federated = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
+        let c = federated.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&federated, &c, 0).unwrap()),
+            "assertion:federated"
+        );
+        let plain = profile(ProfileSettings::default());
+        let c = plain.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&plain, &c, 0).unwrap()),
+            "stored"
+        );
+        assert!(resolver.has_app_credential(&plain, &c));
+
+        let empty = store(None);
+        let resolver = CredentialResolver {
+            secrets: &empty,
+            ..resolver
+        };
+        assert!(matches!(
+            resolver.resolve(&plain, &c, 0),
+            Err(CredentialError::NoCredential { .. })
+        ));
+        assert!(
+            !resolver.has_app_credential(&plain, &c),
+            "nothing: a user sign-in"
+        );
+    }
+
+    #[test]
+    fn an_empty_federated_file_fails_before_any_request() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_federated_token_file().returning(|_| {
+            Box::new(federated_source(Err(
+                "the federated token file /t is empty",
+            )))
+        });
+        let secrets = store(None);
+        let resolver = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: None,
+            secrets: &secrets,
+            loader: &loader,
+            terminal: &terminal,
+        };
+        let p = profile(ProfileSettings {
+            auth_method: Some("federated".into()),
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert!(matches!(
+            resolver.resolve(&p, &c, 0),
+            Err(CredentialError::Assertion(e)) if e.message.contains("empty")
+        ));
+    }
+
+    fn loaded(not_before: i64, not_after: i64) -> LoadedCertificate {
+        let mut source = MockClientAssertionSource::new();
+        source.expect_kind().return_const("certificate");
+        LoadedCertificate {
+            not_before,
+            not_after,
+            assertions: Box::new(source),
+        }
+    }
+
+    #[test]
+    fn a_wrong_certificate_password_asks_the_person_once() {
+        let mut terminal = MockTerminal::new();
+        terminal
+            .expect_secret()
+            .times(1)
+            .returning(|_| Ok(Some("typed".into())));
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_certificate()
+            .times(2)
+            .returning(
+                |spec, password| match password.map(ExposeSecret::expose_secret) {
+                    Some("typed") => Ok(loaded(0, 100)),
+                    _ => Err(CertificateError::WrongPassword {
+                        path: spec.path.to_owned(),
+                        password_given: password.is_some(),
+                    }),
+                },
+            );
+        let secrets = store(None);
+        let resolver = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: None,
+            secrets: &secrets,
+            loader: &loader,
+            terminal: &terminal,
+        };
+        let p = profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&p, &c, 50).unwrap()),
+            "assertion:certificate"
+        );
+    }
+
+    #[test]
+    fn certificate_validity_is_checked_before_any_request() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_certificate()
+            .returning(|_, _| Ok(loaded(10, 20)));
+        let secrets = store(None);
+        let resolver = CredentialResolver {
+            env_secret: None,
+            env_certificate_password: Some("pw".into()),
+            secrets: &secrets,
+            loader: &loader,
+            terminal: &terminal,
+        };
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pem".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert!(matches!(
+            resolver.resolve(&p, &c, 5),
+            Err(CredentialError::NotYetValid { not_before: 10, .. })
+        ));
+        assert!(matches!(
+            resolver.resolve(&p, &c, 25),
+            Err(CredentialError::Expired { not_after: 20, .. })
+        ));
+    }
 }

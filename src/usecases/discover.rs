@@ -1,7 +1,8 @@
 //! The `discover` use case: list app registrations through Microsoft Graph
 //! (`GET {graph}/v1.0/applications`), narrowed on the server where OData can express the
 //! pattern and matched here otherwise (see `domain::graph_filter`), following every
-//! `@odata.nextLink` (same origin only, at most [`MAX_PAGES`] pages). Written against ports.
+//! `@odata.nextLink` (same origin only, at most [`MAX_PAGES`] pages); optionally save the single
+//! hit as a new profile.
 
 use std::time::Duration;
 
@@ -9,18 +10,20 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::error::{AppError, ErrorKind};
-use crate::domain::graph_filter::{Pattern, applications_url, same_origin};
-use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
+use super::error::{EditError, Error, GraphError, NameUse};
+use super::get_token::{CacheMode, TokenPorts, TokenRequest, acquire};
+use super::http_retry::{Attempted, RetryPolicy, checked_deadline, send_with_retries};
+use super::profile_resolution::resolve_profile;
+use super::user_flows::BrowserOptions;
+use crate::domain::authority::{Authority, Cloud};
+use crate::domain::env_vars::EnvVars;
+use crate::domain::graph_filter::{Pattern, applications_url, graph_endpoint, same_origin};
+use crate::domain::profile::{Profile, ProfileSettings, ScopeList, validate_profile_name};
+use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport};
 use crate::ports::reporter::Reporter;
 
 /// The most pages followed (999 applications each).
 pub const MAX_PAGES: usize = 100;
-/// Attempts per page, the first one included (429, 5xx and dropped connections are retried).
-const MAX_ATTEMPTS: u32 = 3;
-const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
-/// The wait after a 429 without `Retry-After`.
-const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(5);
 
 /// One app registration as `discover` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,6 +57,157 @@ struct GraphApplication {
     created_date_time: Option<String>,
 }
 
+/// What `discover` is asked.
+#[derive(Debug, Clone)]
+pub struct DiscoverRequest {
+    pub profile: String,
+    /// The tenant to search (default: the profile's).
+    pub tenant: Option<String>,
+    pub pattern: String,
+    /// Save the single hit as this new profile.
+    pub create_profile: Option<String>,
+    pub timeout: Duration,
+}
+
+/// What `discover` found, and what became of the profile to create.
+#[derive(Debug)]
+pub struct Discovered {
+    pub applications: Vec<Application>,
+    /// `(name, config file)` of the created profile (`None`: none asked for); an error when
+    /// the search did not find exactly one application or the profile could not be written.
+    pub created: Result<Option<(String, String)>, Error>,
+}
+
+/// Searches the tenant with the profile's identity and, with `create_profile`, saves the single
+/// hit. The new name is checked before any request.
+///
+/// # Errors
+/// Those of `get-token` for the Graph token; [`GraphError`]s; `EditError` for the new profile.
+pub async fn discover(
+    ports: &TokenPorts<'_>,
+    request: DiscoverRequest,
+) -> Result<Discovered, Error> {
+    let start = Instant::now();
+    let deadline = checked_deadline(start, request.timeout.min(super::get_token::MAX_TIMEOUT))
+        .unwrap_or(start);
+    let overrides = ProfileSettings {
+        tenant_id: request.tenant.clone(),
+        ..ProfileSettings::default()
+    };
+    let profile = resolve_profile(ports.profiles, ports.env, &request.profile, &overrides)?;
+    if let Some(name) = &request.create_profile {
+        check_new_profile(ports, name)?;
+    }
+    let graph = graph_base(
+        ports.env.non_empty(EnvVars::ENTRA_AUTH_GRAPH_ENDPOINT),
+        profile.cloud,
+    )?;
+    let outcome = acquire(
+        ports,
+        TokenRequest {
+            profile: request.profile.clone(),
+            overrides: ProfileSettings {
+                scopes: Some(ScopeList::Text(
+                    profile.cloud.default_graph_scope().to_owned(),
+                )),
+                ..overrides
+            },
+            flow: None,
+            browser: BrowserOptions::default(),
+            non_interactive: false,
+            cache_mode: CacheMode {
+                read: true,
+                write: true,
+            },
+            min_validity: Duration::from_secs(300),
+            timeout: request.timeout,
+        },
+    )
+    .await?;
+    let pattern = Pattern::new(&request.pattern);
+    let search = SearchRequest {
+        graph: graph.as_str(),
+        token: &outcome.token.access_token,
+        pattern: &pattern,
+        deadline,
+    };
+    let applications = tokio::time::timeout_at(
+        deadline,
+        search_applications(ports.idp, ports.reporter, &search),
+    )
+    .await
+    .map_err(|_| GraphError::TimedOut)??;
+    let created = match (&request.create_profile, applications.as_slice()) {
+        (None, _) => Ok(None),
+        (Some(name), [app]) => create_profile(ports, name, &profile, app).map(Some),
+        (Some(_), apps) => Err(GraphError::NotExactlyOne {
+            matches: apps.len(),
+            pattern: request.pattern.clone(),
+        }
+        .into()),
+    };
+    Ok(Discovered {
+        applications,
+        created,
+    })
+}
+
+/// The Graph endpoint: `ENTRA_AUTH_GRAPH_ENDPOINT`, else the cloud's.
+fn graph_base(configured: Option<String>, cloud: Cloud) -> Result<Authority, GraphError> {
+    let text = configured.unwrap_or_else(|| graph_endpoint(cloud).to_owned());
+    Authority::parse(&text).map_err(|reason| GraphError::BadEndpoint { reason })
+}
+
+/// Checks before any request that `name` is valid and free.
+fn check_new_profile(ports: &TokenPorts<'_>, name: &str) -> Result<(), Error> {
+    validate_profile_name(name).map_err(|reason| EditError::BadName {
+        name: name.to_owned(),
+        reason,
+        used_for: NameUse::DiscoverCreate,
+    })?;
+    let document = ports.profiles.open()?;
+    match document.find(name) {
+        Some(existing) => Err(EditError::Exists {
+            name: existing,
+            location: ports.profiles.location().unwrap_or_default(),
+            used_for: NameUse::DiscoverCreate,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Writes `[profiles.NAME]` with the searched tenant and the app's client ID (and the cloud
+/// when it is not the public one), re-checking that the name is still free.
+fn create_profile(
+    ports: &TokenPorts<'_>,
+    name: &str,
+    searched: &Profile,
+    app: &Application,
+) -> Result<(String, String), Error> {
+    let location = ports.profiles.location().unwrap_or_default();
+    let mut document = ports.profiles.open()?;
+    if let Some(existing) = document.find(name) {
+        return Err(EditError::Exists {
+            name: existing,
+            location,
+            used_for: NameUse::DiscoverCreate,
+        }
+        .into());
+    }
+    document.put(
+        name,
+        &ProfileSettings {
+            tenant_id: Some(searched.tenant_id.clone()),
+            client_id: Some(app.app_id.clone()),
+            cloud: (searched.cloud != Cloud::Public).then(|| searched.cloud.name().to_owned()),
+            ..ProfileSettings::default()
+        },
+    );
+    document.save()?;
+    Ok((name.to_owned(), location))
+}
+
 /// What to search and with which token.
 pub struct SearchRequest<'a> {
     /// The Graph endpoint, `scheme://host[:port]`.
@@ -68,15 +222,12 @@ pub struct SearchRequest<'a> {
 /// application ID.
 ///
 /// # Errors
-/// `Auth` (exit 3) when Graph refuses the token or the permission; `Network` (exit 4) when it
-/// cannot be reached or keeps failing, or sends something that is not a page of applications;
-/// `Usage` (exit 1) for a query Graph rejects or more than [`MAX_PAGES`] pages; `Config` for
-/// another client error (a wrong `ENTRA_AUTH_GRAPH_ENDPOINT`).
+/// [`GraphError`]: refused, unreachable, not a page, a foreign next link, too many pages.
 pub async fn search_applications(
     http: &dyn IdpTransport,
     reporter: &dyn Reporter,
     request: &SearchRequest<'_>,
-) -> Result<Vec<Application>, AppError> {
+) -> Result<Vec<Application>, GraphError> {
     let filter = request.pattern.server_filter();
     tracing::debug!(filter = ?filter, "searching app registrations");
     let mut url = applications_url(request.graph, filter.as_deref());
@@ -86,12 +237,8 @@ pub async fn search_applications(
         if !(200..300).contains(&reply.status) {
             return Err(status_error(&reply, request.graph));
         }
-        let page: Page = serde_json::from_slice(&reply.body).map_err(|e| {
-            AppError::new(
-                ErrorKind::Network,
-                "Microsoft Graph sent something that is not a list of applications",
-            )
-            .cause(e.to_string())
+        let page: Page = serde_json::from_slice(&reply.body).map_err(|e| GraphError::NotAPage {
+            reason: e.to_string(),
         })?;
         found.extend(
             page.value
@@ -110,23 +257,13 @@ pub async fn search_applications(
                 return Ok(found);
             }
             Some(next) if same_origin(&next, request.graph) => url = next,
-            Some(next) => {
-                return Err(AppError::new(
-                    ErrorKind::Network,
-                    "Microsoft Graph sent a next-page link to another host; it was not followed",
-                )
-                .cause(format!("@odata.nextLink: {next}")));
-            }
+            Some(next) => return Err(GraphError::ForeignNextLink { link: next }),
         }
     }
-    Err(AppError::new(
-        ErrorKind::Usage,
-        format!(
-            "more than {MAX_PAGES} pages of app registrations ({} applications); stopped",
-            MAX_PAGES * 999
-        ),
-    )
-    .hint("narrow the search with a name prefix, e.g. -s 'MyApp*' (Graph filters prefixes itself)"))
+    Err(GraphError::TooManyPages {
+        pages: MAX_PAGES,
+        applications: MAX_PAGES.saturating_mul(999),
+    })
 }
 
 impl From<GraphApplication> for Application {
@@ -141,105 +278,62 @@ impl From<GraphApplication> for Application {
     }
 }
 
-/// GETs one page, retrying 429, 5xx and connection failures (`Retry-After` or a short backoff),
-/// never past the deadline. Returns the last reply, whatever its status.
+/// GETs one page with the shared retry policy, never past the deadline. Returns the last
+/// reply, whatever its status.
 async fn get_with_retries(
     http: &dyn IdpTransport,
     reporter: &dyn Reporter,
     request: &SearchRequest<'_>,
     url: &str,
-) -> Result<HttpReply, AppError> {
-    let mut attempt = 1;
-    loop {
-        let get = HttpGet {
-            url: url.to_owned(),
-            headers: vec![
-                (
-                    "authorization",
-                    FormValue::Secret(SecretString::from(format!(
-                        "Bearer {}",
-                        secrecy::ExposeSecret::expose_secret(request.token)
-                    ))),
-                ),
-                ("accept", FormValue::Plain("application/json".to_owned())),
-            ],
-            // A little past the deadline, so the caller's deadline (exit 5) fires first.
-            timeout: request.deadline.saturating_duration_since(Instant::now())
-                + Duration::from_secs(1),
-        };
-        let result = http.get(&get).await;
-        let backoff = BACKOFF[(attempt as usize - 1).min(BACKOFF.len() - 1)];
-        let (wait, what) = match &result {
-            Ok(reply) if reply.status == 429 || reply.status >= 500 => (
-                reply.retry_after.unwrap_or(if reply.status == 429 {
-                    DEFAULT_THROTTLE_WAIT
-                } else {
-                    backoff
-                }),
-                format!("answered HTTP {}", reply.status),
+) -> Result<HttpReply, GraphError> {
+    let get = HttpGet {
+        url: url.to_owned(),
+        headers: vec![
+            (
+                "authorization",
+                FormValue::Secret(SecretString::from(format!(
+                    "Bearer {}",
+                    secrecy::ExposeSecret::expose_secret(request.token)
+                ))),
             ),
-            Ok(_) => return result.map_err(|_| unreachable!()),
-            Err(TransportError::Setup(message)) => {
-                return Err(AppError::new(ErrorKind::Config, message.clone()));
-            }
-            Err(TransportError::Unreachable(_)) => (backoff, "could not be reached".to_owned()),
-        };
-        if attempt >= MAX_ATTEMPTS || Instant::now() + wait >= request.deadline {
-            return match result {
-                Ok(reply) => Ok(reply),
-                Err(e) => Err(AppError::new(
-                    ErrorKind::Network,
-                    format!("cannot reach Microsoft Graph at {}", request.graph),
-                )
-                .cause(e.to_string())
-                .hint("check the network and the proxy settings (HTTPS_PROXY, NO_PROXY)")),
-            };
-        }
-        reporter.progress(&format!(
-            "Microsoft Graph {what}; retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
-            wait.as_secs_f32(),
-            attempt + 1
-        ));
-        tokio::time::sleep(wait).await;
-        attempt += 1;
+            ("accept", FormValue::Plain("application/json".to_owned())),
+        ],
+        // A little past the deadline, so the caller's deadline (exit 5) fires first.
+        timeout: request
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_add(Duration::from_secs(1)),
+    };
+    let outcome = send_with_retries(
+        &RetryPolicy::GRAPH,
+        request.deadline,
+        || http.get(&get),
+        |notice| {
+            let what = notice.status.map_or_else(
+                || "could not be reached".to_owned(),
+                |status| format!("answered HTTP {status}"),
+            );
+            reporter.progress(&format!(
+                "Microsoft Graph {what}; retrying in {:.1} s (attempt {} of {})",
+                notice.wait.as_secs_f32(),
+                notice.next_attempt,
+                notice.max_attempts
+            ));
+        },
+    )
+    .await;
+    match outcome {
+        Attempted::Reply { reply, .. } => Ok(reply),
+        Attempted::Unreachable { cause, .. } => Err(GraphError::Unreachable {
+            graph: request.graph.to_owned(),
+            cause,
+        }),
+        Attempted::Setup(reason) => Err(GraphError::Setup { reason }),
     }
 }
 
 /// The error for a non-2xx reply, with Graph's code, message and request id when it sent them.
-fn status_error(reply: &HttpReply, graph: &str) -> AppError {
-    let status = reply.status;
-    let (kind, message, hint) = match status {
-        401 | 403 => (
-            ErrorKind::Auth,
-            format!("Microsoft Graph refused to list app registrations (HTTP {status})"),
-            Some(
-                "the identity needs Microsoft Graph's Application.Read.All permission: an \
-                 application permission with admin consent for client-credentials profiles, a \
-                 delegated permission for signed-in users",
-            ),
-        ),
-        400 => (
-            ErrorKind::Usage,
-            format!("Microsoft Graph rejected the search (HTTP {status})"),
-            None,
-        ),
-        429 | 500..=599 => (
-            ErrorKind::Network,
-            format!("Microsoft Graph kept failing (HTTP {status})"),
-            Some("try again later"),
-        ),
-        _ if (400..500).contains(&status) => (
-            ErrorKind::Config,
-            format!("Microsoft Graph at {graph} answered HTTP {status}"),
-            Some("check ENTRA_AUTH_GRAPH_ENDPOINT (unset it to use the profile's cloud)"),
-        ),
-        _ => (
-            ErrorKind::Network,
-            format!("Microsoft Graph answered HTTP {status}"),
-            None,
-        ),
-    };
-    let mut error = AppError::new(kind, message);
+fn status_error(reply: &HttpReply, graph: &str) -> GraphError {
     let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
     let field = |pointer: &str| body.pointer(pointer).and_then(serde_json::Value::as_str);
     let text = [field("/error/code"), field("/error/message")]
@@ -247,24 +341,12 @@ fn status_error(reply: &HttpReply, graph: &str) -> AppError {
         .flatten()
         .collect::<Vec<_>>()
         .join(": ");
-    if !text.is_empty() {
-        error = error.cause(printable(&text));
+    GraphError::Status {
+        status: reply.status,
+        graph: graph.to_owned(),
+        code_message: (!text.is_empty()).then_some(text),
+        request_id: field("/error/innerError/request-id").map(str::to_owned),
     }
-    if let Some(id) = field("/error/innerError/request-id") {
-        error = error.cause(format!("request id: {}", printable(id)));
-    }
-    match hint {
-        Some(hint) => error.hint(hint),
-        None => error,
-    }
-}
-
-/// Server text, without control characters and at most 300 characters.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect()
 }
 
 #[cfg(test)]

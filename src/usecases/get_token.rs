@@ -1,111 +1,194 @@
-//! The `get-token` use case: cache first, then the IdP (client credentials with a secret,
-//! certificate or federated token, or a managed identity endpoint), then the cache again;
-//! written against ports only.
+//! The `get-token` use case: resolve the profile and its credential, pick the flow, then cache
+//! first, then the IdP (client credentials with a secret, certificate or federated token, or a
+//! managed identity endpoint; user flows in `user_token`), then the cache again, all within the
+//! time limit. Every front-end (CLI, and later the credential endpoint and plugins) calls
+//! [`acquire`].
 
 use std::time::Duration;
 
+use secrecy::SecretString;
 use tokio::time::Instant;
 
+pub use super::cache_and_lock::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome};
+use super::cache_and_lock::{Cached, lock_identity, read_cache, report_cache_error};
 use super::credentials::{ClientCredential, CredentialResolver};
-use super::error::{AppError, ErrorKind};
-use super::idp_call::{interpret_token_reply, new_request_id, post_with_retries};
+use super::error::{Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError};
+use super::http_retry::checked_deadline;
+use super::idp_call::{interpret_token_reply, post_with_retries};
 use super::managed_identity;
+use super::profile_resolution::resolve_profile;
 use super::user_flows::{BrowserOptions, UserFlowPorts};
 use super::user_token::get_user_token;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
-use crate::domain::flow::{AuthMethod, Flow};
-use crate::domain::profile::Profile;
-use crate::domain::scopes::Scopes;
-use crate::domain::token::{Freshness, Token, TokenSource};
+use crate::domain::credential::Credential;
+use crate::domain::env_vars::EnvVars;
+use crate::domain::flow::Flow;
+use crate::domain::profile::ProfileSettings;
+use crate::domain::token::{Token, TokenSource};
+use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
+use crate::ports::credential_loader::CredentialLoader;
+use crate::ports::env::Env;
 use crate::ports::idp::{FormPost, FormValue, IdpTransport};
-use crate::ports::lock::{LockError, LockGuard, ProfileLocks};
+use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::random::Random;
+use crate::ports::redirect_listener::RedirectListener;
 use crate::ports::reporter::Reporter;
-use crate::ports::token_cache::{CacheError, TokenCache};
+use crate::ports::store::StoreProvider;
+use crate::ports::terminal::Terminal;
 
 /// AADSTS700024: the client assertion is outside its validity window (an expired federated
 /// token that the platform has rotated since): re-read and retry once.
 const ASSERTION_EXPIRED: i64 = 700_024;
 
-/// The ports `get-token` needs.
-pub struct GetTokenPorts<'a> {
-    pub cache: &'a dyn TokenCache,
-    /// Client secrets, certificates and federated tokens, resolved only on a cache miss.
-    pub credentials: &'a CredentialResolver<'a>,
-    /// Cross-process locks, when the cache is shared between processes.
-    pub locks: Option<&'a dyn ProfileLocks>,
-    /// Browser, loopback listener and instructions for the user flows (`None`: app flows only).
-    pub user: Option<&'a UserFlowPorts<'a>>,
+/// The longest time limit honoured; larger values mean "no practical limit".
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Everything a token request can touch.
+pub struct TokenPorts<'a> {
+    pub profiles: &'a dyn ProfileRepository,
+    pub env: &'a dyn Env,
+    pub stores: &'a dyn StoreProvider,
     pub idp: &'a dyn IdpTransport,
     pub clock: &'a dyn Clock,
+    pub random: &'a dyn Random,
     pub reporter: &'a dyn Reporter,
+    pub terminal: &'a dyn Terminal,
+    pub browser: &'a dyn Browser,
+    pub listener: &'a dyn RedirectListener,
+    pub loader: &'a dyn CredentialLoader,
 }
 
-/// Whether the cache is read and written (`--force` skips reading, `--no-cache` both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheMode {
-    pub read: bool,
-    pub write: bool,
-}
-
-/// Everything one `get-token` call needs, already resolved.
-pub struct GetTokenRequest {
-    pub profile: Profile,
-    pub scopes: Scopes,
-    /// The flow from `--flow` or the profile, if either gave one.
+/// What a front-end asks for.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    /// The profile name (matched case-insensitively).
+    pub profile: String,
+    /// Flag-level settings that override the profile's (scopes, cloud, tenant).
+    pub overrides: ProfileSettings,
+    /// `--flow`, when given.
     pub flow: Option<Flow>,
-    /// The managed identity endpoint, for `auth_method = "managed-identity"` profiles.
-    pub managed_identity: Option<managed_identity::Source>,
-    /// Browser flow options (`--port`, `--redirect-uri`, `--no-browser`).
     pub browser: BrowserOptions,
-    /// Whether a person may be asked to sign in (false: `--non-interactive`, or no terminal
-    /// and no browser).
-    pub interactive: bool,
+    /// `--non-interactive`.
+    pub non_interactive: bool,
     pub cache_mode: CacheMode,
     pub min_validity: Duration,
-    pub deadline: Instant,
+    /// The limit for everything, retries and sign-in included.
+    pub timeout: Duration,
 }
 
-/// A token and where it came from.
-#[derive(Debug)]
-pub struct TokenOutcome {
-    pub token: Token,
-    pub source: TokenSource,
-    /// The account's refresh token, for `--include-refresh-token` (user flows only).
-    pub refresh_token: Option<secrecy::SecretString>,
+/// Gets a token as `get-token` does: profile, credential, flow, cache, IdP, within the limit.
+///
+/// # Errors
+/// Profile, store and credential problems before any request; the IdP's refusal; network
+/// failures; `TimedOut` when the limit elapses.
+pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<TokenOutcome, Error> {
+    let timeout = request.timeout.min(MAX_TIMEOUT);
+    let start = Instant::now();
+    let deadline = checked_deadline(start, timeout).unwrap_or(start);
+    let profile = resolve_profile(
+        ports.profiles,
+        ports.env,
+        &request.profile,
+        &request.overrides,
+    )?;
+    let credential = profile
+        .credential()
+        .map_err(|error| ProfileFailure::Invalid {
+            error,
+            location: ports.profiles.location(),
+        })?;
+    let scopes = profile.scopes.with_default_suffix();
+    let managed_identity = credential
+        .is_managed_identity()
+        .then(|| managed_identity::Source::detect(ports.env));
+    let stores = ports.stores.stores()?;
+    if let Some(notice) = stores
+        .info
+        .fallback_notice
+        .as_deref()
+        .filter(|_| request.cache_mode.write)
+    {
+        ports.reporter.warn(notice);
+    }
+    let credentials = CredentialResolver {
+        env_secret: ports
+            .env
+            .non_empty(EnvVars::AZURE_CLIENT_SECRET)
+            .map(SecretString::from),
+        env_certificate_password: ports
+            .env
+            .non_empty(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+            .map(SecretString::from),
+        secrets: stores.secrets,
+        loader: ports.loader,
+        terminal: ports.terminal,
+    };
+    let user = UserFlowPorts {
+        idp: ports.idp,
+        browser: ports.browser,
+        listener: ports.listener,
+        clock: ports.clock,
+        reporter: ports.reporter,
+        random: ports.random,
+        terminal: ports.terminal,
+    };
+    let explicit_flow = request.flow;
+    let flow = match explicit_flow.or(profile.flow) {
+        Some(flow) => flow,
+        None => default_flow(&profile, &credential, &credentials, ports.browser),
+    };
+    let person_can_act = ports.terminal.attended() || ports.browser.available();
+    let interactive = !request.non_interactive
+        && ports
+            .env
+            .non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE)
+            .is_none()
+        && (explicit_flow.is_some() || person_can_act);
+    let token_ports = GetTokenPorts {
+        cache: stores.tokens,
+        credentials: &credentials,
+        locks: stores.locks,
+        user: Some(&user),
+        idp: ports.idp,
+        clock: ports.clock,
+        random: ports.random,
+        reporter: ports.reporter,
+    };
+    let resolved = GetTokenRequest {
+        flow: Some(flow),
+        profile,
+        credential,
+        scopes,
+        managed_identity,
+        browser: request.browser,
+        interactive,
+        cache_mode: request.cache_mode,
+        min_validity: request.min_validity,
+        deadline,
+    };
+    tokio::time::timeout_at(deadline, get_token(&token_ports, resolved))
+        .await
+        .map_err(|_| TokenError::TimedOut {
+            limit: request.timeout,
+        })?
 }
 
-/// What a cache read found.
-pub(crate) enum Cached {
-    Serve(Token),
-    /// Valid but due for renewal: served if the IdP cannot be reached.
-    Fallback(Token),
-    Miss,
-}
-
-/// Reads the cache; an unreadable entry is reported (when `report` is set) and is a miss.
-pub(crate) fn read_cache(
-    ports: &GetTokenPorts<'_>,
-    key: &CacheKey,
-    min_validity: i64,
-    report: bool,
-) -> Cached {
-    match ports.cache.load(key) {
-        Ok(Some(token)) => match token.freshness(ports.clock.now(), min_validity) {
-            Freshness::Fresh => Cached::Serve(token),
-            Freshness::RefreshDue => Cached::Fallback(token),
-            Freshness::Stale => {
-                tracing::debug!("cached token too close to expiry");
-                Cached::Miss
-            }
-        },
-        Ok(None) => Cached::Miss,
-        Err(error) => {
-            if report {
-                report_cache_error(ports.reporter, &error, "ignoring it");
-            }
-            Cached::Miss
-        }
+/// The flow when neither `-f` nor the profile names one: client credentials when the profile has
+/// an app credential (or is a managed identity), else a browser sign-in when a browser can be
+/// opened, else device code.
+fn default_flow(
+    profile: &crate::domain::profile::Profile,
+    credential: &Credential,
+    credentials: &CredentialResolver<'_>,
+    browser: &dyn Browser,
+) -> Flow {
+    if credentials.has_app_credential(profile, credential) {
+        Flow::ClientCredentials
+    } else if browser.available() {
+        Flow::Interactive
+    } else {
+        Flow::DeviceCode
     }
 }
 
@@ -114,32 +197,31 @@ pub(crate) fn read_cache(
 /// others wait on the lock and then read what it cached.
 ///
 /// # Errors
-/// Configuration errors before any request; the IdP's refusal (`Auth`); `Network` failures;
-/// `Timeout` when another process holds the lock past the deadline.
+/// Configuration errors before any request; the IdP's refusal; network failures;
+/// `LockTimedOut` when another process holds the lock past the deadline.
 pub async fn get_token(
     ports: &GetTokenPorts<'_>,
     request: GetTokenRequest,
-) -> Result<TokenOutcome, AppError> {
+) -> Result<TokenOutcome, Error> {
     let flow = choose_flow(&request)?;
     if flow != Flow::ClientCredentials {
-        let user = ports.user.ok_or_else(|| {
-            AppError::new(
-                ErrorKind::Usage,
-                format!("the `{flow}` flow is not available here"),
-            )
-        })?;
+        let user = ports.user.ok_or(TokenError::FlowUnavailable { flow })?;
         return get_user_token(ports, user, &request, flow).await;
     }
-    let key = match &request.managed_identity {
-        Some(source) => managed_identity::cache_key(&request.profile, source, &request.scopes)?,
-        None => CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes),
+    let key = match (&request.managed_identity, &request.credential) {
+        (Some(source), Credential::ManagedIdentity(selector)) => {
+            managed_identity::cache_key(selector, source, &request.scopes)
+        }
+        _ => CacheKey::new(&request.profile, APP_ACCOUNT, &request.scopes),
     };
-    let min_validity = i64::try_from(request.min_validity.as_secs()).unwrap_or(i64::MAX);
+    let min_validity = request.min_validity_secs();
+    let profile_name = request.profile.name.clone();
     let cache_hit = |token| {
         Ok(TokenOutcome {
             token,
             source: TokenSource::Cache,
             refresh_token: None,
+            profile: profile_name.clone(),
         })
     };
 
@@ -160,30 +242,30 @@ pub async fn get_token(
         }
     }
 
-    let fetched = match &request.managed_identity {
-        Some(source) => {
+    let fetched = match (&request.managed_identity, &request.credential) {
+        (Some(source), Credential::ManagedIdentity(selector)) => {
             let clock = ports.clock;
             managed_identity::acquire(
                 ports.idp,
                 ports.reporter,
-                &request.profile,
+                selector,
                 source,
                 &request.scopes,
                 || clock.now(),
                 request.deadline,
             )
             .await
+            .map_err(Error::from)
         }
-        None => client_credentials(ports, &request).await,
+        _ => client_credentials(ports, &request).await,
     };
     let token = match fetched {
         Ok(token) => token,
         Err(error) => {
             return match fallback {
-                Some(token) if error.kind != ErrorKind::Auth => {
+                Some(token) if error.kind() != ErrorKind::Auth => {
                     ports.reporter.warn(&format!(
-                        "could not renew the token early ({}); using the cached one, still valid",
-                        error.message
+                        "could not renew the token early ({error}); using the cached one, still valid"
                     ));
                     cache_hit(token)
                 }
@@ -201,54 +283,18 @@ pub async fn get_token(
         token,
         source: TokenSource::Network,
         refresh_token: None,
+        profile: request.profile.name.clone(),
     })
 }
 
-/// Takes the identity's cross-process lock when the cache is written and shared.
-pub(crate) fn lock_identity(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
-    key: &CacheKey,
-) -> Result<Option<Box<dyn LockGuard>>, AppError> {
-    let Some(locks) = ports.locks.filter(|_| request.cache_mode.write) else {
-        return Ok(None);
-    };
-    let wait = request.deadline.saturating_duration_since(Instant::now());
-    match locks.acquire(key.identity(), wait) {
-        Ok(guard) => Ok(Some(guard)),
-        Err(LockError::TimedOut { .. }) => Err(AppError::new(
-            ErrorKind::Timeout,
-            "timed out waiting for another entra-auth-cli process that is getting the same token",
-        )
-        .hint("retry, or raise --timeout")),
-        Err(error @ LockError::Io { .. }) => {
-            ports
-                .reporter
-                .warn(&format!("{error}; continuing without it"));
-            Ok(None)
-        }
-    }
-}
-
-fn report_cache_error(reporter: &dyn Reporter, error: &CacheError, consequence: &str) {
-    reporter.warn(&format!("{error}; {consequence}"));
-}
-
-fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
+fn choose_flow(request: &GetTokenRequest) -> Result<Flow, Error> {
     let flow = request.flow.unwrap_or(Flow::ClientCredentials);
-    if flow != Flow::ClientCredentials && request.managed_identity.is_some() {
-        return Err(AppError::new(
-            ErrorKind::Usage,
-            format!("a managed identity profile cannot use the `{flow}` flow"),
-        ));
+    let managed = request.credential.is_managed_identity();
+    if flow != Flow::ClientCredentials && managed {
+        return Err(TokenError::ManagedIdentityFlow { flow }.into());
     }
-    if request.managed_identity.is_none()
-        && request.profile.auth_method == Some(AuthMethod::ManagedIdentity)
-    {
-        return Err(AppError::new(
-            ErrorKind::Usage,
-            "no managed identity endpoint was configured",
-        ));
+    if managed && request.managed_identity.is_none() {
+        return Err(ManagedIdentityError::NoEndpoint.into());
     }
     Ok(flow)
 }
@@ -256,14 +302,14 @@ fn choose_flow(request: &GetTokenRequest) -> Result<Flow, AppError> {
 async fn client_credentials(
     ports: &GetTokenPorts<'_>,
     request: &GetTokenRequest,
-) -> Result<Token, AppError> {
-    let credential = ports
-        .credentials
-        .resolve(&request.profile, ports.clock.now())?;
+) -> Result<Token, Error> {
+    let credential =
+        ports
+            .credentials
+            .resolve(&request.profile, &request.credential, ports.clock.now())?;
     match one_request(ports, request, &credential).await {
-        Err(error)
-            if error.aadsts == Some(ASSERTION_EXPIRED)
-                && matches!(&credential, ClientCredential::Assertion(a) if a.kind() == "federated") =>
+        Err(Error::Idp(error))
+            if error.aadsts() == Some(ASSERTION_EXPIRED) && credential.is_federated() =>
         {
             ports.reporter.progress(
                 "the federated token was rejected as expired; reading the token file again",
@@ -278,7 +324,7 @@ async fn one_request(
     ports: &GetTokenPorts<'_>,
     request: &GetTokenRequest,
     credential: &ClientCredential,
-) -> Result<Token, AppError> {
+) -> Result<Token, Error> {
     let profile = &request.profile;
     let scope = request.scopes.to_request_param();
     let url = profile.authority.token_url(&profile.tenant_id);
@@ -292,16 +338,12 @@ async fn one_request(
     ];
     match credential {
         ClientCredential::Secret(secret) => {
-            form.push(("client_secret", FormValue::Secret(secret.clone())))
+            form.push(("client_secret", FormValue::Secret(secret.clone())));
         }
         ClientCredential::Assertion(source) => {
-            let assertion = source.assertion(&url, ports.clock.now()).map_err(|e| {
-                let mut error = AppError::new(ErrorKind::Config, e.message);
-                if let Some(hint) = e.hint {
-                    error = error.hint(hint);
-                }
-                error
-            })?;
+            let assertion = source
+                .assertion(&url, ports.clock.now())
+                .map_err(super::error::CredentialError::Assertion)?;
             form.push((
                 "client_assertion_type",
                 FormValue::Plain(
@@ -314,7 +356,7 @@ async fn one_request(
     let post = FormPost {
         url,
         form,
-        client_request_id: new_request_id(),
+        client_request_id: ports.random.uuid_v4(),
     };
     let reply = post_with_retries(
         ports.idp,
@@ -324,187 +366,116 @@ async fn one_request(
         profile.authority.as_str(),
     )
     .await?;
-    interpret_token_reply(
+    Ok(interpret_token_reply(
         &reply,
         ports.clock.now(),
         &scope,
         profile,
         &post.client_request_id,
-    )
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome, get_token};
-    use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
     use crate::domain::flow::Flow;
     use crate::domain::profile::ProfileSettings;
     use crate::domain::token::TokenSource;
-    use crate::ports::clock::MockClock;
-    use crate::ports::idp::{HttpReply, MockIdpTransport};
-    use crate::ports::prompt::MockPrompt;
-    use crate::ports::reporter::MockReporter;
     use crate::ports::secret_store::{SecretKind, SecretStore};
-    use crate::usecases::credentials::CredentialResolver;
-    use crate::usecases::error::AppError;
-    use crate::usecases::error::ErrorKind;
-    use secrecy::SecretString;
-    use std::time::Duration;
-    use tokio::time::Instant;
+    use crate::usecases::error::{CredentialError, Error, ErrorKind, TokenError};
+    use crate::usecases::test_support::{Fixture, ScriptedIdp, profile, request, token_reply};
 
-    fn request(read: bool, write: bool) -> GetTokenRequest {
-        let profile = ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..ProfileSettings::default()
-        }
-        .validate("default")
-        .unwrap();
-        GetTokenRequest {
-            scopes: profile.scopes.clone(),
-            profile,
-            flow: None,
-            managed_identity: None,
-            browser: crate::usecases::user_flows::BrowserOptions::default(),
-            interactive: false,
-            cache_mode: CacheMode { read, write },
-            min_validity: Duration::from_secs(300),
-            deadline: Instant::now() + Duration::from_secs(60),
-        }
-    }
-
-    fn idp(times: usize, lifetime: i64) -> MockIdpTransport {
-        let mut idp = MockIdpTransport::new();
-        idp.expect_post_form().times(times).returning(move |post| {
-            let form: Vec<_> = post.form.iter().map(|(k, _)| *k).collect();
+    fn app_idp(lifetime: i64) -> ScriptedIdp {
+        ScriptedIdp::new(move |seen, _| {
+            let form: Vec<_> = seen.form.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(form, ["grant_type", "client_id", "scope", "client_secret"]);
-            Ok(HttpReply {
-                status: 200,
-                retry_after: None,
-                request_id: None,
-                body: format!(
-                    r#"{{"token_type":"Bearer","expires_in":{lifetime},"access_token":"tok"}}"#
-                )
-                .into_bytes(),
-            })
-        });
-        idp
+            token_reply("tok", lifetime, None)
+        })
     }
 
-    fn no_prompt() -> MockPrompt {
-        let mut p = MockPrompt::new();
-        p.expect_secret().never();
-        p
-    }
-
-    fn clock(now: i64) -> MockClock {
-        let mut c = MockClock::new();
-        c.expect_now().return_const(now);
-        c
-    }
-
-    fn reporter() -> MockReporter {
-        let mut r = MockReporter::new();
-        r.expect_warn().never();
-        r.expect_progress().never();
+    fn app_request(read: bool, write: bool) -> crate::usecases::cache_and_lock::GetTokenRequest {
+        let mut r = request(profile(ProfileSettings::default()), None, false);
+        r.cache_mode.read = read;
+        r.cache_mode.write = write;
         r
     }
 
-    /// Real in-memory stores, mocked IdP/clock/reporter, and the resolver wired as the CLI does.
-    struct Fixture {
-        cache: MemoryTokenCache,
-        secrets: MemorySecretStore,
-        env_secret: Option<SecretString>,
-        prompt: MockPrompt,
-        idp: MockIdpTransport,
-        clock: MockClock,
-        reporter: MockReporter,
-    }
-
-    impl Fixture {
-        fn new(idp: MockIdpTransport, now: i64) -> Self {
-            Self {
-                cache: MemoryTokenCache::default(),
-                secrets: MemorySecretStore::default(),
-                env_secret: Some("s".into()),
-                prompt: no_prompt(),
-                idp,
-                clock: clock(now),
-                reporter: reporter(),
-            }
-        }
-
-        async fn get(&self, request: GetTokenRequest) -> Result<TokenOutcome, AppError> {
-            let credentials = CredentialResolver {
-                env_secret: self.env_secret.clone(),
-                env_certificate_password: None,
-                secrets: &self.secrets,
-                prompt: &self.prompt,
-            };
-            let ports = GetTokenPorts {
-                cache: &self.cache,
-                credentials: &credentials,
-                locks: None,
-                user: None,
-                idp: &self.idp,
-                clock: &self.clock,
-                reporter: &self.reporter,
-            };
-            get_token(&ports, request).await
-        }
-
-        async fn source(&self, read: bool, write: bool) -> TokenSource {
-            self.get(request(read, write)).await.unwrap().source
-        }
+    async fn source(f: &Fixture, read: bool, write: bool) -> TokenSource {
+        f.get(app_request(read, write)).await.unwrap().source
     }
 
     #[tokio::test]
     async fn second_call_is_served_from_the_cache() {
-        let f = Fixture::new(idp(1, 3599), 1_000);
-        assert_eq!(f.source(true, true).await, TokenSource::Network);
-        let again = f.get(request(true, true)).await.unwrap();
+        let f = Fixture::new(app_idp(3599), 1_000);
+        assert_eq!(source(&f, true, true).await, TokenSource::Network);
+        let again = f.get(app_request(true, true)).await.unwrap();
         assert_eq!(again.source, TokenSource::Cache);
         assert_eq!(again.token.expires_on, 1_000 + 3599);
+        assert_eq!(again.profile, "default");
+        assert_eq!(f.idp.grants(), ["client_credentials"]);
     }
 
     #[tokio::test]
     async fn force_skips_reading_and_no_cache_skips_both() {
-        let f = Fixture::new(idp(3, 3599), 1_000);
-        f.source(true, true).await;
-        assert_eq!(f.source(false, true).await, TokenSource::Network);
-        assert_eq!(f.source(false, false).await, TokenSource::Network);
+        let f = Fixture::new(app_idp(3599), 1_000);
+        source(&f, true, true).await;
+        assert_eq!(source(&f, false, true).await, TokenSource::Network);
+        assert_eq!(source(&f, false, false).await, TokenSource::Network);
+        assert_eq!(f.idp.grants().len(), 3);
     }
 
     #[tokio::test]
     async fn tokens_shorter_than_min_validity_are_not_served() {
-        let f = Fixture::new(idp(2, 200), 1_000);
-        f.source(true, true).await;
-        assert_eq!(f.source(true, true).await, TokenSource::Network);
+        let f = Fixture::new(app_idp(200), 1_000);
+        source(&f, true, true).await;
+        assert_eq!(source(&f, true, true).await, TokenSource::Network);
     }
 
     #[tokio::test]
-    async fn missing_secret_and_other_flows_fail_before_any_request() {
-        let mut f = Fixture::new(idp(0, 1), 0);
+    async fn missing_secret_fails_before_any_request() {
+        let mut f = Fixture::new(app_idp(1), 0);
         f.env_secret = None;
-        let err = f.get(request(true, true)).await.unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Config);
-        assert!(err.message.contains("no credential"), "{err:?}");
-        let mut r = request(true, true);
-        r.flow = Some(Flow::DeviceCode);
-        assert_eq!(
-            f.get(r).await.unwrap_err().kind,
-            ErrorKind::Usage,
-            "no user ports"
+        let mut r = app_request(true, true);
+        r.flow = Some(Flow::ClientCredentials);
+        let err = f.get(r).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Credential(CredentialError::NoCredential { .. })),
+            "{err:?}"
         );
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(f.idp.grants().is_empty());
     }
 
     #[tokio::test]
     async fn a_stored_secret_is_used_when_the_environment_has_none() {
-        let mut f = Fixture::new(idp(1, 3599), 0);
+        let mut f = Fixture::new(app_idp(3599), 0);
         f.env_secret = None;
         f.secrets
             .set("default", SecretKind::ClientSecret, &"stored".into())
             .unwrap();
-        assert!(f.get(request(true, true)).await.is_ok());
+        assert!(f.get(app_request(true, true)).await.is_ok());
+        assert_eq!(
+            f.idp.seen.lock().unwrap()[0].field("client_secret"),
+            Some("stored")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_managed_identity_profile_refuses_user_flows() {
+        let f = Fixture::new(app_idp(1), 0);
+        let p = profile(ProfileSettings {
+            auth_method: Some("managed-identity".into()),
+            ..ProfileSettings::default()
+        });
+        let err = f
+            .get(request(p, Some(Flow::DeviceCode), true))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Token(TokenError::ManagedIdentityFlow {
+                flow: Flow::DeviceCode
+            })
+        ));
+        assert_eq!(err.kind(), ErrorKind::Usage);
     }
 }

@@ -7,24 +7,23 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tokio::time::Instant;
 
-use super::error::{AppError, ErrorKind};
+use super::error::{ManagedIdentityEndpoint, ManagedIdentityError};
+use super::http_retry::{Attempted, RetryPolicy, send_with_retries};
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
+use crate::domain::credential::ManagedIdentitySelector;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::jwt::unverified_string_claim;
-use crate::domain::profile::Profile;
 use crate::domain::scopes::Scopes;
 use crate::domain::token::Token;
 use crate::domain::token_response::parse_token_response;
 use crate::ports::env::Env;
-use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
+use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport};
 use crate::ports::reporter::Reporter;
 
 /// The default IMDS address.
 const IMDS: &str = "http://169.254.169.254";
 /// One request's limit: IMDS answers in milliseconds or not at all.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-const ATTEMPTS: u32 = 3;
-const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(2)];
 /// Lifetimes from which a proactive refresh at half-life is scheduled (MSAL's rule).
 const LONG_LIVED_SECS: i64 = 2 * 3600;
 
@@ -70,68 +69,50 @@ impl Source {
         }
     }
 
-    fn name(&self) -> &'static str {
+    fn endpoint(&self) -> ManagedIdentityEndpoint {
         match self {
-            Self::Imds { .. } => "the Azure instance metadata service (IMDS)",
-            Self::AppService { .. } => "the App Service managed identity endpoint",
+            Self::Imds { .. } => ManagedIdentityEndpoint::Imds,
+            Self::AppService { .. } => ManagedIdentityEndpoint::AppService,
         }
     }
 }
 
-/// The user-assigned identity selector, if any: `(parameter name, value)` for the endpoint.
-fn selector(
-    profile: &Profile,
+/// The selector as the endpoint's query parameter: `(name, value)`.
+fn selector_param(
+    selector: &ManagedIdentitySelector,
     source: &Source,
-) -> Result<Option<(&'static str, String)>, AppError> {
-    let res_id_name = match source {
-        Source::Imds { .. } => "msi_res_id",
-        Source::AppService { .. } => "mi_res_id",
-    };
-    let given: Vec<(&'static str, String)> = [
-        (
-            "client_id",
-            Some(profile.client_id.clone()).filter(|c| !c.is_empty()),
-        ),
-        ("object_id", profile.object_id.clone()),
-        (res_id_name, profile.mi_res_id.clone()),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.map(|v| (name, v)))
-    .collect();
-    match given.len() {
-        0 => Ok(None),
-        1 => Ok(given.into_iter().next()),
-        _ => Err(AppError::new(
-            ErrorKind::Config,
-            format!("profile `{}` selects a user-assigned identity in more than one way", profile.name),
-        )
-        .hint("keep exactly one of client_id, object_id and mi_res_id (or none for the system-assigned identity)")),
+) -> Option<(&'static str, String)> {
+    match selector {
+        ManagedIdentitySelector::System => None,
+        ManagedIdentitySelector::ClientId(id) => Some(("client_id", id.clone())),
+        ManagedIdentitySelector::ObjectId(id) => Some(("object_id", id.clone())),
+        ManagedIdentitySelector::ResourceId(id) => Some((
+            match source {
+                Source::Imds { .. } => "msi_res_id",
+                Source::AppService { .. } => "mi_res_id",
+            },
+            id.clone(),
+        )),
     }
 }
 
 /// The cache key of a managed identity token.
-///
-/// # Errors
-/// More than one identity selector.
-pub fn cache_key(
-    profile: &Profile,
-    source: &Source,
-    scopes: &Scopes,
-) -> Result<CacheKey, AppError> {
-    let who = selector(profile, source)?.map_or_else(
+#[must_use]
+pub fn cache_key(selector: &ManagedIdentitySelector, source: &Source, scopes: &Scopes) -> CacheKey {
+    let who = selector_param(selector, source).map_or_else(
         || "system".to_owned(),
         |(name, value)| format!("{name}={value}"),
     );
-    Ok(CacheKey::from_parts(
+    CacheKey::from_parts(
         &source.label(),
         "managed-identity",
         &who,
         APP_ACCOUNT,
         scopes,
-    ))
+    )
 }
 
-fn request(profile: &Profile, source: &Source, resource: &str) -> Result<HttpGet, AppError> {
+fn request(selector: &ManagedIdentitySelector, source: &Source, resource: &str) -> HttpGet {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     let (url, headers) = match source {
         Source::Imds { base } => {
@@ -153,97 +134,82 @@ fn request(profile: &Profile, source: &Source, resource: &str) -> Result<HttpGet
         }
     };
     query.append_pair("resource", resource);
-    if let Some((name, value)) = selector(profile, source)? {
+    if let Some((name, value)) = selector_param(selector, source) {
         query.append_pair(name, &value);
     }
     let separator = if url.contains('?') { '&' } else { '?' };
-    Ok(HttpGet {
+    HttpGet {
         url: format!("{url}{separator}{}", query.finish()),
         headers,
         timeout: REQUEST_TIMEOUT,
-    })
-}
-
-fn retryable(status: u16) -> bool {
-    matches!(status, 404 | 408 | 410 | 429) || (500..=599).contains(&status)
+    }
 }
 
 /// Gets a token for the single resource in `scopes` from the managed identity endpoint.
 ///
 /// # Errors
-/// `Usage` for several scopes, `Network` when the endpoint cannot be reached or keeps failing,
-/// `Auth` when it refuses (no identity, unknown user-assigned identity).
+/// `SeveralResources`; `Unreachable`/`Failed`/`Unusable` (network) when the endpoint cannot be
+/// reached or keeps failing; `Refused` when it refuses (no identity, unknown user-assigned one).
 pub async fn acquire(
     idp: &dyn IdpTransport,
     reporter: &dyn Reporter,
-    profile: &Profile,
+    selector: &ManagedIdentitySelector,
     source: &Source,
     scopes: &Scopes,
     now: impl Fn() -> i64,
     deadline: Instant,
-) -> Result<Token, AppError> {
-    let resource = scopes.single_resource().ok_or_else(|| {
-        AppError::new(
-            ErrorKind::Usage,
-            "a managed identity token is for exactly one resource",
-        )
-        .hint("pass one scope, such as `-s https://management.azure.com/.default`")
-    })?;
-    let get = request(profile, source, &resource)?;
-    let mut attempt = 1;
-    let reply = loop {
-        let reply = match idp.get(&get).await {
-            Ok(reply) => reply,
-            Err(TransportError::Unreachable(cause) | TransportError::Setup(cause)) => {
-                return Err(AppError::new(ErrorKind::Network, format!("cannot reach {}", source.name()))
-                    .cause(cause)
-                    .hint("managed identity works only on Azure (VM, VMSS, App Service, Functions, AKS with a managed identity); elsewhere use another auth_method"));
-            }
-        };
-        if !retryable(reply.status) || attempt >= ATTEMPTS {
-            break reply;
+) -> Result<Token, ManagedIdentityError> {
+    let resource = scopes
+        .single_resource()
+        .ok_or(ManagedIdentityError::SeveralResources)?;
+    let get = request(selector, source, &resource);
+    let endpoint = source.endpoint();
+    let policy = RetryPolicy::MANAGED_IDENTITY;
+    let outcome = send_with_retries(
+        &policy,
+        deadline,
+        || idp.get(&get),
+        |notice| {
+            reporter.progress(&format!(
+                "the managed identity endpoint answered HTTP {}; retrying in {} s (attempt {} of {})",
+                notice.status.unwrap_or_default(),
+                notice.wait.as_secs(),
+                notice.next_attempt,
+                notice.max_attempts
+            ));
+        },
+    )
+    .await;
+    match outcome {
+        Attempted::Reply {
+            reply, attempts, ..
+        } => interpret(&reply, endpoint, &resource, now(), attempts),
+        Attempted::Unreachable { cause, .. } | Attempted::Setup(cause) => {
+            Err(ManagedIdentityError::Unreachable { endpoint, cause })
         }
-        let wait = reply
-            .retry_after
-            .unwrap_or(BACKOFF[(attempt as usize - 1).min(BACKOFF.len() - 1)]);
-        if Instant::now() + wait >= deadline {
-            break reply;
-        }
-        reporter.progress(&format!(
-            "{} answered HTTP {}; retrying in {} s (attempt {} of {ATTEMPTS})",
-            source.name(),
-            reply.status,
-            wait.as_secs(),
-            attempt + 1
-        ));
-        tokio::time::sleep(wait).await;
-        attempt += 1;
-    };
-    interpret(&reply, source, &resource, now())
+    }
 }
 
 fn interpret(
     reply: &HttpReply,
-    source: &Source,
+    endpoint: ManagedIdentityEndpoint,
     resource: &str,
     now: i64,
-) -> Result<Token, AppError> {
+    attempts: u32,
+) -> Result<Token, ManagedIdentityError> {
     let body = String::from_utf8_lossy(&reply.body);
     let detail: String = body.chars().filter(|c| !c.is_control()).take(300).collect();
     if (200..300).contains(&reply.status) {
         let mut token = parse_token_response(&reply.body, now, &format!("{resource}/.default"), "")
-            .map_err(|e| {
-                AppError::new(
-                    ErrorKind::Network,
-                    format!("{} sent an unusable token response", source.name()),
-                )
-                .cause(e.to_string())
+            .map_err(|e| ManagedIdentityError::Unusable {
+                endpoint,
+                reason: e.to_string(),
             })?;
         token.tenant_id =
             unverified_string_claim(token.access_token_str(), "tid").unwrap_or_default();
-        let lifetime = token.expires_on - now;
+        let lifetime = token.expires_on.saturating_sub(now);
         if token.refresh_on.is_none() && lifetime >= LONG_LIVED_SECS {
-            token.refresh_on = Some(now + lifetime / 2);
+            token.refresh_on = Some(now.saturating_add(lifetime / 2));
         }
         return Ok(token);
     }
@@ -252,53 +218,29 @@ fn interpret(
         && reply.status != 404
         && reply.status != 410
     {
-        let not_found =
+        let identity_not_found =
             detail.contains("Identity not found") || detail.contains("identity not found");
-        let mut error = AppError::new(
-            ErrorKind::Auth,
-            format!(
-                "{} refused the request (HTTP {})",
-                source.name(),
-                reply.status
-            ),
-        )
-        .cause(detail);
-        error = if not_found {
-            error.hint("no managed identity matches: assign one to this resource, or fix client_id / object_id / mi_res_id in the profile")
-        } else {
-            error.hint("check the resource (scope) and the identity selector of the profile")
-        };
-        return Err(error);
+        return Err(ManagedIdentityError::Refused {
+            endpoint,
+            status: reply.status,
+            detail,
+            identity_not_found,
+        });
     }
-    Err(AppError::new(
-        ErrorKind::Network,
-        format!(
-            "{} failed with HTTP {} after {ATTEMPTS} attempts",
-            source.name(),
-            reply.status
-        ),
-    )
-    .cause(detail)
-    .hint("the endpoint may be updating (404/410) or throttling (429): retry in a minute"))
+    Err(ManagedIdentityError::Failed {
+        endpoint,
+        status: reply.status,
+        attempts,
+        detail,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Source, cache_key, request};
     use crate::adapters::process_env::MapEnv;
-    use crate::domain::profile::ProfileSettings;
+    use crate::domain::credential::ManagedIdentitySelector;
     use crate::domain::scopes::Scopes;
-
-    fn profile(client: Option<&str>, object: Option<&str>) -> crate::domain::profile::Profile {
-        ProfileSettings {
-            auth_method: Some("managed-identity".into()),
-            client_id: client.map(Into::into),
-            object_id: object.map(Into::into),
-            ..ProfileSettings::default()
-        }
-        .validate("mi")
-        .unwrap()
-    }
 
     #[test]
     fn detects_app_service_then_imds() {
@@ -322,32 +264,25 @@ mod tests {
             base: "http://127.0.0.1:9".into(),
         };
         let get = request(
-            &profile(Some("uai-client"), None),
+            &ManagedIdentitySelector::ClientId("uai-client".into()),
             &source,
             "https://management.azure.com",
-        )
-        .unwrap();
+        );
         assert_eq!(
             get.url,
             "http://127.0.0.1:9/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com&client_id=uai-client"
         );
         assert_eq!(get.headers[0].0, "Metadata");
-        assert!(
-            request(&profile(Some("a"), Some("b")), &source, "r").is_err(),
-            "one selector at most"
-        );
         let system = cache_key(
-            &profile(None, None),
+            &ManagedIdentitySelector::System,
             &source,
             &Scopes::parse("r/.default").unwrap(),
-        )
-        .unwrap();
+        );
         let user = cache_key(
-            &profile(Some("a"), None),
+            &ManagedIdentitySelector::ClientId("a".into()),
             &source,
             &Scopes::parse("r/.default").unwrap(),
-        )
-        .unwrap();
+        );
         assert_ne!(system, user);
     }
 }

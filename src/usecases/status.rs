@@ -1,18 +1,17 @@
 //! The `status` (alias `doctor`) use case: which config file, which store and why, and for each
 //! profile its secrets (names only) and cached tokens (expiry only). Never a secret or a token.
 
-use std::fmt::Write as _;
-
 use serde::Serialize;
 
-use super::profile_resolution::known_profiles;
-use crate::cli::output::rfc3339;
-use crate::composition::context::Context;
-use crate::composition::storage::Storage;
+use super::error::Error;
+use super::profile_resolution::{known_profiles, resolve_profile};
 use crate::domain::cache_key::CacheKey;
+use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
-use crate::domain::token::Token;
+use crate::domain::token::{Token, rfc3339};
 use crate::ports::env::Env;
+use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::store::StoreProvider;
 
 /// Everything `status` reports; the JSON shape of `status -o json`.
 #[derive(Debug, Serialize)]
@@ -58,28 +57,39 @@ pub struct CachedTokenReport {
     pub expires_in: i64,
 }
 
-/// Gathers the report. `storage` is `Err(message)` when no store could be selected.
-#[must_use]
+/// The ports `status` reads.
+pub struct StatusPorts<'a> {
+    pub profiles: &'a dyn ProfileRepository,
+    pub env: &'a dyn Env,
+    pub stores: &'a dyn StoreProvider,
+}
+
+/// Gathers the report at `now`; `cache_dir` is shown as given. A store that cannot be chosen is
+/// part of the report, and returned as the error after it.
+///
+/// # Errors
+/// The config file cannot be read (nothing to report).
 pub fn gather(
-    context: &Context,
-    env: &dyn Env,
-    storage: Result<&Storage, String>,
+    ports: &StatusPorts<'_>,
+    cache_dir: Option<String>,
     now: i64,
-) -> StatusReport {
-    let accounts = storage
+) -> Result<(StatusReport, Option<Error>), Error> {
+    let names = known_profiles(ports.profiles, ports.env)?;
+    let stores = ports.stores.stores();
+    let accounts = stores
         .as_ref()
         .ok()
         .and_then(|s| s.tokens.list_accounts().ok())
         .unwrap_or_default();
-    let (store, tokens, secrets) = match storage {
-        Ok(storage) => {
-            let tokens: Vec<(CacheKey, Token)> = storage.tokens.list().unwrap_or_default();
-            let secrets = storage.secrets.list().unwrap_or_default();
+    let (store, tokens, secrets) = match &stores {
+        Ok(stores) => {
+            let tokens: Vec<(CacheKey, Token)> = stores.tokens.list().unwrap_or_default();
+            let secrets = stores.secrets.list().unwrap_or_default();
             (
                 StoreReport {
-                    backend: storage.backend.to_owned(),
-                    requested: storage.requested.clone(),
-                    reason: storage.reason.clone(),
+                    backend: stores.info.backend.to_owned(),
+                    requested: stores.info.requested.clone(),
+                    reason: stores.info.reason.clone(),
                     error: None,
                 },
                 tokens,
@@ -91,17 +101,22 @@ pub fn gather(
                 backend: "none".to_owned(),
                 requested: String::new(),
                 reason: String::new(),
-                error: Some(error),
+                error: Some(error.to_string()),
             },
             Vec::new(),
             Vec::new(),
         ),
     };
     let mut claimed = vec![false; tokens.len()];
-    let profiles = known_profiles(context.config.as_ref(), env)
+    let profiles = names
         .into_iter()
         .map(|name| {
-            let resolved = context.resolve_profile(env, &name, &ProfileSettings::default());
+            let resolved = resolve_profile(
+                ports.profiles,
+                ports.env,
+                &name,
+                &ProfileSettings::default(),
+            );
             let mut report = ProfileReport {
                 secrets: secrets
                     .iter()
@@ -144,109 +159,19 @@ pub fn gather(
                     report.client_id = Some(profile.client_id);
                     report.authority = Some(profile.authority.as_str().to_owned());
                 }
-                Err(error) => report.error = Some(error.message),
+                Err(error) => report.error = Some(error.to_string()),
             }
             report
         })
         .collect();
-    StatusReport {
-        config_file: context
-            .config_path
-            .as_ref()
-            .map(|p| p.display().to_string()),
-        config_file_exists: context.config.is_some(),
-        cache_dir: context
-            .paths
-            .cache_dir
-            .as_ref()
-            .map(|p| p.display().to_string()),
+    let report = StatusReport {
+        config_file: ports.profiles.location(),
+        config_file_exists: ports.profiles.exists(),
+        cache_dir,
         store,
-        client_secret_from_environment: env.non_empty("AZURE_CLIENT_SECRET").is_some(),
+        client_secret_from_environment: ports.env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some(),
         profiles,
         other_cached_tokens: claimed.iter().filter(|c| !**c).count(),
-    }
-}
-
-/// The human-readable report.
-#[must_use]
-pub fn render_text(report: &StatusReport) -> String {
-    let mut out = String::new();
-    let config = match (&report.config_file, report.config_file_exists) {
-        (Some(path), true) => path.clone(),
-        (Some(path), false) => format!("{path} (does not exist)"),
-        (None, _) => "none (no HOME or ENTRA_AUTH_CONFIG_DIR)".to_owned(),
     };
-    let _ = writeln!(out, "config file:  {config}");
-    let _ = writeln!(
-        out,
-        "cache dir:    {}",
-        report.cache_dir.as_deref().unwrap_or("none")
-    );
-    match &report.store.error {
-        Some(error) => {
-            let _ = writeln!(out, "store:        unavailable: {error}");
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "store:        {} ({})",
-                report.store.backend, report.store.reason
-            );
-            let _ = writeln!(out, "requested:    {}", report.store.requested);
-        }
-    }
-    if report.client_secret_from_environment {
-        let _ = writeln!(
-            out,
-            "AZURE_CLIENT_SECRET is set: it wins over stored client secrets"
-        );
-    }
-    if report.profiles.is_empty() {
-        let _ = writeln!(out, "profiles:     none");
-    }
-    for profile in &report.profiles {
-        let _ = writeln!(out, "\nprofile {}", profile.name);
-        if let Some(error) = &profile.error {
-            let _ = writeln!(out, "  problem:    {error}");
-        }
-        if let (Some(tenant), Some(client), Some(authority)) =
-            (&profile.tenant_id, &profile.client_id, &profile.authority)
-        {
-            let _ = writeln!(out, "  tenant:     {tenant}");
-            let _ = writeln!(out, "  client:     {client}");
-            let _ = writeln!(out, "  authority:  {authority}");
-        }
-        let secrets = if profile.secrets.is_empty() {
-            "none stored".to_owned()
-        } else {
-            profile.secrets.join(", ")
-        };
-        let _ = writeln!(out, "  secrets:    {secrets}");
-        if let Some(user) = &profile.signed_in_as {
-            let _ = writeln!(out, "  signed in:  {user}");
-        }
-        if profile.cached_tokens.is_empty() {
-            let _ = writeln!(out, "  tokens:     none cached");
-        }
-        for token in &profile.cached_tokens {
-            let left = if token.expires_in > 0 {
-                format!("{} min left", token.expires_in / 60)
-            } else {
-                "expired".to_owned()
-            };
-            let _ = writeln!(
-                out,
-                "  token:      {} expires {} ({left})",
-                token.scope, token.expires_at
-            );
-        }
-    }
-    if report.other_cached_tokens > 0 {
-        let _ = writeln!(
-            out,
-            "\n{} cached token(s) belong to no current profile (`entra-auth-cli logout --all` removes them)",
-            report.other_cached_tokens
-        );
-    }
-    out
+    Ok((report, stores.err().map(Error::from)))
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use super::error::{AppError, ErrorKind};
-use super::idp_call::{interpret_token_reply, new_request_id, post_with_retries};
+use super::error::{Error, IdpError, SignInError};
+use super::http_retry::checked_deadline;
+use super::idp_call::{interpret_token_reply, post_with_retries, refusal};
 use crate::domain::account::{Account, home_account_id, username};
 use crate::domain::device_code::parse_device_code;
 use crate::domain::jwt::unverified_string_claim;
@@ -21,11 +22,17 @@ use crate::domain::token_response::parse_user_extras;
 use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport};
+use crate::ports::random::Random;
 use crate::ports::redirect_listener::{RedirectListener, RedirectOutcome};
 use crate::ports::reporter::Reporter;
+use crate::ports::terminal::Terminal;
 
 /// Scopes every user flow adds: an ID token, the profile, and a refresh token.
 const OIDC_SCOPES: &str = "openid profile offline_access";
+/// The longest device code life honoured (Entra's codes live 15 minutes).
+const MAX_DEVICE_CODE_LIFETIME_SECS: u64 = 3600;
+/// The longest wait between device code polls.
+const MAX_POLL_INTERVAL_SECS: u64 = 60;
 
 /// The ports the user flows need.
 pub struct UserFlowPorts<'a> {
@@ -34,8 +41,9 @@ pub struct UserFlowPorts<'a> {
     pub listener: &'a dyn RedirectListener,
     pub clock: &'a dyn Clock,
     pub reporter: &'a dyn Reporter,
+    pub random: &'a dyn Random,
     /// Where sign-in instructions go: always shown, even with `--silent` (a person must act).
-    pub instructions: &'a dyn Fn(&str),
+    pub terminal: &'a dyn Terminal,
 }
 
 /// Options of the browser flow.
@@ -55,13 +63,9 @@ pub struct UserTokens {
 /// Why a refresh token could not be redeemed.
 pub enum RefreshFailure {
     /// `invalid_grant`: the refresh token is expired, revoked or replayed; sign in again.
-    Rejected(AppError),
+    Rejected(IdpError),
     /// Anything else (network, other IdP errors).
-    Other(AppError),
-}
-
-fn random_token() -> String {
-    crate::adapters::random::url_safe_token()
+    Other(Error),
 }
 
 fn user_scope(scopes: &Scopes) -> String {
@@ -81,11 +85,11 @@ async fn redeem(
     scopes: &Scopes,
     form: Vec<(&'static str, FormValue)>,
     deadline: Instant,
-) -> Result<UserTokens, AppError> {
+) -> Result<UserTokens, IdpError> {
     let post = FormPost {
         url: profile.authority.token_url(&profile.tenant_id),
         form,
-        client_request_id: new_request_id(),
+        client_request_id: ports.random.uuid_v4(),
     };
     let reply = post_with_retries(
         ports.idp,
@@ -110,7 +114,7 @@ fn user_tokens(
     scopes: &Scopes,
     profile: &Profile,
     client_request_id: &str,
-) -> Result<UserTokens, AppError> {
+) -> Result<UserTokens, IdpError> {
     let mut token = interpret_token_reply(
         reply,
         now,
@@ -164,10 +168,10 @@ pub async fn refresh(
             });
             Ok(tokens)
         }
-        Err(error) if error.kind == ErrorKind::Auth && error.message.contains("invalid_grant") => {
+        Err(error) if error.oauth_code() == Some("invalid_grant") => {
             Err(RefreshFailure::Rejected(error))
         }
-        Err(error) => Err(RefreshFailure::Other(error)),
+        Err(error) => Err(RefreshFailure::Other(error.into())),
     }
 }
 
@@ -183,26 +187,26 @@ pub async fn browser_sign_in(
     scopes: &Scopes,
     options: &BrowserOptions,
     deadline: Instant,
-) -> Result<UserTokens, AppError> {
+) -> Result<UserTokens, Error> {
     let port_from_uri = options
         .redirect_uri
         .as_deref()
         .and_then(|uri| url::Url::parse(uri).ok())
         .and_then(|uri| uri.port());
     let port = options.port.or(profile.port).or(port_from_uri).unwrap_or(0);
-    let mut server = ports.listener.bind(port).await.map_err(|e| {
-        AppError::new(ErrorKind::Io, "cannot listen for the sign-in redirect")
-            .cause(e)
-            .hint("pick another port with --port, or omit it for a free one")
-    })?;
+    let mut server = ports
+        .listener
+        .bind(port)
+        .await
+        .map_err(|cause| SignInError::Listen { cause })?;
     let redirect_uri = options
         .redirect_uri
         .clone()
         .or_else(|| profile.redirect_uri.clone())
         .unwrap_or_else(|| format!("http://localhost:{}", server.port()));
-    let verifier = random_token();
-    let state = random_token();
-    let nonce = random_token();
+    let verifier = ports.random.url_safe_token();
+    let state = ports.random.url_safe_token();
+    let nonce = ports.random.url_safe_token();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("client_id", &profile.client_id)
@@ -229,10 +233,10 @@ pub async fn browser_sign_in(
         ports.browser.open(&url)
     };
     match opened {
-        Ok(()) => (ports.instructions)(&format!(
+        Ok(()) => ports.terminal.instruct(&format!(
             "Opened your browser to sign in. If it did not open, visit this URL:\n  {url}"
         )),
-        Err(reason) => (ports.instructions)(&format!(
+        Err(reason) => ports.terminal.instruct(&format!(
             "To sign in, open this URL in a browser{}:\n  {url}",
             if reason == "--no-browser" {
                 String::new()
@@ -241,32 +245,19 @@ pub async fn browser_sign_in(
             }
         )),
     }
-    (ports.instructions)(&format!("Waiting for the sign-in on {redirect_uri} ..."));
+    ports
+        .terminal
+        .instruct(&format!("Waiting for the sign-in on {redirect_uri} ..."));
     let outcome = server
         .wait_for_redirect(&state)
         .await
-        .map_err(|e| AppError::new(ErrorKind::Io, "the sign-in listener failed").cause(e))?;
+        .map_err(|cause| SignInError::Listener { cause })?;
     let code = match outcome {
         RedirectOutcome::Code(code) => code,
         RedirectOutcome::Error { error, description } => {
-            let mut app = AppError::new(ErrorKind::Auth, format!("sign-in failed: {error}"));
-            if let Some(description) = description {
-                app = app.cause(description);
-            }
-            let hint = if error == "access_denied" {
-                "the sign-in was cancelled or declined; run the command again to retry"
-            } else {
-                "check the profile's client ID, tenant and redirect URI registration (Mobile and desktop: http://localhost)"
-            };
-            return Err(app.hint(hint));
+            return Err(SignInError::Redirected { error, description }.into());
         }
-        RedirectOutcome::StateMismatch => {
-            return Err(AppError::new(
-                ErrorKind::Auth,
-                "the sign-in response did not carry this sign-in's state (possible cross-site request forgery); it was rejected",
-            )
-            .hint("run the command again and finish the sign-in in the browser tab it opens"));
-        }
+        RedirectOutcome::StateMismatch => return Err(SignInError::StateMismatch.into()),
     };
     let form = vec![
         (
@@ -283,7 +274,7 @@ pub async fn browser_sign_in(
         ("scope", FormValue::Plain(user_scope(scopes))),
         ("client_info", FormValue::Plain("1".to_owned())),
     ];
-    redeem(ports, profile, scopes, form, deadline).await
+    Ok(redeem(ports, profile, scopes, form, deadline).await?)
 }
 
 /// Device code: shows the code, polls at the IdP's interval (`slow_down` adds 5 s) until the
@@ -296,7 +287,7 @@ pub async fn device_sign_in(
     profile: &Profile,
     scopes: &Scopes,
     deadline: Instant,
-) -> Result<UserTokens, AppError> {
+) -> Result<UserTokens, Error> {
     let request = FormPost {
         url: format!(
             "{}/{}/oauth2/v2.0/devicecode",
@@ -307,7 +298,7 @@ pub async fn device_sign_in(
             ("client_id", FormValue::Plain(profile.client_id.clone())),
             ("scope", FormValue::Plain(user_scope(scopes))),
         ],
-        client_request_id: new_request_id(),
+        client_request_id: ports.random.uuid_v4(),
     };
     let reply = post_with_retries(
         ports.idp,
@@ -319,22 +310,22 @@ pub async fn device_sign_in(
     .await?;
     if !(200..300).contains(&reply.status) {
         // Same error reporting as the token endpoint.
-        interpret_token_reply(&reply, 0, "", profile, &request.client_request_id)?;
+        return Err(refusal(&reply, profile, &request.client_request_id).into());
     }
-    let device = parse_device_code(&reply.body).map_err(|reason| {
-        AppError::new(
-            ErrorKind::Network,
-            "the identity provider sent an unusable device code response",
-        )
-        .cause(reason)
-    })?;
-    (ports.instructions)(&device.instructions());
-    let expires = Instant::now() + Duration::from_secs(device.expires_in);
-    let mut interval = Duration::from_secs(device.interval);
+    let device = parse_device_code(&reply.body)
+        .map_err(|reason| SignInError::UnusableDeviceCode { reason })?;
+    ports.terminal.instruct(&device.instructions());
+    // Bounded: a code that claims to live longer than the deadline ends with the deadline.
+    let expires = checked_deadline(
+        Instant::now(),
+        Duration::from_secs(device.expires_in.min(MAX_DEVICE_CODE_LIFETIME_SECS)),
+    )
+    .unwrap_or(deadline);
+    let mut interval = Duration::from_secs(device.interval.min(MAX_POLL_INTERVAL_SECS));
     loop {
         tokio::time::sleep(interval).await;
         if Instant::now() >= expires {
-            return Err(expired());
+            return Err(SignInError::DeviceCodeExpired.into());
         }
         let poll = FormPost {
             url: profile.authority.token_url(&profile.tenant_id),
@@ -347,7 +338,7 @@ pub async fn device_sign_in(
                 ("device_code", FormValue::Secret(device.device_code.clone())),
                 ("client_info", FormValue::Plain("1".to_owned())),
             ],
-            client_request_id: new_request_id(),
+            client_request_id: ports.random.uuid_v4(),
         };
         let reply = match ports.idp.post_form(&poll).await {
             Ok(reply) => reply,
@@ -359,16 +350,18 @@ pub async fn device_sign_in(
             }
         };
         if (200..300).contains(&reply.status) {
-            return user_tokens(
+            return Ok(user_tokens(
                 &reply,
                 ports.clock.now(),
                 scopes,
                 profile,
                 &poll.client_request_id,
-            );
+            )?);
         }
         if reply.status == 429 || reply.status >= 500 {
-            interval = interval.max(reply.retry_after.unwrap_or(interval));
+            interval = interval
+                .max(reply.retry_after.unwrap_or(interval))
+                .min(Duration::from_secs(MAX_POLL_INTERVAL_SECS));
             continue;
         }
         let error = OAuthError::parse(&reply.body)
@@ -376,32 +369,19 @@ pub async fn device_sign_in(
             .unwrap_or_default();
         match error.as_str() {
             "authorization_pending" => {}
-            "slow_down" => interval += Duration::from_secs(5),
-            "expired_token" | "code_expired" => return Err(expired()),
-            "authorization_declined" | "access_denied" => {
-                return Err(AppError::new(ErrorKind::Auth, "the sign-in was declined")
-                    .hint("run the command again to retry"));
+            "slow_down" => {
+                interval = interval
+                    .saturating_add(Duration::from_secs(5))
+                    .min(Duration::from_secs(MAX_POLL_INTERVAL_SECS));
             }
-            _ => {
-                interpret_token_reply(&reply, 0, "", profile, &poll.client_request_id)?;
-                return Err(AppError::new(ErrorKind::Auth, "device code sign-in failed"));
-            }
+            "expired_token" | "code_expired" => return Err(SignInError::DeviceCodeExpired.into()),
+            "authorization_declined" | "access_denied" => return Err(SignInError::Declined.into()),
+            _ => return Err(refusal(&reply, profile, &poll.client_request_id).into()),
         }
         if Instant::now() >= deadline {
-            return Err(AppError::new(
-                ErrorKind::Timeout,
-                "timed out waiting for the device code sign-in",
-            ));
+            return Err(SignInError::DeviceCodeTimedOut.into());
         }
     }
-}
-
-fn expired() -> AppError {
-    AppError::new(
-        ErrorKind::Auth,
-        "the device code expired before the sign-in finished",
-    )
-    .hint("run the command again and enter the new code promptly")
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! the identity lock) → the interactive flow (browser or device code), which only runs when a
 //! person may be involved.
 
-use super::error::{AppError, ErrorKind};
-use super::get_token::{
+use super::cache_and_lock::{
     Cached, GetTokenPorts, GetTokenRequest, TokenOutcome, lock_identity, read_cache,
 };
+use super::error::{Error, SignInError};
 use super::user_flows::{
     RefreshFailure, UserFlowPorts, UserTokens, browser_sign_in, device_sign_in, refresh,
 };
@@ -37,10 +37,10 @@ pub async fn get_user_token(
     user: &UserFlowPorts<'_>,
     request: &GetTokenRequest,
     flow: Flow,
-) -> Result<TokenOutcome, AppError> {
+) -> Result<TokenOutcome, Error> {
     let profile = &request.profile;
     let identity = CacheKey::identity_of(profile);
-    let min_validity = i64::try_from(request.min_validity.as_secs()).unwrap_or(i64::MAX);
+    let min_validity = request.min_validity_secs();
     let use_cache = request.cache_mode.write;
 
     if request.cache_mode.read
@@ -52,6 +52,7 @@ pub async fn get_user_token(
                 token,
                 source: TokenSource::Cache,
                 refresh_token: Some(account.refresh_token),
+                profile: profile.name.clone(),
             });
         }
     }
@@ -72,6 +73,7 @@ pub async fn get_user_token(
                 token,
                 source: TokenSource::Cache,
                 refresh_token: Some(account.refresh_token.clone()),
+                profile: profile.name.clone(),
             });
         }
         match refresh(user, profile, &request.scopes, account, request.deadline).await {
@@ -80,18 +82,17 @@ pub async fn get_user_token(
                 // The refresh token is dead for good: forget it, then sign in again.
                 let _ = ports.cache.remove_account(&identity);
                 if !request.interactive {
-                    return Err(person_needed(request, flow).cause(error.message));
+                    return Err(person_needed(request, flow, Some(error)));
                 }
                 ports.reporter.warn(&format!(
-                    "the saved sign-in no longer works ({}); signing in again",
-                    error.message
+                    "the saved sign-in no longer works ({error}); signing in again"
                 ));
             }
             Err(RefreshFailure::Other(error)) => return Err(error),
         }
     }
     if !request.interactive {
-        return Err(person_needed(request, flow));
+        return Err(person_needed(request, flow, None));
     }
     let tokens = match flow {
         Flow::DeviceCode => {
@@ -139,17 +140,228 @@ fn store(
         token,
         source: TokenSource::Network,
         refresh_token: account.map(|a| a.refresh_token),
+        profile: request.profile.name.clone(),
     }
 }
 
-fn person_needed(request: &GetTokenRequest, flow: Flow) -> AppError {
-    let name = &request.profile.name;
-    AppError::new(
-        ErrorKind::Auth,
-        format!("profile `{name}` needs a person to sign in ({flow}), and this run is non-interactive"),
-    )
-    .hint(format!(
-        "sign in once in a terminal: `entra-auth-cli get-token -p {name} -f device-code` (or `-f interactive`); later runs reuse the saved sign-in"
-    ))
-    .hint("in CI, use an app credential (client secret, certificate, workload or managed identity) instead")
+fn person_needed(
+    request: &GetTokenRequest,
+    flow: Flow,
+    saved_sign_in_failed: Option<crate::usecases::error::IdpError>,
+) -> Error {
+    SignInError::PersonNeeded {
+        profile: request.profile.name.clone(),
+        flow,
+        saved_sign_in_failed: saved_sign_in_failed.map(Box::new),
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use secrecy::ExposeSecret;
+
+    use crate::domain::account::Account;
+    use crate::domain::cache_key::CacheKey;
+    use crate::domain::flow::Flow;
+    use crate::domain::profile::ProfileSettings;
+    use crate::domain::token::TokenSource;
+    use crate::ports::token_cache::TokenCache;
+    use crate::usecases::error::{Error, ErrorKind, SignInError};
+    use crate::usecases::test_support::{
+        Fixture, ScriptedIdp, invalid_grant, json, profile, request, token_reply,
+    };
+
+    const NOW: i64 = 1_000_000;
+
+    fn user_profile() -> crate::domain::profile::Profile {
+        profile(ProfileSettings {
+            auth_method: Some("none".into()),
+            ..ProfileSettings::default()
+        })
+    }
+
+    /// A saved sign-in for the profile's identity.
+    fn sign_in(f: &Fixture, refresh_token: &str) {
+        let identity = CacheKey::identity_of(&user_profile());
+        f.cache
+            .store_account(
+                &identity,
+                &Account {
+                    home_account_id: "uid.utid".into(),
+                    username: Some("ada@contoso.com".into()),
+                    refresh_token: refresh_token.into(),
+                    updated_at: NOW - 60,
+                },
+            )
+            .unwrap();
+    }
+
+    fn saved_refresh_token(f: &Fixture) -> Option<String> {
+        let identity = CacheKey::identity_of(&user_profile());
+        f.cache
+            .load_account(&identity)
+            .unwrap()
+            .map(|a| a.refresh_token.expose_secret().to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_cached_token_is_served_without_any_request() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, _| panic!("no request: {seen:?}")),
+            NOW,
+        );
+        sign_in(&f, "rt-1");
+        let p = user_profile();
+        let r = request(p.clone(), Some(Flow::DeviceCode), false);
+        let key = CacheKey::new(&p, "uid.utid", &r.scopes);
+        let token = crate::domain::token::Token {
+            access_token: "cached".into(),
+            token_type: "Bearer".into(),
+            expires_on: NOW + 3600,
+            ext_expires_on: None,
+            refresh_on: None,
+            scope: r.scopes.to_request_param(),
+            tenant_id: "t".into(),
+            cached_at: NOW - 60,
+        };
+        f.cache.store(&key, &token).unwrap();
+        let outcome = f.get(r).await.unwrap();
+        assert_eq!(outcome.source, TokenSource::Cache);
+        assert_eq!(outcome.token.access_token.expose_secret(), "cached");
+    }
+
+    #[tokio::test]
+    async fn a_cache_miss_redeems_the_refresh_token_and_saves_the_rotated_one() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, _| {
+                assert_eq!(seen.field("grant_type"), Some("refresh_token"));
+                assert_eq!(seen.field("refresh_token"), Some("rt-1"));
+                token_reply("fresh", 3600, Some("rt-2"))
+            }),
+            NOW,
+        );
+        sign_in(&f, "rt-1");
+        // Non-interactive: the saved sign-in is enough, nobody is asked.
+        let outcome = f
+            .get(request(user_profile(), Some(Flow::DeviceCode), false))
+            .await
+            .unwrap();
+        assert_eq!(outcome.source, TokenSource::Network);
+        assert_eq!(outcome.token.access_token.expose_secret(), "fresh");
+        assert_eq!(saved_refresh_token(&f).as_deref(), Some("rt-2"), "rotated");
+        let again = f
+            .get(request(user_profile(), Some(Flow::DeviceCode), false))
+            .await
+            .unwrap();
+        assert_eq!(again.source, TokenSource::Cache);
+        assert_eq!(f.idp.grants(), ["refresh_token"]);
+    }
+
+    #[tokio::test]
+    async fn no_saved_sign_in_and_nobody_to_ask_fails_at_once() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, _| panic!("no request: {seen:?}")),
+            NOW,
+        );
+        let err = f
+            .get(request(user_profile(), Some(Flow::Interactive), false))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::SignIn(SignInError::PersonNeeded {
+                    flow: Flow::Interactive,
+                    saved_sign_in_failed: None,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        assert!(f.terminal.instructions.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_dead_refresh_token_is_forgotten_and_non_interactive_runs_say_why() {
+        let f = Fixture::new(ScriptedIdp::new(|_, _| invalid_grant()), NOW);
+        sign_in(&f, "rt-dead");
+        let err = f
+            .get(request(user_profile(), Some(Flow::DeviceCode), false))
+            .await
+            .unwrap_err();
+        let Error::SignIn(SignInError::PersonNeeded {
+            saved_sign_in_failed: Some(cause),
+            ..
+        }) = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(cause.oauth_code(), Some("invalid_grant"));
+        assert_eq!(saved_refresh_token(&f), None, "the dead sign-in is removed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_refresh_token_leads_to_a_device_code_sign_in_when_someone_is_there() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, n| match (n, seen.field("grant_type")) {
+                (0, Some("refresh_token")) => invalid_grant(),
+                (1, None) => {
+                    assert!(seen.url.ends_with("/devicecode"), "{}", seen.url);
+                    json(
+                        200,
+                        r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"https://microsoft.com/devicelogin","expires_in":900,"interval":5,"message":"Enter ABCD-EFGH"}"#,
+                    )
+                }
+                (2, Some(_)) => json(400, r#"{"error":"authorization_pending"}"#),
+                (3, Some(_)) => token_reply("signed-in", 3600, Some("rt-new")),
+                other => panic!("unexpected request {other:?}: {seen:?}"),
+            }),
+            NOW,
+        );
+        sign_in(&f, "rt-dead");
+        let start = tokio::time::Instant::now();
+        let outcome = f
+            .get(request(user_profile(), Some(Flow::DeviceCode), true))
+            .await
+            .unwrap();
+        assert_eq!(outcome.token.access_token.expose_secret(), "signed-in");
+        assert!(
+            start.elapsed() >= Duration::from_secs(10),
+            "polled at the interval"
+        );
+        assert_eq!(saved_refresh_token(&f).as_deref(), Some("rt-new"));
+        assert!(
+            f.terminal.instructions.lock().unwrap()[0].contains("ABCD-EFGH"),
+            "the code is shown to the person"
+        );
+        assert!(
+            f.reporter.warnings.lock().unwrap()[0].contains("signing in again"),
+            "{:?}",
+            f.reporter.warnings.lock().unwrap()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_idp_during_refresh_is_a_network_error_not_a_sign_in() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|_, _| {
+                Err(crate::ports::idp::TransportError::Unreachable(
+                    "connection refused".into(),
+                ))
+            }),
+            NOW,
+        );
+        sign_in(&f, "rt-1");
+        let err = f
+            .get(request(user_profile(), Some(Flow::DeviceCode), true))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network, "{err:?}");
+        assert_eq!(saved_refresh_token(&f).as_deref(), Some("rt-1"), "kept");
+        assert!(f.terminal.instructions.lock().unwrap().is_empty());
+    }
 }

@@ -2,15 +2,11 @@
 
 use clap::Args;
 
-use super::fields::{FieldArgs, ask, on_terminal, secret_from_stdin, validate};
-use crate::adapters::config_writer::ConfigDocument;
-use crate::adapters::stderr_reporter::StderrReporter;
-use crate::composition::context::{Context, config_error};
-use crate::domain::profile::validate_profile_name;
-use crate::ports::env::Env;
+use super::fields::{FieldArgs, read_stdin_secret};
+use crate::cli::report::Report;
+use crate::composition::Services;
 use crate::ports::reporter::Reporter;
-use crate::ports::secret_store::SecretKind;
-use crate::usecases::error::{AppError, ErrorKind};
+use crate::usecases::profiles::{CreateRequest, SecretInput, create};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -48,105 +44,29 @@ pub struct CreateArgs {
 ///
 /// # Errors
 /// Invalid or missing fields (exit 1), an existing profile without --overwrite, I/O.
-pub fn run(args: &CreateArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let path = context.config_path.clone().ok_or_else(|| {
-        AppError::new(ErrorKind::Config, "no config directory")
-            .hint("set ENTRA_AUTH_CONFIG_DIR or HOME")
-    })?;
-    let prompt = on_terminal() && !args.fields.client_secret_stdin;
-    let mut fields = args.fields.clone();
-    let name = match (&args.name, prompt) {
-        (Some(name), _) => name.clone(),
-        (None, true) => ask("Profile name", Some("default"))?.unwrap_or_default(),
-        (None, false) => return Err(missing("--name")),
-    };
-    validate_profile_name(&name)
-        .map_err(|r| AppError::new(ErrorKind::Usage, "invalid --name").cause(r))?;
-    if fields.tenant_id.is_none() {
-        fields.tenant_id = if prompt {
-            ask("Tenant (ID or domain)", None)?
-        } else {
-            None
-        };
-    }
-    if fields.client_id.is_none() {
-        fields.client_id = if prompt {
-            ask("Application (client) ID", None)?
-        } else {
-            None
-        };
-    }
-    if prompt
-        && fields.scopes.is_empty()
-        && let Some(scope) = ask("Scopes", Some("https://graph.microsoft.com/.default"))?
-    {
-        fields.scopes.push(scope);
-    }
-    let managed = fields.auth_method.as_deref() == Some("managed-identity");
-    if !managed {
-        if fields.tenant_id.is_none() {
-            return Err(missing("--tenant-id"));
-        }
-        if fields.client_id.is_none() {
-            return Err(missing("--client-id"));
-        }
-    }
-    let mut settings = fields.settings();
-    if fields.client_secret_stdin && settings.auth_method.is_none() {
-        // Recorded, so get-token picks client credentials without looking in the secret store
-        // (a keyring round trip) on every cached call.
-        settings.auth_method = Some("client-secret".to_owned());
-    }
-    validate(&settings)?;
-    let mut doc = ConfigDocument::open(&path).map_err(config_error)?;
-    if let Some(existing) = doc.find(&name) {
-        if !args.overwrite {
-            return Err(AppError::new(
-                ErrorKind::Usage,
-                format!("profile `{existing}` already exists"),
-            )
-            .hint("use `config edit` to change it, or --overwrite to replace it"));
-        }
-        doc.remove_profile(&existing);
-    }
-    let secret = if fields.client_secret_stdin {
-        Some(secret_from_stdin()?)
-    } else {
-        None
-    };
-    let storage = secret.as_ref().map(|_| context.storage(env)).transpose()?;
-    doc.set_profile(&name, &settings);
-    doc.save().map_err(|e| {
-        AppError::new(ErrorKind::Io, format!("cannot write {}", path.display()))
-            .cause(e.to_string())
-    })?;
-    let reporter = StderrReporter::new(false);
-    if let (Some(secret), Some(storage)) = (secret, storage) {
-        storage
-            .secrets
-            .set(&name, SecretKind::ClientSecret, &secret)
-            .map_err(|e| {
-                AppError::new(
-                    ErrorKind::Io,
-                    format!("profile `{name}` was created, but its secret could not be stored"),
-                )
-                .cause(e.to_string())
-                .hint(format!(
-                    "store it with `entra-auth-cli config set-secret -p {name}`"
-                ))
-            })?;
-        reporter.progress(&format!(
-            "stored the client secret of `{name}` in the {} store",
-            storage.backend
+pub fn run(args: &CreateArgs, services: &Services) -> Result<(), Report> {
+    let read = |_: &str| read_stdin_secret("client secret");
+    let written = create(
+        &services.profile_ports(),
+        CreateRequest {
+            name: args.name.clone(),
+            settings: args.fields.settings(),
+            client_secret: args
+                .fields
+                .client_secret_stdin
+                .then_some(&read as SecretInput<'_>),
+            overwrite: args.overwrite,
+        },
+    )?;
+    if let Some(backend) = written.secret_stored_in {
+        services.reporter.progress(&format!(
+            "stored the client secret of `{}` in the {backend} store",
+            written.name
         ));
     }
-    reporter.progress(&format!("created profile `{name}` in {}", path.display()));
+    services.reporter.progress(&format!(
+        "created profile `{}` in {}",
+        written.name, written.location
+    ));
     Ok(())
-}
-
-fn missing(flag: &str) -> AppError {
-    AppError::new(ErrorKind::Usage, format!("{flag} is required")).hint(
-        "give every required field as a flag when not on a terminal (see `config create --help`)",
-    )
 }

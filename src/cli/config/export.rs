@@ -1,26 +1,21 @@
 //! `config export`: one profile (and, on request, its stored secrets) as a passphrase-encrypted,
 //! authenticated file (format: `src/adapters/profile_export.rs`).
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
-use crate::adapters::profile_export::{PortableProfile, seal};
-use crate::adapters::stderr_reporter::StderrReporter;
-use crate::adapters::tty_prompt::TtyPrompt;
+use super::fields::read_stdin_secret;
 use crate::cli::emit::emit;
-use crate::composition::context::Context;
+use crate::cli::report::Report;
+use crate::composition::Services;
 use crate::domain::env_vars::EnvVars;
-use crate::domain::profile::ProfileSettings;
-use crate::ports::env::Env;
-use crate::ports::prompt::Prompt;
 use crate::ports::reporter::Reporter;
-use crate::ports::secret_store::SecretKind;
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::profile_resolution::{DEFAULT_PROFILE, require_profile};
+use crate::ports::terminal::Terminal;
+use crate::usecases::error::{Error, InputError};
+use crate::usecases::profile_resolution::DEFAULT_PROFILE;
+use crate::usecases::transfer::export;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -67,139 +62,72 @@ pub struct ExportArgs {
 ///
 /// # Errors
 /// Read failures or an empty passphrase.
-pub fn passphrase_from_stdin() -> Result<SecretString, AppError> {
-    let mut text = Zeroizing::new(String::new());
-    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-        AppError::new(
-            ErrorKind::Io,
-            "cannot read the passphrase from standard input",
-        )
-        .cause(e.to_string())
-    })?;
-    let line = text.strip_suffix('\n').unwrap_or(&text);
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.is_empty() {
-        return Err(AppError::new(
-            ErrorKind::Usage,
-            "no passphrase given: standard input was empty",
-        ));
-    }
-    Ok(SecretString::from(line.to_owned()))
+pub fn passphrase_from_stdin() -> Result<SecretString, Error> {
+    read_stdin_secret("passphrase")
 }
 
 /// Asks for the passphrase at a no-echo prompt (twice when `confirm`).
 ///
 /// # Errors
 /// No terminal (with the hint to use --passphrase-stdin), an empty answer, a mismatch.
-pub fn passphrase_from_prompt(env: &dyn Env, confirm: bool) -> Result<SecretString, AppError> {
-    let prompt = TtyPrompt::new(env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none());
-    let ask = |question: &str| {
-        prompt
+pub fn passphrase_from_prompt(
+    terminal: &dyn Terminal,
+    confirm: bool,
+) -> Result<SecretString, Error> {
+    let ask = |question: &str| -> Result<SecretString, Error> {
+        terminal
             .secret(question)
-            .map_err(|e| {
-                AppError::new(ErrorKind::Io, "cannot read from the terminal").cause(e)
-            })?
-            .ok_or_else(|| {
-                AppError::new(ErrorKind::Usage, "no terminal to ask for the passphrase")
-                    .hint("pipe it in with --passphrase-stdin, e.g. `printf %s \"$PASSPHRASE\" | entra-auth-cli config ... --passphrase-stdin`")
-            })
+            .map_err(InputError::Terminal)?
+            .ok_or_else(|| InputError::NoTerminal { what: "passphrase" }.into())
     };
     let first = ask("Passphrase: ")?;
     if first.expose_secret().is_empty() {
-        return Err(AppError::new(ErrorKind::Usage, "the passphrase is empty"));
+        return Err(InputError::EmptyPassphrase.into());
     }
     if confirm && ask("Passphrase again: ")?.expose_secret() != first.expose_secret() {
-        return Err(AppError::new(
-            ErrorKind::Usage,
-            "the two passphrases differ; nothing was exported",
-        ));
+        return Err(InputError::PassphraseMismatch.into());
     }
     Ok(first)
-}
-
-/// The settings of `[profiles.NAME]` exactly as the file has them (no environment, no flags).
-fn file_settings(
-    context: &Context,
-    env: &dyn Env,
-    name: &str,
-) -> Result<(String, ProfileSettings), AppError> {
-    let Some((written, dict)) = context.config.as_ref().and_then(|c| c.profile(name)) else {
-        require_profile(
-            context.config.as_ref(),
-            context.config_path.as_deref(),
-            env,
-            name,
-        )?;
-        return Err(AppError::new(
-            ErrorKind::ProfileNotFound,
-            format!("profile `{name}` is not in the config file"),
-        )
-        .hint("a profile made only of environment variables has nothing to export; create it with `config create`"));
-    };
-    let settings = figment::value::Value::from(dict.clone())
-        .deserialize::<ProfileSettings>()
-        .map_err(|e| {
-            AppError::new(
-                ErrorKind::Config,
-                format!("profile `{written}` has an invalid setting"),
-            )
-            .cause(e.to_string())
-        })?;
-    Ok((written.to_owned(), settings))
 }
 
 /// Runs `config export`.
 ///
 /// # Errors
 /// Unknown profile (exit 2), no passphrase, secret store or output failures (exit 1).
-pub fn run(args: &ExportArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let (name, settings) = file_settings(&context, env, &args.profile)?;
-    let reporter = StderrReporter::new(args.silent);
-    let mut profile = PortableProfile {
-        name: name.clone(),
-        settings,
-        client_secret: None,
-        certificate_password: None,
-    };
-    if args.include_secrets {
-        let storage = context.storage(env)?;
-        let read = |kind: SecretKind| {
-            storage.secrets.get(&name, kind).map_err(|e| {
-                AppError::new(
-                    ErrorKind::Io,
-                    format!("cannot read the secrets of profile `{name}`"),
-                )
-                .cause(e.to_string())
-            })
-        };
-        profile.client_secret = read(SecretKind::ClientSecret)?;
-        profile.certificate_password = read(SecretKind::CertificatePassword)?;
-        if profile.client_secret.is_none() && profile.certificate_password.is_none() {
-            reporter.warn(&format!(
-                "profile `{name}` has no secret in the {} store; exporting its settings only (AZURE_CLIENT_SECRET is never exported)",
-                storage.backend
-            ));
+pub fn run(args: &ExportArgs, services: &Services) -> Result<(), Report> {
+    let passphrase = || {
+        if args.passphrase_stdin {
+            passphrase_from_stdin()
+        } else {
+            passphrase_from_prompt(&services.terminal, true)
         }
-    }
-    let passphrase = if args.passphrase_stdin {
-        passphrase_from_stdin()?
-    } else {
-        passphrase_from_prompt(env, true)?
     };
-    let text = seal(std::slice::from_ref(&profile), &passphrase)
-        .map_err(|e| AppError::new(ErrorKind::Io, "cannot encrypt the export").cause(e))?;
-    emit(&text, args.output.as_deref())?;
-    let with = match (&profile.client_secret, &profile.certificate_password) {
-        (Some(_), Some(_)) => " with its client secret and certificate password",
-        (Some(_), None) => " with its client secret",
-        (None, Some(_)) => " with its certificate password",
-        (None, None) => "",
+    let exported = export(
+        &services.transfer_ports(),
+        &args.profile,
+        args.include_secrets,
+        &passphrase,
+    )?;
+    if let Some(backend) = exported.no_secret_in {
+        services.reporter.warn(&format!(
+            "profile `{}` has no secret in the {backend} store; exporting its settings only (AZURE_CLIENT_SECRET is never exported)",
+            exported.name
+        ));
+    }
+    emit(&exported.text, args.output.as_deref(), services)?;
+    let with = match (exported.client_secret, exported.certificate_password) {
+        (true, true) => " with its client secret and certificate password",
+        (true, false) => " with its client secret",
+        (false, true) => " with its certificate password",
+        (false, false) => "",
     };
     let to = args
         .output
         .as_ref()
         .map_or_else(|| "standard output".to_owned(), |p| p.display().to_string());
-    reporter.progress(&format!("exported profile `{name}`{with} to {to}"));
+    services.reporter.progress(&format!(
+        "exported profile `{}`{with} to {to}",
+        exported.name
+    ));
     Ok(())
 }

@@ -1,19 +1,14 @@
-//! The profile fields `config create` and `config edit` take as flags, validation at write time,
-//! and the no-echo/line prompts used on a terminal.
+//! The profile fields `config create` and `config edit` take as flags, and reading a secret
+//! from standard input.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::Read;
 
 use clap::Args;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::domain::authority::{Authority, Cloud};
-use crate::domain::flow::{AssertionAlgorithm, AuthMethod, Flow};
-use crate::domain::profile::{
-    ProfileSettings, ScopeList, validate_client_id_for_create, validate_tenant_for_create,
-};
-use crate::domain::scopes::Scopes;
-use crate::usecases::error::{AppError, ErrorKind};
+use crate::domain::profile::{ProfileSettings, ScopeList};
+use crate::usecases::error::{Error, InputError};
 
 /// Every settable profile field as a flag (secrets are never flags).
 #[derive(Debug, Args, Default, Clone)]
@@ -89,102 +84,22 @@ impl FieldArgs {
     }
 }
 
-fn invalid(field: &str, reason: String) -> AppError {
-    AppError::new(
-        ErrorKind::Usage,
-        format!("invalid --{}", field.replace('_', "-")),
-    )
-    .cause(reason)
-}
-
-/// Validates every field that is set, with messages that say what to fix.
-///
-/// # Errors
-/// The first invalid field.
-pub fn validate(settings: &ProfileSettings) -> Result<(), AppError> {
-    if let Some(t) = &settings.tenant_id {
-        validate_tenant_for_create(t).map_err(|r| invalid("tenant_id", r))?;
-    }
-    let managed = settings
-        .auth_method
-        .as_deref()
-        .and_then(|m| m.parse::<AuthMethod>().ok())
-        == Some(AuthMethod::ManagedIdentity);
-    if let Some(c) = &settings.client_id
-        && !managed
-    {
-        validate_client_id_for_create(c).map_err(|r| invalid("client_id", r))?;
-    }
-    if let Some(list) = &settings.scopes {
-        let items = match list {
-            ScopeList::List(items) => items.clone(),
-            ScopeList::Text(text) => vec![text.clone()],
-        };
-        Scopes::from_items(items).map_err(|r| invalid("scope", r))?;
-    }
-    if let Some(m) = &settings.auth_method {
-        m.parse::<AuthMethod>()
-            .map_err(|r| invalid("auth_method", r))?;
-    }
-    if let Some(f) = &settings.flow {
-        f.parse::<Flow>().map_err(|r| invalid("flow", r))?;
-    }
-    if let Some(a) = &settings.assertion_algorithm {
-        AssertionAlgorithm::parse(a).map_err(|r| invalid("assertion_algorithm", r))?;
-    }
-    if let Some(h) = &settings.authority_host {
-        Authority::parse(h).map_err(|r| invalid("authority_host", r))?;
-    }
-    if let Some(c) = &settings.cloud {
-        Cloud::parse(c).map_err(|r| invalid("cloud", r))?;
-    }
-    Ok(())
-}
-
-/// True when a person can answer prompts.
-#[must_use]
-pub fn on_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// Asks for a line on the terminal; Enter keeps `default`.
-///
-/// # Errors
-/// Terminal I/O failures.
-pub fn ask(question: &str, default: Option<&str>) -> Result<Option<String>, AppError> {
-    let mut stderr = std::io::stderr().lock();
-    let shown = default.map_or_else(String::new, |d| format!(" [{d}]"));
-    let _ = write!(stderr, "{question}{shown}: ");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        AppError::new(ErrorKind::Io, "cannot read from the terminal").cause(e.to_string())
-    })?;
-    let line = line.trim();
-    Ok(if line.is_empty() {
-        default.map(str::to_owned)
-    } else {
-        Some(line.to_owned())
-    })
-}
-
-/// Reads a secret from stdin (trailing newline removed).
+/// Reads a secret from standard input (one trailing newline removed), for `*-stdin` flags.
 ///
 /// # Errors
 /// Read failures, or empty input.
-pub fn secret_from_stdin() -> Result<SecretString, AppError> {
+pub fn read_stdin_secret(what: &'static str) -> Result<SecretString, Error> {
     let mut text = Zeroizing::new(String::new());
-    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-        AppError::new(ErrorKind::Io, "cannot read the secret from standard input")
-            .cause(e.to_string())
-    })?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| InputError::Stdin {
+            what,
+            cause: e.to_string(),
+        })?;
     let trimmed = text.strip_suffix('\n').unwrap_or(&text);
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     if trimmed.is_empty() {
-        return Err(AppError::new(
-            ErrorKind::Usage,
-            "no client secret given: standard input was empty",
-        ));
+        return Err(InputError::Empty { what }.into());
     }
     Ok(SecretString::from(trimmed.to_owned()))
 }

@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use crate::cli::emit::emit;
 use crate::cli::output::render_json;
-use crate::composition::context::Context;
-use crate::domain::profile::{Profile, ProfileSettings};
-use crate::ports::env::Env;
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::profile_resolution::{known_profiles, require_profile};
+use crate::cli::report::Report;
+use crate::composition::Services;
+use crate::ports::profile_repository::ProfileRepository;
+use crate::usecases::error::ErrorKind;
+use crate::usecases::profiles::{self, ProfileSummary};
 
 /// `-o` for list and show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,114 +50,31 @@ pub struct ShowArgs {
     pub output: ListFormat,
 }
 
-/// One profile, as list and show print it.
-#[derive(Debug, Serialize)]
-pub struct ProfileSummary {
-    pub name: String,
-    pub source: &'static str,
-    pub tenant_id: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Vec<String>,
-    pub flow: Option<String>,
-    pub auth_method: Option<String>,
-    pub authority: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub federated_token_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-    /// Stored secret names (`secret`, `cert-password`); `show` only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secrets: Option<Vec<String>>,
-}
-
-fn summary(context: &Context, env: &dyn Env, name: &str) -> ProfileSummary {
-    let source = if context
-        .config
-        .as_ref()
-        .and_then(|c| c.profile(name))
-        .is_some()
-    {
-        "config"
-    } else {
-        "environment"
-    };
-    let resolved: Result<Profile, AppError> =
-        context.resolve_profile(env, name, &ProfileSettings::default());
-    match resolved {
-        Ok(p) => ProfileSummary {
-            name: p.name.clone(),
-            source,
-            tenant_id: Some(p.tenant_id.clone()).filter(|t| !t.is_empty()),
-            client_id: Some(p.client_id.clone()).filter(|c| !c.is_empty()),
-            scopes: p.scopes.iter().map(str::to_owned).collect(),
-            flow: p.flow.map(|f| f.to_string()),
-            auth_method: p.auth_method.map(|m| m.to_string()),
-            authority: Some(p.authority.as_str().to_owned()),
-            certificate_path: p.certificate_path.clone(),
-            federated_token_file: p.federated_token_file.clone(),
-            redirect_uri: p.redirect_uri.clone(),
-            port: p.port,
-            login_hint: p.login_hint.clone(),
-            problem: None,
-            secrets: None,
-        },
-        Err(e) => ProfileSummary {
-            name: name.to_owned(),
-            source,
-            tenant_id: None,
-            client_id: None,
-            scopes: Vec::new(),
-            flow: None,
-            auth_method: None,
-            authority: None,
-            certificate_path: None,
-            federated_token_file: None,
-            redirect_uri: None,
-            port: None,
-            login_hint: None,
-            problem: Some(e.message),
-            secrets: None,
-        },
-    }
-}
-
 fn render<T: Serialize>(
     value: &T,
     format: ListFormat,
     text: impl FnOnce() -> String,
-) -> Result<String, AppError> {
+) -> Result<String, Report> {
     let rendered = match format {
         ListFormat::Text => Ok(text()),
         ListFormat::Json => render_json(value),
         ListFormat::Yaml => serde_yaml::to_string(value).map_err(|e| e.to_string()),
     };
-    rendered.map_err(|e| AppError::new(ErrorKind::Io, "cannot render the output").cause(e))
+    rendered.map_err(|e| Report::new(ErrorKind::Io, "cannot render the output").cause(e))
 }
 
 /// Runs `config list`.
 ///
 /// # Errors
 /// An unusable config file.
-pub fn list(args: &ListArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let rows: Vec<ProfileSummary> = known_profiles(context.config.as_ref(), env)
-        .iter()
-        .map(|n| summary(&context, env, n))
-        .collect();
+pub fn list(args: &ListArgs, services: &Services) -> Result<(), Report> {
+    let rows: Vec<ProfileSummary> = profiles::list(&services.profile_ports())?;
     let text = render(&rows, args.output, || {
         if rows.is_empty() {
-            let where_ = context
-                .config_path
-                .as_ref()
-                .map_or_else(String::new, |p| format!(" in {}", p.display()));
+            let where_ = services
+                .profiles
+                .location()
+                .map_or_else(String::new, |p| format!(" in {p}"));
             return format!(
                 "no profiles{where_}; create one with `entra-auth-cli config create`\n"
             );
@@ -186,32 +103,15 @@ pub fn list(args: &ListArgs, env: &dyn Env) -> Result<(), AppError> {
         }
         out
     })?;
-    emit(&text, None)
+    emit(&text, None, services)
 }
 
 /// Runs `config show`.
 ///
 /// # Errors
 /// Unknown profile (exit 2), an unusable config file.
-pub fn show(args: &ShowArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let name = require_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        &args.profile,
-    )?;
-    let mut profile = summary(&context, env, &name);
-    let secrets = context
-        .storage(env)
-        .ok()
-        .and_then(|s| s.secrets.list().ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(p, _)| p.eq_ignore_ascii_case(&name))
-        .map(|(_, k)| k.as_str().to_owned())
-        .collect();
-    profile.secrets = Some(secrets);
+pub fn show(args: &ShowArgs, services: &Services) -> Result<(), Report> {
+    let profile = profiles::show(&services.profile_ports(), &args.profile)?;
     let text = render(&profile, args.output, || {
         let mut out = String::new();
         let _ = writeln!(out, "profile {} (from {})", profile.name, profile.source);
@@ -246,5 +146,5 @@ pub fn show(args: &ShowArgs, env: &dyn Env) -> Result<(), AppError> {
         );
         out
     })?;
-    emit(&text, None)
+    emit(&text, None, services)
 }

@@ -1,5 +1,8 @@
 //! `config`: manage profiles. One module per subcommand.
 
+use crate::cli::report::Report;
+use crate::composition::Services;
+
 pub mod create;
 pub mod delete;
 pub mod edit;
@@ -10,9 +13,6 @@ pub mod list;
 pub mod set_secret;
 
 use clap::{Args, Subcommand};
-
-use crate::ports::env::Env;
-use crate::usecases::error::AppError;
 
 /// Manage profiles.
 #[derive(Debug, Args)]
@@ -48,16 +48,29 @@ pub enum ConfigCommand {
 ///
 /// # Errors
 /// See each subcommand.
-pub fn run(args: &ConfigArgs, env: &dyn Env) -> Result<(), AppError> {
+pub fn run(args: &ConfigArgs, services: &Services) -> Result<(), Report> {
     match &args.command {
-        ConfigCommand::List(args) => list::list(args, env),
-        ConfigCommand::Show(args) => list::show(args, env),
-        ConfigCommand::Create(args) => create::run(args, env),
-        ConfigCommand::Edit(args) => edit::run(args, env),
-        ConfigCommand::Rename(args) => delete::rename(args, env),
-        ConfigCommand::Delete(args) => delete::delete(args, env),
-        ConfigCommand::SetSecret(args) => set_secret::run(args, env),
-        ConfigCommand::Export(args) => export::run(args, env),
-        ConfigCommand::Import(args) => import::run(args, env),
+        ConfigCommand::List(args) => list::list(args, services),
+        ConfigCommand::Show(args) => list::show(args, services),
+        ConfigCommand::Create(args) => create::run(args, services),
+        ConfigCommand::Edit(args) => edit::run(args, services),
+        ConfigCommand::Rename(args) => delete::rename(args, services),
+        ConfigCommand::Delete(args) => delete::delete(args, services),
+        ConfigCommand::SetSecret(args) => set_secret::run(args, services),
+        ConfigCommand::Export(args) => export::run(args, services),
+        ConfigCommand::Import(args) => import::run(args, services),
+    }
+}
+
+impl ConfigArgs {
+    /// True when the subcommand was asked for nothing on stderr but errors (`-q`).
+    #[must_use]
+    pub fn silent(&self) -> bool {
+        match &self.command {
+            ConfigCommand::SetSecret(args) => args.silent,
+            ConfigCommand::Export(args) => args.silent,
+            ConfigCommand::Import(args) => args.silent,
+            _ => false,
+        }
     }
 }

@@ -1,20 +1,22 @@
 //! `config set-secret`: a profile's client secret or certificate password into the secret store,
 //! read from stdin or a no-echo prompt, never from argv.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use clap::Args;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::adapters::stderr_reporter::StderrReporter;
-use crate::composition::context::Context;
+use super::fields::read_stdin_secret;
+use crate::cli::report::Report;
+use crate::composition::Services;
 use crate::domain::env_vars::EnvVars;
-use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
 use crate::ports::secret_store::SecretKind;
-use crate::usecases::error::{AppError, ErrorKind};
-use crate::usecases::profile_resolution::{DEFAULT_PROFILE, require_profile};
+use crate::ports::terminal::TerminalError;
+use crate::usecases::error::{Error, InputError};
+use crate::usecases::profile_resolution::DEFAULT_PROFILE;
+use crate::usecases::profiles::set_secret;
 
 const SET_SECRET_EXAMPLES: &str = "\
 Examples:
@@ -44,29 +46,19 @@ pub struct SetSecretArgs {
     pub silent: bool,
 }
 
-fn read_secret(what: &str, profile: &str) -> Result<SecretString, AppError> {
-    let raw = if std::io::stdin().is_terminal() {
-        Zeroizing::new(
-            rpassword::prompt_password(format!("{what} for profile `{profile}`: ")).map_err(
-                |e| {
-                    AppError::new(ErrorKind::Io, "cannot read from the terminal")
-                        .cause(e.to_string())
-                },
-            )?,
-        )
-    } else {
-        let mut text = Zeroizing::new(String::new());
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            AppError::new(ErrorKind::Io, "cannot read the secret from standard input")
-                .cause(e.to_string())
-        })?;
-        text
-    };
-    let trimmed = raw.strip_suffix('\n').unwrap_or(&raw);
+/// The secret from a no-echo prompt on a terminal, else from standard input.
+fn read_secret(what: &'static str, profile: &str) -> Result<SecretString, Error> {
+    if !std::io::stdin().is_terminal() {
+        return read_stdin_secret(what);
+    }
+    let typed = Zeroizing::new(
+        rpassword::prompt_password(format!("{what} for profile `{profile}`: "))
+            .map_err(|e| InputError::Terminal(TerminalError(e.to_string())))?,
+    );
+    let trimmed = typed.strip_suffix('\n').unwrap_or(&typed);
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     if trimmed.is_empty() {
-        return Err(AppError::new(ErrorKind::Usage, format!("no {what} given: standard input was empty"))
-            .hint("pipe the secret in, e.g. `printf %s \"$SECRET\" | entra-auth-cli config set-secret -p NAME`"));
+        return Err(InputError::Empty { what }.into());
     }
     Ok(SecretString::from(trimmed.to_owned()))
 }
@@ -75,39 +67,17 @@ fn read_secret(what: &str, profile: &str) -> Result<SecretString, AppError> {
 ///
 /// # Errors
 /// Unknown profile (exit 2), memory store, empty input, store failures.
-pub fn run(args: &SetSecretArgs, env: &dyn Env) -> Result<(), AppError> {
-    let context = Context::load(env)?;
-    let name = require_profile(
-        context.config.as_ref(),
-        context.config_path.as_deref(),
-        env,
-        &args.profile,
-    )?;
-    let storage = context.storage(env)?;
-    if storage.backend == "memory" {
-        return Err(AppError::new(
-            ErrorKind::Config,
-            "the memory store keeps nothing between runs, so it cannot hold a secret",
-        )
-        .cause(storage.reason.clone())
-        .hint("use the OS keyring, or ENTRA_AUTH_STORE=file with ENTRA_AUTH_CACHE_KEY; in CI, pass AZURE_CLIENT_SECRET instead"));
-    }
+pub fn run(args: &SetSecretArgs, services: &Services) -> Result<(), Report> {
     let (kind, what) = if args.certificate_password {
         (SecretKind::CertificatePassword, "certificate password")
     } else {
         (SecretKind::ClientSecret, "client secret")
     };
-    let secret = read_secret(what, &name)?;
-    storage.secrets.set(&name, kind, &secret).map_err(|e| {
-        AppError::new(
-            ErrorKind::Io,
-            format!("cannot store the {what} of profile `{name}`"),
-        )
-        .cause(e.to_string())
-    })?;
-    StderrReporter::new(args.silent).progress(&format!(
-        "stored the {what} of profile `{name}` in the {} store",
-        storage.backend
+    let read = |profile: &str| read_secret(what, profile);
+    let stored = set_secret(&services.profile_ports(), &args.profile, kind, &read)?;
+    services.reporter.progress(&format!(
+        "stored the {what} of profile `{}` in the {} store",
+        stored.profile, stored.backend
     ));
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::{SearchRequest, search_applications};
 use crate::domain::graph_filter::Pattern;
 use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
 use crate::ports::reporter::MockReporter;
-use crate::usecases::error::ErrorKind;
+use crate::usecases::error::{Error, ErrorKind, GraphError};
 
 /// Answers GETs from a script (its last reply repeats) and records the URLs; every request must
 /// carry the bearer token.
@@ -55,7 +55,7 @@ fn script(replies: &[(u16, &str)]) -> Script {
     }
 }
 
-async fn search(http: &Script, pattern: &str) -> Result<Vec<String>, super::AppError> {
+async fn search(http: &Script, pattern: &str) -> Result<Vec<String>, GraphError> {
     let mut reporter = MockReporter::new();
     reporter.expect_progress().return_const(());
     let token = SecretString::from("T");
@@ -96,7 +96,11 @@ async fn a_next_link_to_another_host_is_not_followed() {
         r#"{"value":[],"@odata.nextLink":"https://evil.example/v1.0/applications"}"#,
     )]);
     let error = search(&http, "*").await.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Network);
+    assert!(
+        matches!(error, GraphError::ForeignNextLink { .. }),
+        "{error:?}"
+    );
+    assert_eq!(Error::from(error).kind(), ErrorKind::Network);
     assert_eq!(http.seen.lock().unwrap().len(), 1);
 }
 
@@ -107,8 +111,11 @@ async fn paging_stops_after_max_pages() {
         r#"{"value":[],"@odata.nextLink":"https://graph.microsoft.com/v1.0/applications?$skiptoken=x"}"#,
     )]);
     let error = search(&http, "*").await.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Usage);
-    assert!(error.hints[0].contains("prefix"), "{error:?}");
+    assert!(
+        matches!(error, GraphError::TooManyPages { pages: 100, .. }),
+        "{error:?}"
+    );
+    assert_eq!(Error::from(error).kind(), ErrorKind::Usage);
     assert_eq!(http.seen.lock().unwrap().len(), super::MAX_PAGES);
 }
 
@@ -119,15 +126,19 @@ async fn forbidden_is_an_auth_error_naming_the_permission() {
         r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"r-1"}}}"#,
     )]);
     let error = search(&http, "x*").await.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Auth);
     assert_eq!(
-        error.causes,
-        [
-            "Authorization_RequestDenied: Insufficient privileges to complete the operation.",
-            "request id: r-1"
-        ]
+        error,
+        GraphError::Status {
+            status: 403,
+            graph: "https://graph.microsoft.com".into(),
+            code_message: Some(
+                "Authorization_RequestDenied: Insufficient privileges to complete the operation."
+                    .into()
+            ),
+            request_id: Some("r-1".into()),
+        }
     );
-    assert!(error.hints[0].contains("Application.Read.All"));
+    assert_eq!(Error::from(error).kind(), ErrorKind::Auth);
     assert!(http.seen.lock().unwrap()[0].contains("$filter=startswith"));
 }
 
@@ -137,6 +148,6 @@ async fn server_errors_are_retried_then_exit_4() {
     assert_eq!(search(&http, "x").await.unwrap(), ["x"]);
     let http = script(&[(500, ""), (502, ""), (503, "")]);
     let error = search(&http, "x").await.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Network);
+    assert_eq!(Error::from(error).kind(), ErrorKind::Network);
     assert_eq!(http.seen.lock().unwrap().len(), 3);
 }

@@ -1,0 +1,1011 @@
+//! How the command line shows a failure: the ONE place where a use-case error becomes a
+//! message, its causes, what to do next (`error:` / `caused by:` / `hint:` on stderr), and an
+//! exit code (SPEC.md "Exit codes").
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::domain::exit_code::ExitCode;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::profile::{FieldTextError, ProfileError, field_names};
+use crate::domain::token::rfc3339;
+use crate::ports::credential_loader::CertificateError;
+use crate::ports::profile_repository::ProfileRepoError;
+use crate::ports::store::StoreSelectionError;
+use crate::usecases::error::{
+    AfterWrite, CredentialError, EditError, Error, ErrorKind, FileCommand, GraphError, IdpError,
+    InputError, ManagedIdentityEndpoint, ManagedIdentityError, NameUse, ProfileFailure, ReplyIds,
+    SignInError, TokenError, TransferError,
+};
+
+/// The exit code of a failure category.
+#[must_use]
+pub fn exit_code(kind: ErrorKind) -> ExitCode {
+    match kind {
+        ErrorKind::Usage | ErrorKind::Config | ErrorKind::Io => ExitCode::General,
+        ErrorKind::ProfileNotFound => ExitCode::ProfileNotFound,
+        ErrorKind::Auth => ExitCode::AuthFailed,
+        ErrorKind::Network => ExitCode::Network,
+        ErrorKind::Timeout => ExitCode::Timeout,
+    }
+}
+
+/// A failure as the user reads it: a one-line message, the causes behind it, and what to do
+/// next. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub causes: Vec<String>,
+    pub hints: Vec<String>,
+}
+
+impl Report {
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            causes: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.causes.push(cause.into());
+        self
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    fn causes(self, causes: impl IntoIterator<Item = String>) -> Self {
+        causes.into_iter().fold(self, Self::cause)
+    }
+
+    #[must_use]
+    pub fn exit_code(&self) -> ExitCode {
+        exit_code(self.kind)
+    }
+
+    /// The stderr text: `error: ...`, then indented `caused by:` and `hint:` lines.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = format!("error: {}\n", self.message);
+        for cause in &self.causes {
+            let _ = writeln!(out, "  caused by: {cause}");
+        }
+        for hint in &self.hints {
+            let _ = writeln!(out, "  hint: {hint}");
+        }
+        out
+    }
+}
+
+impl From<Error> for Report {
+    fn from(error: Error) -> Self {
+        report(&error)
+    }
+}
+
+const KEY_HINT: &str = "generate a key with `openssl rand -base64 32` and export it as ENTRA_AUTH_CACHE_KEY (keep it in your secret manager, not next to the cache)";
+const KEYRING_HINT: &str = "on a headless Linux box, run a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`), or use ENTRA_AUTH_STORE=file with ENTRA_AUTH_CACHE_KEY";
+const LASTING_STORE_HINT: &str =
+    "use the OS keyring, or ENTRA_AUTH_STORE=file with ENTRA_AUTH_CACHE_KEY";
+
+/// The report of any use-case error.
+#[must_use]
+pub fn report(error: &Error) -> Report {
+    let kind = error.kind();
+    let r = match error {
+        Error::Profile(e) => profile(kind, e),
+        Error::Store(e) => store(kind, e),
+        Error::Credential(e) => credential(kind, e),
+        Error::Idp(e) => idp(kind, e),
+        Error::SignIn(e) => sign_in(kind, e),
+        Error::ManagedIdentity(e) => managed_identity(kind, e),
+        Error::Graph(e) => graph(kind, e),
+        Error::Token(e) => token(kind, e),
+        Error::Edit(e) => edit(kind, e),
+        Error::Transfer(e) => transfer(kind, e),
+        Error::Input(e) => input(kind, e),
+    };
+    debug_assert_eq!(r.kind, kind);
+    r
+}
+
+fn file_or_default(location: Option<&String>) -> String {
+    location
+        .cloned()
+        .unwrap_or_else(|| "config.toml".to_owned())
+}
+
+/// `ENTRA_AUTH_TENANT_ID or AZURE_TENANT_ID` for a field.
+fn env_names_for(field: &str) -> String {
+    let mut names = vec![crate::domain::profile::entra_env_name(field)];
+    if let Some(var) = crate::domain::profile::field(field).and_then(|f| f.azure_env) {
+        names.push(var.to_owned());
+    }
+    names.join(" or ")
+}
+
+fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
+    let r = Report::new(kind, e.to_string());
+    match e {
+        ProfileRepoError::NoLocation => r.hint("set ENTRA_AUTH_CONFIG_DIR or HOME"),
+        ProfileRepoError::Unreadable { reason, .. } => r
+            .cause(reason.clone())
+            .hint("fix the file's permissions; it was not modified"),
+        ProfileRepoError::Syntax { details, .. } | ProfileRepoError::Invalid { details, .. } => r
+            .causes(details.iter().cloned())
+            .hint("fix the file and retry; it was not modified"),
+        ProfileRepoError::InvalidProfile {
+            name,
+            path,
+            details,
+        } => {
+            let mentions_secret = details
+                .iter()
+                .any(|c| c.contains("secret") || c.contains("password"));
+            let mut r = r.causes(details.iter().cloned());
+            if mentions_secret {
+                r = r.hint("secrets never go in config.toml: use AZURE_CLIENT_SECRET");
+            }
+            r.hint(format!(
+                "settings come from [profiles.{name}] in {path}, then ENTRA_AUTH_* and AZURE_* variables, then flags"
+            ))
+        }
+        ProfileRepoError::Write { path, reason } => {
+            Report::new(kind, format!("cannot write {path}")).cause(reason.clone())
+        }
+    }
+}
+
+fn profile(kind: ErrorKind, e: &ProfileFailure) -> Report {
+    match e {
+        ProfileFailure::Repo(e) => repo(kind, e),
+        ProfileFailure::NotFound {
+            name,
+            known,
+            location,
+            file_exists,
+        } => {
+            let mut r = Report::new(kind, format!("profile `{name}` not found"));
+            r = match (location, file_exists) {
+                (Some(path), true) if !known.is_empty() => r
+                    .cause(format!("{path} defines: {}", known.join(", ")))
+                    .hint("pick one of those with `-p NAME` (or ENTRA_AUTH_PROFILE)"),
+                (Some(path), true) => r.cause(format!("{path} defines no profiles")),
+                (Some(path), false) => r.cause(format!("there is no config file at {path}")),
+                (None, _) => r.cause("no config directory: set ENTRA_AUTH_CONFIG_DIR or HOME"),
+            };
+            r.hint(format!(
+                "add a [profiles.{name}] table with tenant_id and client_id to {}, or use the `default` profile from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+                file_or_default(location.as_ref())
+            ))
+        }
+        ProfileFailure::NotInFile {
+            name,
+            location,
+            command,
+        } => {
+            let r = Report::new(kind, format!("profile `{name}` is not in {location}"));
+            match command {
+                FileCommand::Edit => r.hint(
+                    "the environment-only profile has no file entry; create one with `config create`",
+                ),
+                FileCommand::Delete | FileCommand::Rename => {
+                    r.hint("profiles from environment variables alone have nothing to delete")
+                }
+                FileCommand::Export => r.hint("a profile made only of environment variables has nothing to export; create it with `config create`"),
+            }
+        }
+        ProfileFailure::Invalid { error, location } => {
+            let file = file_or_default(location.as_ref());
+            match error {
+                ProfileError::MissingField { profile, field } => {
+                    Report::new(kind, format!("profile `{profile}` has no `{field}`")).hint(
+                        format!(
+                            "set `{field}` in [profiles.{profile}] of {file}, or set {}",
+                            env_names_for(field)
+                        ),
+                    )
+                }
+                ProfileError::InvalidField {
+                    profile,
+                    field,
+                    reason,
+                } => Report::new(
+                    kind,
+                    format!("profile `{profile}` has an invalid `{field}`"),
+                )
+                .cause(reason.clone())
+                .hint(format!(
+                    "fix `{field}` in [profiles.{profile}] of {file}, or in {}",
+                    env_names_for(field)
+                )),
+            }
+        }
+        ProfileFailure::EnvVar { var, error } => match error {
+            FieldTextError::NotAPort => Report::new(kind, format!("{var} is not a port number"))
+                .hint("use a number from 1 to 65535"),
+            FieldTextError::NotABool => Report::new(kind, format!("{var} is not true or false")),
+            FieldTextError::UnknownField(field) => Report::new(
+                kind,
+                format!("{var} sets `{field}`, which is not a profile field"),
+            ),
+        },
+    }
+}
+
+fn store(kind: ErrorKind, e: &StoreSelectionError) -> Report {
+    let r = Report::new(kind, e.to_string());
+    match e {
+        StoreSelectionError::UnknownBackend { .. } => {
+            r.hint("use one of: auto, keyring, file, memory")
+        }
+        StoreSelectionError::BadCacheKey { reason } => r.cause(reason.clone()).hint(KEY_HINT),
+        StoreSelectionError::KeyringUnavailable { cause, .. } => {
+            r.cause(cause.clone()).hint(KEYRING_HINT)
+        }
+        StoreSelectionError::FileStoreNeedsKey { cause } => r.cause(cause.clone()).hint(KEY_HINT),
+        StoreSelectionError::NoDirectory { variable, .. } => {
+            r.hint(format!("set {variable} (or HOME)"))
+        }
+    }
+}
+
+fn certificate(kind: ErrorKind, e: &CertificateError) -> Report {
+    let r = Report::new(kind, e.to_string());
+    match e {
+        CertificateError::WrongPassword { password_given, .. } => r
+            .cause(if *password_given {
+                "the password given does not open the file"
+            } else {
+                "the file is password-protected and no password was given"
+            })
+            .hint("set AZURE_CLIENT_CERTIFICATE_PASSWORD, or store it with `entra-auth-cli config set-secret -p NAME --certificate-password`"),
+        CertificateError::Unreadable { .. } => {
+            r.hint("check certificate_path (or AZURE_CLIENT_CERTIFICATE_PATH)")
+        }
+        CertificateError::NoPrivateKey { .. } => r.hint("use a .pfx with its key, a PEM file holding both the certificate and its key, or set certificate_key_path"),
+        CertificateError::NoCertificate { .. } | CertificateError::Invalid { .. } => {
+            r.hint("certificate_path must be a PKCS#12 (.pfx/.p12) file or a PEM certificate")
+        }
+        CertificateError::Key(assertion) => {
+            let r = Report::new(kind, assertion.message.clone());
+            match &assertion.hint {
+                Some(hint) => r.hint(hint.clone()),
+                None => r,
+            }
+        }
+    }
+}
+
+fn credential(kind: ErrorKind, e: &CredentialError) -> Report {
+    match e {
+        CredentialError::NoSecret { profile } => Report::new(kind, e.to_string()).hint(format!(
+            "store one with `entra-auth-cli config set-secret -p {profile}` (reads stdin), or set AZURE_CLIENT_SECRET"
+        )),
+        CredentialError::NoCredential { profile } => Report::new(kind, e.to_string())
+            .hint(format!(
+                "store a client secret with `entra-auth-cli config set-secret -p {profile}`, or set AZURE_CLIENT_SECRET"
+            ))
+            .hint("or use a certificate (certificate_path / AZURE_CLIENT_CERTIFICATE_PATH) or a federated token file (AZURE_FEDERATED_TOKEN_FILE)"),
+        CredentialError::PublicClient { profile } => Report::new(
+            kind,
+            format!("profile `{profile}` is a public client (auth_method = \"none\"): client credentials need a secret, certificate or federated token"),
+        )
+        .hint("use a user sign-in flow for public clients"),
+        CredentialError::NoFederatedFile { .. } => Report::new(kind, e.to_string())
+            .hint("set AZURE_FEDERATED_TOKEN_FILE (the AKS workload identity webhook does) or federated_token_file"),
+        CredentialError::NoCertificatePath { .. } => Report::new(kind, e.to_string())
+            .hint("set certificate_path in the profile, or AZURE_CLIENT_CERTIFICATE_PATH"),
+        CredentialError::StoreRead { cause, .. } => Report::new(kind, e.to_string())
+            .cause(cause.clone())
+            .hint("set it in the environment instead, or fix the store (see `entra-auth-cli status`)"),
+        CredentialError::PasswordPrompt(cause) => {
+            Report::new(kind, "cannot read the password").cause(cause.to_string())
+        }
+        CredentialError::Certificate(e) => certificate(kind, e),
+        CredentialError::NotYetValid { path, not_before } => Report::new(
+            kind,
+            format!("the certificate {path} is not valid until {}", rfc3339(*not_before)),
+        )
+        .hint("check the system clock, or use a certificate that is valid now"),
+        CredentialError::Expired { path, not_after } => Report::new(
+            kind,
+            format!("the certificate {path} expired on {}", rfc3339(*not_after)),
+        )
+        .hint("create or renew the certificate, upload it to the app registration, and point certificate_path at it"),
+        CredentialError::Assertion(assertion) => {
+            let r = Report::new(kind, assertion.message.clone());
+            match &assertion.hint {
+                Some(hint) => r.hint(hint.clone()),
+                None => r,
+            }
+        }
+    }
+}
+
+/// `trace id: ..., correlation id: ..., timestamp: ...`.
+fn ids_line(ids: &ReplyIds) -> String {
+    let mut parts = Vec::new();
+    if let Some(trace) = &ids.trace {
+        parts.push(format!("trace id: {trace}"));
+    }
+    parts.push(format!("correlation id: {}", ids.correlation));
+    if let Some(timestamp) = &ids.timestamp {
+        parts.push(format!("timestamp: {timestamp}"));
+    }
+    parts.join(", ")
+}
+
+fn idp(kind: ErrorKind, e: &IdpError) -> Report {
+    match e {
+        IdpError::Unreachable {
+            host,
+            cause,
+            skipped_wait,
+        } => {
+            let mut r = Report::new(kind, format!("cannot reach the identity provider at {host}"))
+                .cause(cause.clone());
+            if let Some(wait) = skipped_wait {
+                r = r.cause(format!(
+                    "not retried: the next attempt would be in {} s, after the --timeout deadline",
+                    wait.as_secs_f32().ceil()
+                ));
+            }
+            r.hint("check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the profile's authority host")
+        }
+        IdpError::Setup { reason } => Report::new(kind, reason.clone()),
+        IdpError::Unusable {
+            status,
+            reason,
+            body_start,
+        } => Report::new(
+            kind,
+            format!("the identity provider sent an unusable token response (HTTP {status})"),
+        )
+        .cause(reason.clone())
+        .cause(format!(
+            "body starts with: {}",
+            if body_start.is_empty() {
+                "(empty body)"
+            } else {
+                body_start
+            }
+        ))
+        .hint("check that the authority host points at Microsoft Entra ID (or a compatible server)"),
+        IdpError::Throttled { detail, ids } => Report::new(
+            kind,
+            "the identity provider is throttling token requests (HTTP 429)",
+        )
+        .cause(detail.clone())
+        .cause(ids_line(ids))
+        .hint("wait a minute before retrying; reuse cached tokens (see ENTRA_AUTH_STORE) instead of requesting new ones")
+        .hint("a longer --timeout lets the CLI wait for the server's Retry-After"),
+        IdpError::ServerFailed {
+            status,
+            attempts,
+            detail,
+            ids,
+        } => Report::new(
+            kind,
+            format!("the identity provider failed with HTTP {status} after {attempts} attempts"),
+        )
+        .cause(detail.clone())
+        .cause(ids_line(ids))
+        .hint("this is usually temporary: retry later; if it persists, check the authority host"),
+        IdpError::RefusedWithoutDetails {
+            status,
+            detail,
+            ids,
+        } => Report::new(
+            kind,
+            format!("the identity provider refused the request with HTTP {status}"),
+        )
+        .cause(detail.clone())
+        .cause(ids_line(ids))
+        .hint("check the authority host, tenant and client ID of the profile"),
+        IdpError::Refused(refusal) => refused(
+            kind,
+            &refusal.oauth,
+            &refusal.ids,
+            &refusal.client_id,
+            &refusal.tenant_id,
+        ),
+    }
+}
+
+fn refused(
+    kind: ErrorKind,
+    oauth: &OAuthError,
+    ids: &ReplyIds,
+    client_id: &str,
+    tenant_id: &str,
+) -> Report {
+    let code = oauth
+        .aadsts()
+        .map_or_else(String::new, |n| format!(" (AADSTS{n})"));
+    let detail = oauth
+        .summary()
+        .unwrap_or_else(|| "body: (no description)".to_owned());
+    let r = Report::new(
+        kind,
+        format!("authentication failed: {}{code}", oauth.error),
+    )
+    .cause(detail)
+    .cause(ids_line(ids));
+    oauth
+        .hints(client_id, tenant_id)
+        .into_iter()
+        .fold(r, Report::hint)
+}
+
+fn sign_in(kind: ErrorKind, e: &SignInError) -> Report {
+    match e {
+        SignInError::Listen { cause } => {
+            Report::new(kind, "cannot listen for the sign-in redirect")
+                .cause(cause.clone())
+                .hint("pick another port with --port, or omit it for a free one")
+        }
+        SignInError::Listener { cause } => {
+            Report::new(kind, "the sign-in listener failed").cause(cause.clone())
+        }
+        SignInError::Redirected { error, description } => {
+            let mut r = Report::new(kind, format!("sign-in failed: {error}"));
+            if let Some(description) = description {
+                r = r.cause(description.clone());
+            }
+            r.hint(if error == "access_denied" {
+                "the sign-in was cancelled or declined; run the command again to retry"
+            } else {
+                "check the profile's client ID, tenant and redirect URI registration (Mobile and desktop: http://localhost)"
+            })
+        }
+        SignInError::StateMismatch => Report::new(
+            kind,
+            "the sign-in response did not carry this sign-in's state (possible cross-site request forgery); it was rejected",
+        )
+        .hint("run the command again and finish the sign-in in the browser tab it opens"),
+        SignInError::UnusableDeviceCode { reason } => Report::new(kind, e.to_string()).cause(reason.clone()),
+        SignInError::DeviceCodeExpired => Report::new(kind, e.to_string())
+            .hint("run the command again and enter the new code promptly"),
+        SignInError::Declined => {
+            Report::new(kind, e.to_string()).hint("run the command again to retry")
+        }
+        SignInError::DeviceCodeTimedOut => Report::new(kind, e.to_string()),
+        SignInError::PersonNeeded {
+            profile,
+            saved_sign_in_failed,
+            ..
+        } => {
+            let mut r = Report::new(kind, e.to_string());
+            if let Some(failure) = saved_sign_in_failed {
+                r = r.cause(idp(ErrorKind::Auth, failure).message);
+            }
+            r.hint(format!(
+                "sign in once in a terminal: `entra-auth-cli get-token -p {profile} -f device-code` (or `-f interactive`); later runs reuse the saved sign-in"
+            ))
+            .hint("in CI, use an app credential (client secret, certificate, workload or managed identity) instead")
+        }
+    }
+}
+
+fn endpoint_name(endpoint: ManagedIdentityEndpoint) -> &'static str {
+    match endpoint {
+        ManagedIdentityEndpoint::Imds => "the Azure instance metadata service (IMDS)",
+        ManagedIdentityEndpoint::AppService => "the App Service managed identity endpoint",
+    }
+}
+
+fn managed_identity(kind: ErrorKind, e: &ManagedIdentityError) -> Report {
+    match e {
+        ManagedIdentityError::SeveralSelectors { .. } => Report::new(kind, e.to_string())
+            .hint("keep exactly one of client_id, object_id and mi_res_id (or none for the system-assigned identity)"),
+        ManagedIdentityError::SeveralResources => Report::new(kind, e.to_string())
+            .hint("pass one scope, such as `-s https://management.azure.com/.default`"),
+        ManagedIdentityError::NoEndpoint => Report::new(kind, e.to_string()),
+        ManagedIdentityError::Unreachable { endpoint, cause } => Report::new(
+            kind,
+            format!("cannot reach {}", endpoint_name(*endpoint)),
+        )
+        .cause(cause.clone())
+        .hint("managed identity works only on Azure (VM, VMSS, App Service, Functions, AKS with a managed identity); elsewhere use another auth_method"),
+        ManagedIdentityError::Unusable { endpoint, reason } => Report::new(
+            kind,
+            format!("{} sent an unusable token response", endpoint_name(*endpoint)),
+        )
+        .cause(reason.clone()),
+        ManagedIdentityError::Refused {
+            endpoint,
+            status,
+            detail,
+            identity_not_found,
+        } => Report::new(
+            kind,
+            format!("{} refused the request (HTTP {status})", endpoint_name(*endpoint)),
+        )
+        .cause(detail.clone())
+        .hint(if *identity_not_found {
+            "no managed identity matches: assign one to this resource, or fix client_id / object_id / mi_res_id in the profile"
+        } else {
+            "check the resource (scope) and the identity selector of the profile"
+        }),
+        ManagedIdentityError::Failed {
+            endpoint,
+            status,
+            attempts,
+            detail,
+        } => Report::new(
+            kind,
+            format!(
+                "{} failed with HTTP {status} after {attempts} attempts",
+                endpoint_name(*endpoint)
+            ),
+        )
+        .cause(detail.clone())
+        .hint("the endpoint may be updating (404/410) or throttling (429): retry in a minute"),
+    }
+}
+
+/// Server text, without control characters and at most 300 characters.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(300)
+        .collect()
+}
+
+fn graph(kind: ErrorKind, e: &GraphError) -> Report {
+    match e {
+        GraphError::BadEndpoint { reason } => Report::new(
+            kind,
+            "ENTRA_AUTH_GRAPH_ENDPOINT is not a usable Microsoft Graph endpoint",
+        )
+        .cause(reason.clone())
+        .hint("use https://HOST (plain http only for 127.0.0.1 or localhost), or unset it"),
+        GraphError::Unreachable { graph, cause } => {
+            Report::new(kind, format!("cannot reach Microsoft Graph at {graph}"))
+                .cause(cause.clone())
+                .hint("check the network and the proxy settings (HTTPS_PROXY, NO_PROXY)")
+        }
+        GraphError::Setup { reason } => Report::new(kind, reason.clone()),
+        GraphError::Status {
+            status,
+            graph,
+            code_message,
+            request_id,
+        } => {
+            let (message, hint) = match status {
+                401 | 403 => (
+                    format!("Microsoft Graph refused to list app registrations (HTTP {status})"),
+                    Some(
+                        "the identity needs Microsoft Graph's Application.Read.All permission: an \
+                         application permission with admin consent for client-credentials profiles, a \
+                         delegated permission for signed-in users",
+                    ),
+                ),
+                400 => (
+                    format!("Microsoft Graph rejected the search (HTTP {status})"),
+                    None,
+                ),
+                429 | 500..=599 => (
+                    format!("Microsoft Graph kept failing (HTTP {status})"),
+                    Some("try again later"),
+                ),
+                400..=499 => (
+                    format!("Microsoft Graph at {graph} answered HTTP {status}"),
+                    Some("check ENTRA_AUTH_GRAPH_ENDPOINT (unset it to use the profile's cloud)"),
+                ),
+                _ => (format!("Microsoft Graph answered HTTP {status}"), None),
+            };
+            let mut r = Report::new(kind, message);
+            if let Some(text) = code_message {
+                r = r.cause(printable(text));
+            }
+            if let Some(id) = request_id {
+                r = r.cause(format!("request id: {}", printable(id)));
+            }
+            match hint {
+                Some(hint) => r.hint(hint),
+                None => r,
+            }
+        }
+        GraphError::NotAPage { reason } => Report::new(kind, e.to_string()).cause(reason.clone()),
+        GraphError::ForeignNextLink { link } => Report::new(
+            kind,
+            "Microsoft Graph sent a next-page link to another host; it was not followed",
+        )
+        .cause(format!("@odata.nextLink: {}", printable(link))),
+        GraphError::TooManyPages {
+            pages,
+            applications,
+        } => Report::new(
+            kind,
+            format!("more than {pages} pages of app registrations ({applications} applications); stopped"),
+        )
+        .hint("narrow the search with a name prefix, e.g. -s 'MyApp*' (Graph filters prefixes itself)"),
+        GraphError::TimedOut => Report::new(
+            kind,
+            "timed out listing app registrations in Microsoft Graph",
+        )
+        .hint("raise the limit with --timeout (e.g. --timeout 2m), or narrow the pattern with a prefix (-s 'MyApp*')"),
+        GraphError::NotExactlyOne { matches, pattern } => Report::new(
+            kind,
+            format!(
+                "--create-profile needs exactly one matching app registration; {matches} match `{}`",
+                printable(pattern)
+            ),
+        )
+        .hint("give the exact display name without `*` (e.g. -s 'Billing API'), then retry"),
+    }
+}
+
+/// `30 s`, `2 min`, `500 ms`.
+#[must_use]
+pub fn humanize(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_millis() != 0 || secs == 0 {
+        format!("{} ms", d.as_millis())
+    } else if secs.is_multiple_of(60) {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
+    }
+}
+
+fn token(kind: ErrorKind, e: &TokenError) -> Report {
+    match e {
+        TokenError::FlowUnavailable { .. }
+        | TokenError::ManagedIdentityFlow { .. }
+        | TokenError::Runtime { .. } => Report::new(kind, e.to_string()),
+        TokenError::LockTimedOut => {
+            Report::new(kind, e.to_string()).hint("retry, or raise --timeout")
+        }
+        TokenError::TimedOut { limit } => Report::new(
+            kind,
+            format!("timed out after {} waiting for a token", humanize(*limit)),
+        )
+        .hint("raise the limit with --timeout (e.g. --timeout 2m), or check that the authority host answers"),
+    }
+}
+
+fn flag_of(field: &str) -> String {
+    format!("--{}", field.replace('_', "-"))
+}
+
+fn edit(kind: ErrorKind, e: &EditError) -> Report {
+    match e {
+        EditError::BadName {
+            name,
+            reason,
+            used_for,
+        } => match used_for {
+            NameUse::Create => Report::new(kind, "invalid --name").cause(reason.clone()),
+            NameUse::RenameTo => Report::new(kind, "invalid new name").cause(reason.clone()),
+            NameUse::DiscoverCreate => {
+                Report::new(kind, "invalid --create-profile name").cause(reason.clone())
+            }
+            NameUse::Import { renamed } => {
+                let r = Report::new(
+                    kind,
+                    format!("cannot import profile `{}`: bad name", name.escape_debug()),
+                )
+                .cause(reason.clone());
+                if *renamed {
+                    r.hint("choose a -n NEWNAME made of letters, digits, `.`, `_` and `-`")
+                } else {
+                    r.hint("import it under another name with -n NEWNAME (add -p NAME when the file holds several)")
+                }
+            }
+        },
+        EditError::Exists {
+            name,
+            location,
+            used_for,
+        } => match used_for {
+            NameUse::Create => Report::new(kind, format!("profile `{name}` already exists"))
+                .hint("use `config edit` to change it, or --overwrite to replace it"),
+            NameUse::RenameTo => Report::new(kind, format!("profile `{name}` already exists")),
+            NameUse::DiscoverCreate => Report::new(
+                kind,
+                format!("profile `{name}` already exists in {location}"),
+            )
+            .hint("choose another --create-profile name; discover never replaces a profile"),
+            NameUse::Import { .. } => Report::new(kind, format!("profile `{name}` already exists"))
+                .hint("--overwrite replaces it, -n NEWNAME imports under another name; nothing was imported"),
+        },
+        EditError::InvalidField { field, reason } => {
+            let flag = if *field == "scopes" {
+                "--scope".to_owned()
+            } else {
+                flag_of(field)
+            };
+            Report::new(kind, format!("invalid {flag}")).cause(reason.clone())
+        }
+        EditError::MissingField { field } => {
+            Report::new(kind, format!("{} is required", flag_of(field))).hint(
+                "give every required field as a flag when not on a terminal (see `config create --help`)",
+            )
+        }
+        EditError::UnknownField { field } => {
+            Report::new(kind, format!("unknown field `{field}`")).hint(format!(
+                "fields: {}",
+                field_names().collect::<Vec<_>>().join(", ")
+            ))
+        }
+        EditError::NothingToChange => Report::new(kind, "nothing to change")
+            .hint("pass the fields to change as flags (see `config edit --help`)"),
+        EditError::NeedsConfirmation { name } => Report::new(
+            kind,
+            format!("deleting profile `{name}` needs confirmation"),
+        )
+        .hint("pass --yes"),
+        EditError::NotConfirmed => Report::new(kind, "not deleted"),
+        EditError::EphemeralStore {
+            reason,
+            import: false,
+            ..
+        } => Report::new(
+            kind,
+            "the memory store keeps nothing between runs, so it cannot hold a secret",
+        )
+        .cause(reason.clone())
+        .hint(format!(
+            "{LASTING_STORE_HINT}; in CI, pass AZURE_CLIENT_SECRET instead"
+        )),
+        EditError::EphemeralStore {
+            reason,
+            import: true,
+            ..
+        } => Report::new(
+            kind,
+            "the import carries secrets, but the memory store keeps nothing between runs",
+        )
+        .cause(reason.clone())
+        .hint(format!(
+            "{LASTING_STORE_HINT}; or --skip-secrets to import the settings only; nothing was imported"
+        )),
+        EditError::SecretRead { profile, cause } => Report::new(
+            kind,
+            format!("cannot read the secrets of profile `{profile}`"),
+        )
+        .cause(cause.clone()),
+        EditError::SecretAfterWrite {
+            profile,
+            kind: secret,
+            step,
+            cause,
+        } => {
+            let what = match secret {
+                crate::ports::secret_store::SecretKind::ClientSecret => "client secret",
+                crate::ports::secret_store::SecretKind::CertificatePassword => {
+                    "certificate password"
+                }
+            };
+            let flag = match secret {
+                crate::ports::secret_store::SecretKind::ClientSecret => "",
+                crate::ports::secret_store::SecretKind::CertificatePassword => {
+                    " --certificate-password"
+                }
+            };
+            let store_it = format!("store it with `entra-auth-cli config set-secret -p {profile}{flag}`");
+            match step {
+                AfterWrite::Created => Report::new(
+                    kind,
+                    format!("profile `{profile}` was created, but its secret could not be stored"),
+                )
+                .cause(cause.clone())
+                .hint(store_it),
+                AfterWrite::Edited => Report::new(
+                    kind,
+                    format!("cannot store the {what} of profile `{profile}`"),
+                )
+                .cause(cause.clone()),
+                AfterWrite::Imported => Report::new(
+                    kind,
+                    format!("profile `{profile}` was imported, but its {what} could not be stored"),
+                )
+                .cause(cause.clone())
+                .hint(store_it),
+                AfterWrite::Deleted => Report::new(
+                    kind,
+                    format!("profile `{profile}` was deleted, but a stored secret could not be"),
+                )
+                .cause(cause.clone()),
+                AfterWrite::Renamed => Report::new(
+                    kind,
+                    "the profile was renamed, but its secrets could not be moved",
+                )
+                .cause(cause.clone()),
+            }
+        }
+        EditError::Terminal(cause) => {
+            Report::new(kind, "cannot read from the terminal").cause(cause.to_string())
+        }
+        EditError::Cache { cause } => {
+            Report::new(kind, "cannot list or remove the cached tokens").cause(cause.clone())
+        }
+    }
+}
+
+fn transfer(kind: ErrorKind, e: &TransferError) -> Report {
+    match e {
+        TransferError::NotAnExport { source_name, reason } => {
+            Report::new(kind, format!("{source_name} is not a profile export"))
+                .cause(reason.clone())
+                .hint("give a file written by `entra-auth-cli config export` (or the seed tool's `config export`)")
+        }
+        TransferError::UnsupportedVersion { .. } => Report::new(kind, e.to_string())
+            .hint("upgrade entra-auth-cli, or export again with this version"),
+        TransferError::Decrypt => Report::new(kind, e.to_string())
+            .hint("check the passphrase and that the file is complete; nothing was imported"),
+        TransferError::Invalid { source_name, reason } => Report::new(
+            kind,
+            format!("{source_name} decrypted, but its content is invalid"),
+        )
+        .cause(reason.clone())
+        .hint("nothing was imported"),
+        TransferError::SeedProfiles { path, reason } => Report::new(
+            kind,
+            format!("{path} is not the seed tool's profiles.json"),
+        )
+        .cause(reason.clone())
+        .hint("nothing was imported"),
+        TransferError::NotInImport { holds, .. } => {
+            Report::new(kind, e.to_string()).cause(format!("it holds: {}", holds.join(", ")))
+        }
+        TransferError::Empty { .. } => Report::new(kind, e.to_string()),
+        TransferError::RenameNeedsOne { .. } => {
+            Report::new(kind, e.to_string()).hint("pick one with -p NAME")
+        }
+        TransferError::Duplicate { name } => Report::new(
+            kind,
+            format!("the import holds profile `{}` twice", name.escape_debug()),
+        ),
+        TransferError::InvalidProfile { name, reason } => Report::new(
+            kind,
+            format!("cannot import profile `{}`", name.escape_debug()),
+        )
+        .cause(reason.clone())
+        .hint("nothing was imported"),
+        TransferError::Seal { reason } => {
+            Report::new(kind, "cannot encrypt the export").cause(reason.clone())
+        }
+    }
+}
+
+fn input(kind: ErrorKind, e: &InputError) -> Report {
+    match e {
+        InputError::Empty { what } => {
+            let r = Report::new(kind, e.to_string());
+            if what.contains("secret") || what.contains("password") {
+                r.hint("pipe the secret in, e.g. `printf %s \"$SECRET\" | entra-auth-cli config set-secret -p NAME`")
+            } else {
+                r
+            }
+        }
+        InputError::Stdin { what, cause } => Report::new(
+            kind,
+            format!("cannot read the {what} from standard input"),
+        )
+        .cause(cause.clone()),
+        InputError::NoTerminal { .. } => Report::new(kind, e.to_string())
+            .hint("pipe it in with --passphrase-stdin, e.g. `printf %s \"$PASSPHRASE\" | entra-auth-cli config ... --passphrase-stdin`"),
+        InputError::Terminal(cause) => {
+            Report::new(kind, "cannot read from the terminal").cause(cause.to_string())
+        }
+        InputError::EmptyPassphrase => Report::new(kind, e.to_string()),
+        InputError::PassphraseMismatch => {
+            Report::new(kind, "the two passphrases differ; nothing was exported")
+        }
+        InputError::File { source_name, cause } => {
+            let r = Report::new(kind, format!("cannot read {source_name}")).cause(cause.clone());
+            if source_name.ends_with("profiles.json") {
+                r.hint("the seed tool kept its profiles in ~/.config/entra-auth-cli/profiles.json (%APPDATA%\\entra-auth-cli\\profiles.json on Windows)")
+            } else {
+                r
+            }
+        }
+        InputError::NoHome => Report::new(kind, "HOME is not set")
+            .hint("give the file: --from-seed PATH/profiles.json"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Report, exit_code, report};
+    use crate::usecases::error::{ErrorKind, SignInError, TokenError};
+
+    #[test]
+    fn every_kind_maps_to_its_spec_code() {
+        let table = [
+            (ErrorKind::Usage, 1),
+            (ErrorKind::Config, 1),
+            (ErrorKind::Io, 1),
+            (ErrorKind::ProfileNotFound, 2),
+            (ErrorKind::Auth, 3),
+            (ErrorKind::Network, 4),
+            (ErrorKind::Timeout, 5),
+        ];
+        for (kind, code) in table {
+            assert_eq!(exit_code(kind).code(), code, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn renders_error_causes_and_hints() {
+        let e = Report::new(ErrorKind::Auth, "authentication failed")
+            .cause("AADSTS7000215: Invalid client secret provided.")
+            .hint("use the secret's Value");
+        assert_eq!(
+            e.render(),
+            "error: authentication failed\n  caused by: AADSTS7000215: Invalid client secret provided.\n  hint: use the secret's Value\n"
+        );
+    }
+
+    #[test]
+    fn an_idp_refusal_shows_its_code_ids_and_hints() {
+        let profile = crate::domain::profile::ProfileSettings {
+            tenant_id: Some("t".into()),
+            client_id: Some("app-1".into()),
+            ..Default::default()
+        }
+        .validate("p")
+        .unwrap();
+        let entra = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: tr","error_codes":[7000215],"trace_id":"tr","correlation_id":"co","timestamp":"2025-01-01 00:00:00Z"}"#;
+        let reply = crate::ports::idp::HttpReply {
+            status: 401,
+            retry_after: None,
+            request_id: None,
+            body: entra.as_bytes().to_vec(),
+        };
+        let e = crate::usecases::idp_call::refusal(&reply, &profile, "crid");
+        let r = report(&e.into());
+        assert_eq!(r.exit_code().code(), 3);
+        assert_eq!(
+            r.message,
+            "authentication failed: invalid_client (AADSTS7000215)"
+        );
+        assert_eq!(
+            r.causes[0],
+            "AADSTS7000215: Invalid client secret provided."
+        );
+        assert_eq!(
+            r.causes[1],
+            "trace id: tr, correlation id: co, timestamp: 2025-01-01 00:00:00Z"
+        );
+        assert!(r.hints[0].contains("app-1"));
+    }
+
+    #[test]
+    fn typed_errors_become_their_wording_and_code() {
+        let r = report(
+            &TokenError::TimedOut {
+                limit: std::time::Duration::from_secs(120),
+            }
+            .into(),
+        );
+        assert_eq!(r.message, "timed out after 2 min waiting for a token");
+        assert_eq!(r.exit_code().code(), 5);
+        let r = report(
+            &SignInError::PersonNeeded {
+                profile: "me".into(),
+                flow: crate::domain::flow::Flow::DeviceCode,
+                saved_sign_in_failed: None,
+            }
+            .into(),
+        );
+        assert_eq!(r.exit_code().code(), 3);
+        assert!(
+            r.hints[0].contains("get-token -p me -f device-code"),
+            "{r:?}"
+        );
+    }
+}

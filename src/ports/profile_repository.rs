@@ -1,0 +1,77 @@
+//! Where profiles are kept (`config.toml`): reading them, and editing them in place so that
+//! comments and unrelated content survive and a save is atomic.
+
+use crate::domain::profile::ProfileSettings;
+
+/// One `[profiles.NAME]` table, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredProfile {
+    /// The name as written in the file (names match case-insensitively).
+    pub name: String,
+    pub settings: ProfileSettings,
+}
+
+/// Why profiles could not be read or written. The file is never modified by a failed read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileRepoError {
+    /// There is no place for the file (no config directory).
+    #[error("no config directory")]
+    NoLocation,
+    #[error("cannot read config file {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("config file {path} is not valid TOML")]
+    Syntax { path: String, details: Vec<String> },
+    #[error("config file {path} has an invalid value")]
+    Invalid { path: String, details: Vec<String> },
+    /// One profile's table has a value of the wrong type or an unknown key.
+    #[error("profile `{name}` has an invalid setting")]
+    InvalidProfile {
+        name: String,
+        path: String,
+        details: Vec<String>,
+    },
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+/// An open, editable copy of the profiles; nothing changes on disk until [`ProfileDocument::save`].
+pub trait ProfileDocument {
+    /// The name of profile `name` as written, if it exists.
+    fn find(&self, name: &str) -> Option<String>;
+    /// Writes the set fields of `settings` into `[profiles.NAME]` (creating it); fields not set
+    /// are left as they are.
+    fn put(&mut self, name: &str, settings: &ProfileSettings);
+    /// Removes one field of a profile.
+    fn unset(&mut self, name: &str, field: &str) -> bool;
+    fn remove(&mut self, name: &str) -> bool;
+    fn rename(&mut self, from: &str, to: &str) -> bool;
+    /// Saves atomically (private file and directory).
+    ///
+    /// # Errors
+    /// `Write`; the previous file is then untouched.
+    fn save(&self) -> Result<(), ProfileRepoError>;
+}
+
+/// The profile store. Error contract: a missing file is no profiles, not an error; a file that
+/// cannot be read or parsed is an error and is left alone.
+pub trait ProfileRepository: Send + Sync {
+    /// The file, for messages (`None`: no config directory).
+    fn location(&self) -> Option<String>;
+    /// True when the file exists.
+    fn exists(&self) -> bool;
+    /// Every profile name, as written.
+    ///
+    /// # Errors
+    /// The file cannot be read or parsed.
+    fn names(&self) -> Result<Vec<String>, ProfileRepoError>;
+    /// Profile `name` (case-insensitive), typed.
+    ///
+    /// # Errors
+    /// The file cannot be read, or the profile's table is invalid.
+    fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError>;
+    /// Opens the file for editing (a missing file is an empty document).
+    ///
+    /// # Errors
+    /// No location, or the file cannot be read or parsed.
+    fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError>;
+}

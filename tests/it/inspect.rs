@@ -356,17 +356,18 @@ fn inspect_help() {
 fn no_argument_on_a_terminal_is_a_usage_error() {
     let env = TestEnv::new();
     let command = format!("{} inspect", env!("CARGO_BIN_EXE_entra-auth-cli"));
-    let Ok(out) = std::process::Command::new("script")
+    let out = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env_clear()
         .env("HOME", env.home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .output()
-    else {
-        eprintln!("skipped: util-linux `script` is not installed");
-        return;
-    };
+        .unwrap_or_else(|e| {
+            panic!(
+                "util-linux `script` is needed ({e}): run `apt-get install bsdutils` or `.ci/run`"
+            )
+        });
     let text = stdout(&out).replace('\r', "");
     assert_eq!(code(&out), 1, "{text}");
     assert!(

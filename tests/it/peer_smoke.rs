@@ -28,10 +28,9 @@ fn jwt_payload(token: &str) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "needs the oidc-provider peer's node_modules (installed by .ci/run); run with: cargo test -- --ignored"]
 fn peer_smoke_client_secret_gets_a_graph_token_from_oidc_provider() {
-    let Some(peer) = OidcPeer::start(PeerOptions::new()) else {
-        return;
-    };
+    let peer = OidcPeer::start(PeerOptions::new());
     let env = env_for(&peer, CLIENT_SECRET);
 
     let out = env.run(&[
@@ -54,10 +53,9 @@ fn peer_smoke_client_secret_gets_a_graph_token_from_oidc_provider() {
 }
 
 #[test]
+#[ignore = "needs the oidc-provider peer's node_modules (installed by .ci/run); run with: cargo test -- --ignored"]
 fn peer_smoke_wrong_client_secret_is_an_auth_failure() {
-    let Some(peer) = OidcPeer::start(PeerOptions::new()) else {
-        return;
-    };
+    let peer = OidcPeer::start(PeerOptions::new());
     let env = env_for(&peer, "not-the-secret");
 
     let out = env.run(&[
@@ -83,11 +81,10 @@ fn peer_smoke_wrong_client_secret_is_an_auth_failure() {
 /// The certificate flow against oidc-provider's own `private_key_jwt` validator: an
 /// independent check of our client assertions (PS256 + x5t#S256, and RS256 + x5t).
 #[test]
+#[ignore = "needs the oidc-provider peer's node_modules (installed by .ci/run); run with: cargo test -- --ignored"]
 fn peer_private_key_jwt_accepts_our_certificate_assertions() {
     let fixtures = crate::certs::shared();
-    let Some(peer) = OidcPeer::start(PeerOptions::new().pkjwt_cert(fixtures.cert_pem())) else {
-        return;
-    };
+    let peer = OidcPeer::start(PeerOptions::new().pkjwt_cert(fixtures.cert_pem()));
     for algorithm in ["PS256", "RS256"] {
         let env = TestEnv::new()
             .var("AZURE_TENANT_ID", peer.tenant())

@@ -1,6 +1,7 @@
 //! A private, real Secret Service for tests: its own D-Bus session bus and an unlocked
 //! gnome-keyring in a temp HOME, so no test ever touches the developer's keyring. Stops when
-//! dropped (gnome-keyring exits with its bus). `.ci/run` installs the Debian packages.
+//! dropped (gnome-keyring exits with its bus). `.ci/run` installs the Debian packages; the tests
+//! that use it are `#[ignore]`d with that reason and run with `cargo test -- --ignored`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -21,17 +22,18 @@ fn have(program: &str) -> bool {
 }
 
 impl SecretService {
-    /// Starts one, or returns `None` (with a note) where the packages are missing. Under CI a
-    /// missing package is a failure, so these tests cannot pass by skipping.
-    pub fn start() -> Option<Self> {
-        if !(have("dbus-daemon") && have("gnome-keyring-daemon")) {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must install dbus-daemon and gnome-keyring (see .ci/run)"
-            );
-            eprintln!("skipping: dbus-daemon or gnome-keyring-daemon is not installed");
-            return None;
-        }
+    /// Starts one. Panics, naming the Debian packages to install, where they are missing.
+    pub fn start() -> Self {
+        let missing: Vec<&str> = ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]
+            .into_iter()
+            .filter(|program| !have(program))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no Secret Service for the keyring tests: {} not installed; run \
+             `apt-get install dbus-daemon gnome-keyring libsecret-tools` or `.ci/run`",
+            missing.join(", ")
+        );
         let home = tempfile::tempdir().expect("temp HOME for the keyring");
         let runtime = home.path().join("run");
         std::fs::create_dir_all(&runtime).unwrap();
@@ -70,7 +72,7 @@ impl SecretService {
             keyring.wait().unwrap().success(),
             "gnome-keyring-daemon failed to start"
         );
-        Some(Self { bus, address, home })
+        Self { bus, address, home }
     }
 
     /// `secret-tool ARGS` against this Secret Service: stdout.

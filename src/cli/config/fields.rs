@@ -3,84 +3,116 @@
 
 use std::io::Read;
 
-use clap::Args;
+use clap::{Arg, ArgAction, ArgMatches};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::domain::profile::{ProfileSettings, ScopeList};
+use crate::domain::profile::{FIELDS, FieldKind, FieldSpec, ProfileSettings};
 use crate::usecases::error::{Error, InputError};
 
-/// Every settable profile field as a flag (secrets are never flags).
-#[derive(Debug, Args, Default, Clone)]
+/// Every profile field as a flag, generated from the one list of fields
+/// ([`crate::domain::profile::FIELDS`]): `--tenant-id`, `--client-id`, `--scope` (repeatable),
+/// ... Secrets are never flags; `--client-secret-stdin` reads one from a pipe.
+#[derive(Debug, Default, Clone)]
 pub struct FieldArgs {
-    /// Directory (tenant) ID or domain, e.g. contoso.onmicrosoft.com
-    #[arg(long, value_name = "TENANT")]
-    pub tenant_id: Option<String>,
-    /// Application (client) ID (a GUID)
-    #[arg(long, value_name = "GUID")]
-    pub client_id: Option<String>,
-    /// Default scopes, space- or comma-separated (repeatable)
-    #[arg(long = "scope", value_name = "SCOPES")]
-    pub scopes: Vec<String>,
-    /// client-secret, certificate, federated, managed-identity or none
-    #[arg(long, value_name = "METHOD")]
-    pub auth_method: Option<String>,
-    /// client-credentials, interactive, device-code or authorization-code
-    #[arg(long, value_name = "FLOW")]
-    pub flow: Option<String>,
-    /// Certificate file (.pfx/.p12 or PEM)
-    #[arg(long, value_name = "PATH")]
-    pub certificate_path: Option<String>,
-    /// Separate PEM private key of the certificate
-    #[arg(long, value_name = "PATH")]
-    pub certificate_key_path: Option<String>,
-    /// PS256 (default) or RS256
-    #[arg(long, value_name = "ALG")]
-    pub assertion_algorithm: Option<String>,
-    /// Workload identity token file
-    #[arg(long, value_name = "PATH")]
-    pub federated_token_file: Option<String>,
-    /// Authority host, e.g. https://login.microsoftonline.us
-    #[arg(long, value_name = "URL")]
-    pub authority_host: Option<String>,
-    /// public, usgov or china
-    #[arg(long, value_name = "CLOUD")]
-    pub cloud: Option<String>,
-    /// Redirect URI for the browser sign-in
-    #[arg(long, value_name = "URI")]
-    pub redirect_uri: Option<String>,
-    /// Fixed loopback port for the browser sign-in
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
-    /// Username to pre-fill at sign-in
-    #[arg(long, value_name = "USER")]
-    pub login_hint: Option<String>,
-    /// Read the client secret from standard input and store it in the secret store
-    #[arg(long)]
+    settings: ProfileSettings,
+    /// Read the client secret from standard input and store it in the secret store.
     pub client_secret_stdin: bool,
 }
+
+const CLIENT_SECRET_STDIN: &str = "client_secret_stdin";
 
 impl FieldArgs {
     /// The fields given, as settings.
     #[must_use]
     pub fn settings(&self) -> ProfileSettings {
-        ProfileSettings {
-            tenant_id: self.tenant_id.clone(),
-            client_id: self.client_id.clone(),
-            scopes: (!self.scopes.is_empty()).then(|| ScopeList::Text(self.scopes.join(" "))),
-            flow: self.flow.clone(),
-            auth_method: self.auth_method.clone(),
-            certificate_path: self.certificate_path.clone(),
-            certificate_key_path: self.certificate_key_path.clone(),
-            assertion_algorithm: self.assertion_algorithm.clone(),
-            federated_token_file: self.federated_token_file.clone(),
-            authority_host: self.authority_host.clone(),
-            cloud: self.cloud.clone(),
-            redirect_uri: self.redirect_uri.clone(),
-            port: self.port,
-            login_hint: self.login_hint.clone(),
-            ..ProfileSettings::default()
+        self.settings.clone()
+    }
+}
+
+/// `--tenant-id` for `tenant_id`; scopes are given one flag at a time as `--scope`.
+fn flag(spec: &FieldSpec) -> String {
+    match spec.kind {
+        FieldKind::Scopes => "scope".to_owned(),
+        _ => spec.name.replace('_', "-"),
+    }
+}
+
+fn value_name(spec: &FieldSpec) -> String {
+    let name = spec.name;
+    match spec.kind {
+        FieldKind::Scopes => "SCOPES".to_owned(),
+        FieldKind::Port => "PORT".to_owned(),
+        FieldKind::Bool => "BOOL".to_owned(),
+        FieldKind::Text if name.ends_with("_path") || name.ends_with("_file") => "PATH".to_owned(),
+        FieldKind::Text if name.ends_with("_uri") => "URI".to_owned(),
+        FieldKind::Text if name.ends_with("_host") => "URL".to_owned(),
+        FieldKind::Text if name.ends_with("_algorithm") => "ALG".to_owned(),
+        // The last word: TENANT_ID -> ID, AUTH_METHOD -> METHOD.
+        FieldKind::Text => name.rsplit('_').next().unwrap_or(name).to_ascii_uppercase(),
+    }
+}
+
+fn arg(spec: &FieldSpec) -> Arg {
+    let arg = Arg::new(spec.name)
+        .long(flag(spec))
+        .value_name(value_name(spec))
+        .help(spec.about);
+    match spec.kind {
+        FieldKind::Scopes => arg.action(ArgAction::Append),
+        FieldKind::Port => arg.value_parser(clap::value_parser!(u16).range(1..)),
+        FieldKind::Bool => arg
+            .value_parser(clap::builder::BoolishValueParser::new())
+            .hide_possible_values(true),
+        FieldKind::Text => arg,
+    }
+}
+
+impl clap::FromArgMatches for FieldArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = Self::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for spec in FIELDS {
+            let text = match spec.kind {
+                FieldKind::Scopes => matches
+                    .get_many::<String>(spec.name)
+                    .map(|values| values.cloned().collect::<Vec<_>>().join(" ")),
+                FieldKind::Port => matches.get_one::<u16>(spec.name).map(u16::to_string),
+                FieldKind::Bool => matches.get_one::<bool>(spec.name).map(bool::to_string),
+                FieldKind::Text => matches.get_one::<String>(spec.name).cloned(),
+            };
+            if let Some(text) = text {
+                self.settings.set_text(spec.name, &text).map_err(|e| {
+                    clap::Error::raw(
+                        clap::error::ErrorKind::ValueValidation,
+                        format!("--{}: {e}\n", flag(spec)),
+                    )
+                })?;
+            }
         }
+        self.client_secret_stdin = matches.get_flag(CLIENT_SECRET_STDIN);
+        Ok(())
+    }
+}
+
+impl clap::Args for FieldArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        FIELDS.iter().fold(cmd, |cmd, spec| cmd.arg(arg(spec))).arg(
+            Arg::new(CLIENT_SECRET_STDIN)
+                .long("client-secret-stdin")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Read the client secret from standard input and store it in the secret store",
+                ),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
     }
 }
 

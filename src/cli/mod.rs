@@ -74,7 +74,7 @@ pub enum Command {
     /// Delete cached tokens of a profile (or all); stored secrets are kept
     Logout(logout::LogoutArgs),
     /// Manage profiles and their secrets
-    Config(config::ConfigArgs),
+    Config(Box<config::ConfigArgs>),
     /// Search app registrations in a tenant through Microsoft Graph; optionally save one as a profile
     Discover(discover::DiscoverArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)

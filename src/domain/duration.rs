@@ -50,4 +50,17 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-5s").is_err());
     }
+
+    proptest::proptest! {
+        /// Any flag value: a duration or a reason, never a panic.
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,40}") {
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn huge_numbers_of_seconds_never_panic(n in proptest::num::u64::ANY) {
+            let _ = parse_duration(&format!("{n}s"));
+        }
+    }
 }

@@ -471,7 +471,7 @@ pub fn validate_profile_name(name: &str) -> Result<(), String> {
     if name.len() > 64 {
         return Err(format!(
             "profile name `{}...` is longer than 64 characters",
-            &name[..16.min(name.len())]
+            name.chars().take(16).collect::<String>().escape_debug()
         ));
     }
     if let Some(bad) = name
@@ -837,5 +837,20 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    proptest::proptest! {
+        /// Any text, from flags, files or imports: a verdict, never a panic.
+        #[test]
+        fn profile_name_validation_never_panics(name in "\\PC{0,80}") {
+            let _ = super::validate_profile_name(&name);
+        }
+    }
+
+    #[test]
+    fn long_names_with_multibyte_characters_are_refused_cleanly() {
+        let name = "€".repeat(22);
+        let error = super::validate_profile_name(&name).unwrap_err();
+        assert!(error.contains("longer than 64"), "{error}");
     }
 }

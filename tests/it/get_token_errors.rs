@@ -281,3 +281,37 @@ fn non_interactive_never_waits_for_a_person() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(emu.total_token_requests(), 0);
 }
+
+#[test]
+fn huge_flag_values_never_crash_the_process() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    // Larger than any deadline a clock can hold: treated as "no practical limit".
+    let out = env.run(&["get-token", "--timeout", "9223372036854775807s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stdout(&out).trim().is_empty());
+    let out = env.run(&["get-token", "--min-validity", "9223372036854775807s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Beyond what a duration holds: a usage error, not an abort.
+    let out = env.run(&["get-token", "--timeout", "18446744073709551615s"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    // A profile name no slicing can cut.
+    let name = "€".repeat(22);
+    let out = env.run(&[
+        "config",
+        "create",
+        "--name",
+        &name,
+        "--tenant-id",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        emulator::CLIENT_ID,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("longer than 64 characters"),
+        "{}",
+        stderr(&out)
+    );
+}

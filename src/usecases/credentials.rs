@@ -235,6 +235,22 @@ mod tests {
         source
     }
 
+    fn resolver<'a>(
+        secrets: &'a MockSecretStore,
+        loader: &'a MockCredentialLoader,
+        terminal: &'a MockTerminal,
+        env_secret: Option<SecretString>,
+        env_certificate_password: Option<SecretString>,
+    ) -> CredentialResolver<'a> {
+        CredentialResolver {
+            env_secret,
+            env_certificate_password,
+            secrets,
+            loader,
+            terminal,
+        }
+    }
+
     fn secret_of(credential: ClientCredential) -> String {
         match credential {
             ClientCredential::Secret(s) => s.expose_secret().to_owned(),
@@ -252,13 +268,7 @@ mod tests {
         let mut loader = MockCredentialLoader::new();
         loader.expect_certificate().never();
         let terminal = silent_terminal();
-        let resolver = CredentialResolver {
-            env_secret: Some("from-env".into()),
-            env_certificate_password: None,
-            secrets: &secrets,
-            loader: &loader,
-            terminal: &terminal,
-        };
+        let resolver = resolver(&secrets, &loader, &terminal, Some("from-env".into()), None);
         let credential = p.credential().unwrap();
         assert_eq!(
             secret_of(resolver.resolve(&p, &credential, 0).unwrap()),
@@ -275,13 +285,7 @@ mod tests {
             .times(1)
             .returning(|_| Box::new(federated_source(Ok("jwt"))));
         let secrets = store(Some("stored"));
-        let resolver = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: None,
-            secrets: &secrets,
-            loader: &loader,
-            terminal: &terminal,
-        };
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
         let federated = profile(ProfileSettings {
             federated_token_file: Some("/t".into()),
             ..ProfileSettings::default()
@@ -324,13 +328,7 @@ mod tests {
             )))
         });
         let secrets = store(None);
-        let resolver = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: None,
-            secrets: &secrets,
-            loader: &loader,
-            terminal: &terminal,
-        };
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
         let p = profile(ProfileSettings {
             auth_method: Some("federated".into()),
             federated_token_file: Some("/t".into()),
@@ -374,13 +372,7 @@ mod tests {
                 },
             );
         let secrets = store(None);
-        let resolver = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: None,
-            secrets: &secrets,
-            loader: &loader,
-            terminal: &terminal,
-        };
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
         let p = profile(ProfileSettings {
             auth_method: Some("certificate".into()),
             certificate_path: Some("/c.pfx".into()),
@@ -401,13 +393,7 @@ mod tests {
             .expect_certificate()
             .returning(|_, _| Ok(loaded(10, 20)));
         let secrets = store(None);
-        let resolver = CredentialResolver {
-            env_secret: None,
-            env_certificate_password: Some("pw".into()),
-            secrets: &secrets,
-            loader: &loader,
-            terminal: &terminal,
-        };
+        let resolver = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
         let p = profile(ProfileSettings {
             certificate_path: Some("/c.pem".into()),
             ..ProfileSettings::default()

@@ -308,18 +308,7 @@ async fn get_with_retries(
         &RetryPolicy::GRAPH,
         request.deadline,
         || http.get(&get),
-        |notice| {
-            let what = notice.status.map_or_else(
-                || "could not be reached".to_owned(),
-                |status| format!("answered HTTP {status}"),
-            );
-            reporter.progress(&format!(
-                "Microsoft Graph {what}; retrying in {:.1} s (attempt {} of {})",
-                notice.wait.as_secs_f32(),
-                notice.next_attempt,
-                notice.max_attempts
-            ));
-        },
+        |notice| reporter.progress(&notice.progress_line("Microsoft Graph")),
     )
     .await;
     match outcome {

@@ -101,6 +101,24 @@ pub struct RetryNotice {
     pub max_attempts: u32,
 }
 
+impl RetryNotice {
+    /// The progress line for the person waiting: `{who} answered HTTP 503; retrying in 0.5 s
+    /// (attempt 2 of 3)`.
+    #[must_use]
+    pub fn progress_line(&self, who: &str) -> String {
+        let what = self.status.map_or_else(
+            || "could not be reached".to_owned(),
+            |status| format!("answered HTTP {status}"),
+        );
+        format!(
+            "{who} {what}; retrying in {:.1} s (attempt {} of {})",
+            self.wait.as_secs_f32(),
+            self.next_attempt,
+            self.max_attempts
+        )
+    }
+}
+
 /// `Instant + wait`, or `None` when it would not fit (treated as "after any deadline").
 #[must_use]
 pub fn checked_deadline(start: Instant, wait: Duration) -> Option<Instant> {

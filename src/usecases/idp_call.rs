@@ -30,18 +30,7 @@ pub async fn post_with_retries(
         &policy,
         deadline,
         || idp.post_form(request),
-        |notice| {
-            let what = notice.status.map_or_else(
-                || "could not be reached".to_owned(),
-                |status| format!("answered HTTP {status}"),
-            );
-            reporter.progress(&format!(
-                "the identity provider {what}; retrying in {:.1} s (attempt {} of {})",
-                notice.wait.as_secs_f32(),
-                notice.next_attempt,
-                notice.max_attempts
-            ));
-        },
+        |notice| reporter.progress(&notice.progress_line("the identity provider")),
     )
     .await;
     match outcome {

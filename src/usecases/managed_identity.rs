@@ -169,15 +169,7 @@ pub async fn acquire(
         &policy,
         deadline,
         || idp.get(&get),
-        |notice| {
-            reporter.progress(&format!(
-                "the managed identity endpoint answered HTTP {}; retrying in {} s (attempt {} of {})",
-                notice.status.unwrap_or_default(),
-                notice.wait.as_secs(),
-                notice.next_attempt,
-                notice.max_attempts
-            ));
-        },
+        |notice| reporter.progress(&notice.progress_line("the managed identity endpoint")),
     )
     .await;
     match outcome {

@@ -118,6 +118,25 @@ fn ask(
         .map_err(|e| EditError::Terminal(e).into())
 }
 
+/// Stores a profile's client secret after the profile was written; returns the store's name.
+fn store_client_secret(
+    stores: &Stores<'_>,
+    profile: &str,
+    secret: &SecretString,
+    step: AfterWrite,
+) -> Result<&'static str, Error> {
+    stores
+        .secrets
+        .set(profile, SecretKind::ClientSecret, secret)
+        .map_err(|e| EditError::SecretAfterWrite {
+            profile: profile.to_owned(),
+            kind: SecretKind::ClientSecret,
+            step,
+            cause: e.to_string(),
+        })?;
+    Ok(stores.info.backend)
+}
+
 /// What `config create` is asked.
 pub struct CreateRequest<'a> {
     /// `--name`; asked for on a terminal when missing.
@@ -207,19 +226,15 @@ pub fn create(ports: &ProfilePorts<'_>, request: CreateRequest<'_>) -> Result<Wr
     let stores = secret.as_ref().map(|_| stores(ports)).transpose()?;
     document.put(&name, &settings);
     document.save()?;
-    let mut secret_stored_in = None;
-    if let (Some(secret), Some(stores)) = (secret, stores) {
-        stores
-            .secrets
-            .set(&name, SecretKind::ClientSecret, &secret)
-            .map_err(|e| EditError::SecretAfterWrite {
-                profile: name.clone(),
-                kind: SecretKind::ClientSecret,
-                step: AfterWrite::Created,
-                cause: e.to_string(),
-            })?;
-        secret_stored_in = Some(stores.info.backend);
-    }
+    let secret_stored_in = match (secret, stores) {
+        (Some(secret), Some(stores)) => Some(store_client_secret(
+            &stores,
+            &name,
+            &secret,
+            AfterWrite::Created,
+        )?),
+        _ => None,
+    };
     Ok(Written {
         name,
         location: location(ports.profiles),
@@ -288,20 +303,15 @@ pub fn edit(ports: &ProfilePorts<'_>, request: EditRequest<'_>) -> Result<Writte
         document.unset(&name, field);
     }
     document.save()?;
-    let mut secret_stored_in = None;
-    if let Some(secret) = secret {
-        let stores = stores(ports)?;
-        stores
-            .secrets
-            .set(&name, SecretKind::ClientSecret, &secret)
-            .map_err(|e| EditError::SecretAfterWrite {
-                profile: name.clone(),
-                kind: SecretKind::ClientSecret,
-                step: AfterWrite::Edited,
-                cause: e.to_string(),
-            })?;
-        secret_stored_in = Some(stores.info.backend);
-    }
+    let secret_stored_in = match secret {
+        Some(secret) => Some(store_client_secret(
+            &stores(ports)?,
+            &name,
+            &secret,
+            AfterWrite::Edited,
+        )?),
+        None => None,
+    };
     Ok(Written {
         name,
         location: location(ports.profiles),

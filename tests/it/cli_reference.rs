@@ -1,4 +1,4 @@
-//! `docs/cli-reference.md` is generated from the clap definitions (`app::cli::cli_reference`):
+//! `docs/cli-reference.md` is generated from the clap definitions (`cli::cli_reference`):
 //! a CLI change without the regenerated page fails here. To update it:
 //! `UPDATE_CLI_REFERENCE=1 cargo test --test it cli_reference`.
 

@@ -1,10 +1,16 @@
-//! Fault injection for the token endpoint: the `Fault` catalogue and how each one answers.
+//! Fault injection for the token endpoint (and the managed identity endpoints and Graph, which
+//! take the same faults): the `Fault` catalogue and how each one answers. Besides a failing
+//! Entra, it plays a hostile or broken server: redirects, endless bodies, arbitrary replies.
 
 use super::connection::ConnHandle;
 use super::errors::EntraError;
 use super::responses::{CachePolicy, RequestCtx};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A way to answer a token request other than normally.
@@ -26,6 +32,15 @@ pub enum Fault {
     Garbage200,
     /// This status with an HTML gateway page (an invalid status becomes 502).
     NonJsonStatus(u16),
+    /// This status (a 3xx such as 307, which keeps the method and body) with `Location` set to
+    /// `location`, and a short HTML body.
+    Redirect { status: u16, location: String },
+    /// 200, `application/json`, and a body that never ends (chunked, 64 KiB chunks of spaces
+    /// after an opening `{`), until the client stops reading.
+    EndlessBody,
+    /// This status with this body as `application/json` (e.g. a 200 with `token_type: pop`, or
+    /// an error whose description holds terminal escapes).
+    Json { status: u16, body: String },
 }
 
 /// Applies `fault`. `None` means "now answer normally" (only `Slow` does that).
@@ -64,8 +79,68 @@ pub async fn apply(fault: Fault, ctx: &RequestCtx, conn: &ConnHandle) -> Option<
             StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
             "<html><body>Bad Gateway</body></html>",
         ),
+        Fault::Redirect { status, location } => {
+            let mut response = html(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT),
+                "<html><body>Moved</body></html>",
+            );
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Fault::EndlessBody => {
+            let mut response = Response::new(Body::new(Endless { started: false }));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Fault::Json { status, body } => {
+            let mut response = (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            )
+                .into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            response
+        }
     };
     Some(response)
+}
+
+/// A body that never ends: `{`, then 64 KiB of spaces per frame, forever. hyper asks for the
+/// next frame only when the socket takes more, so a client that stops reading stops it.
+struct Endless {
+    started: bool,
+}
+
+static SPACES: [u8; 64 * 1024] = [b' '; 64 * 1024];
+
+impl HttpBody for Endless {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        let chunk = if self.started {
+            Bytes::from_static(&SPACES)
+        } else {
+            self.started = true;
+            Bytes::from_static(b"{")
+        };
+        Poll::Ready(Some(Ok(http_body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        false
+    }
 }
 
 fn plain(

@@ -1,22 +1,25 @@
 //! Microsoft Graph's `GET /v1.0/applications` on the emulator's main port, for `discover`.
 //!
-//! Order: count and record the request; require `Authorization: Bearer` with a token this
-//! emulator issued (signature, `exp`/`nbf`) for `aud` `https://graph.microsoft.com` (401
-//! `InvalidAuthenticationToken` otherwise); 403 `Authorization_RequestDenied` when switched on;
+//! Order: count and record the request; answer a queued `Fault`; require `Authorization: Bearer`
+//! with a token this emulator issued (signature, `exp`/`nbf`) for `aud`
+//! `https://graph.microsoft.com` (401 `InvalidAuthenticationToken` otherwise); 403 `Authorization_RequestDenied` when switched on;
 //! then `$top` (default 100, 1..=999), `$select` (known properties), `$filter`
 //! (`startswith(displayName,'x')` or `displayName eq 'x'`, case-insensitive, `''` for `'`) and
 //! `$skiptoken` (opaque, from the previous page's `@odata.nextLink`, which repeats the query).
 //! Anything else is Graph's 400 `Request_UnsupportedQuery`. Apps are served in seeding order.
 
+use super::connection::ConnHandle;
+use super::faults::{self, Fault};
+use super::responses::RequestCtx;
 use super::state::{RecordedRequest, Shared};
 use super::{Emulator, ids};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The audience Graph accepts (the public cloud's).
@@ -40,6 +43,8 @@ struct Directory {
     apps: Vec<(String, String)>,
     requests: Vec<RecordedRequest>,
     forbidden: bool,
+    /// Answers the next requests get (FIFO) before any check.
+    faults: VecDeque<Fault>,
 }
 
 impl GraphDirectory {
@@ -69,6 +74,11 @@ impl Emulator {
         self.shared.graph.lock().requests.clone()
     }
 
+    /// Queues a [`Fault`] (redirect, endless body, arbitrary reply…) for the next Graph request.
+    pub fn push_graph_fault(&self, fault: Fault) {
+        self.shared.graph.lock().faults.push_back(fault);
+    }
+
     /// On: every valid token gets 403 `Authorization_RequestDenied` (no Application.Read.All).
     pub fn set_graph_forbidden(&self, on: bool) {
         self.shared.graph.lock().forbidden = on;
@@ -78,6 +88,7 @@ impl Emulator {
 /// `GET /v1.0/applications`.
 pub async fn applications(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
@@ -91,11 +102,18 @@ pub async fn applications(
             .collect(),
         path: uri.path().to_owned(),
     };
-    let (apps, forbidden) = {
+    let (apps, forbidden, fault) = {
         let mut directory = shared.graph.lock();
         directory.requests.push(recorded);
-        (directory.apps.clone(), directory.forbidden)
+        let fault = directory.faults.pop_front();
+        (directory.apps.clone(), directory.forbidden, fault)
     };
+    if let Some(fault) = fault {
+        let ctx = RequestCtx::new(&headers, &shared.authority);
+        if let Some(response) = faults::apply(fault, &ctx, &conn).await {
+            return response;
+        }
+    }
     if let Err(reason) = authorize(&shared, &headers) {
         return error(
             StatusCode::UNAUTHORIZED,

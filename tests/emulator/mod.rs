@@ -43,7 +43,7 @@ pub use state::RecordedRequest;
 #[allow(unused_imports)]
 pub use users::AuthorizeBehavior;
 
-use managed_identity::{Identity, Source};
+use managed_identity::{Identity, MiFault, Source};
 use server::ServerThread;
 use state::{FederatedCredential, Shared};
 use std::net::{Ipv4Addr, TcpListener};
@@ -263,7 +263,17 @@ impl Emulator {
 
     /// Queues a status (404, 410, 429, 500, 503…) the next IMDS request gets, with a plain-text body.
     pub fn push_imds_fault(&self, status: u16) {
-        self.shared.mi.push_fault(Source::Imds, status);
+        self.shared
+            .mi
+            .push_fault(Source::Imds, MiFault::Status(status));
+    }
+
+    /// Queues a token-endpoint [`Fault`] (redirect, endless body, arbitrary reply…) for the next
+    /// IMDS request.
+    pub fn push_imds_reply_fault(&self, fault: Fault) {
+        self.shared
+            .mi
+            .push_fault(Source::Imds, MiFault::Reply(fault));
     }
 
     /// IMDS requests received (also those a fault answered).
@@ -278,7 +288,17 @@ impl Emulator {
 
     /// Queues a status the next App Service request gets, with App Service's JSON error body.
     pub fn push_app_service_fault(&self, status: u16) {
-        self.shared.mi.push_fault(Source::AppService, status);
+        self.shared
+            .mi
+            .push_fault(Source::AppService, MiFault::Status(status));
+    }
+
+    /// Queues a token-endpoint [`Fault`] (redirect, endless body, arbitrary reply…) for the next
+    /// App Service request.
+    pub fn push_app_service_reply_fault(&self, fault: Fault) {
+        self.shared
+            .mi
+            .push_fault(Source::AppService, MiFault::Reply(fault));
     }
 
     /// App Service requests received (also those a fault answered).

@@ -69,6 +69,12 @@ impl Emulator {
         self.shared.users.lock().devices.lifetime_secs = secs;
     }
 
+    /// The `message` of later `/devicecode` answers, `{user_code}` replaced by the code (a hostile
+    /// IdP's text); `None` restores Entra's.
+    pub fn set_device_code_message(&self, message: Option<&str>) {
+        self.shared.users.lock().devices.message = message.map(str::to_owned);
+    }
+
     /// The user enters `user_code` and signs in; false unless it is pending and unexpired.
     pub fn approve_device_code(&self, user_code: &str) -> bool {
         let mut users = self.shared.users.lock();

@@ -7,11 +7,14 @@
 //! unless said otherwise, with App Service's `{"statusCode","message","correlationId"}` body.
 //! 200 carries `expires_on` as an epoch string and no `expires_in`.
 
+use super::super::connection::ConnHandle;
+use super::super::faults;
 use super::super::ids;
+use super::super::responses::RequestCtx;
 use super::super::state::Shared;
-use super::{Selector, SelectorParam, Source};
+use super::{MiFault, Selector, SelectorParam, Source};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -44,12 +47,26 @@ struct AppServiceError {
     correlation_id: String,
 }
 
-async fn token(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let (query, recorded) = super::intake(&uri, &headers);
-    if let Some(status) = shared.mi.record(Source::AppService, recorded) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let reason = status.canonical_reason().unwrap_or("Error");
-        return error(status, reason);
+    match shared.mi.record(Source::AppService, recorded) {
+        Some(MiFault::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reason = status.canonical_reason().unwrap_or("Error");
+            return error(status, reason);
+        }
+        Some(MiFault::Reply(fault)) => {
+            let ctx = RequestCtx::new(&headers, &shared.authority);
+            if let Some(response) = faults::apply(fault, &ctx, &conn).await {
+                return response;
+            }
+        }
+        None => {}
     }
     match headers
         .get("x-identity-header")

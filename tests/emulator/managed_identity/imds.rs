@@ -1,14 +1,18 @@
 //! Azure IMDS on its own loopback port: `GET /metadata/identity/oauth2/token` (protocol.md §6.2).
 //!
-//! Order: count and record the request, answer a queued fault (its status, a plain-text body),
-//! then check `Metadata: true` (400 `bad_request_102`), `api-version`, `resource`, at most one of
-//! `client_id` / `object_id` / `msi_res_id` (400 `invalid_request`), the identity (400
-//! `invalid_request` "Identity not found"), and answer 200 with every number as a string.
+//! Order: count and record the request, answer a queued fault (a bare status with a plain-text
+//! body, or a token-endpoint `Fault`), then check `Metadata: true` (400 `bad_request_102`),
+//! `api-version`, `resource`, at most one of `client_id` / `object_id` / `msi_res_id` (400
+//! `invalid_request`), the identity (400 `invalid_request` "Identity not found"), and answer 200
+//! with every number as a string.
 
+use super::super::connection::ConnHandle;
+use super::super::faults;
+use super::super::responses::RequestCtx;
 use super::super::state::Shared;
-use super::{Selector, SelectorParam, Source};
+use super::{MiFault, Selector, SelectorParam, Source};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,10 +41,22 @@ struct ImdsToken {
     token_type: &'static str,
 }
 
-async fn token(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let (query, recorded) = super::intake(&uri, &headers);
-    if let Some(status) = shared.mi.record(Source::Imds, recorded) {
-        return fault(status);
+    match shared.mi.record(Source::Imds, recorded) {
+        Some(MiFault::Status(status)) => return fault(status),
+        Some(MiFault::Reply(fault)) => {
+            let ctx = RequestCtx::new(&headers, &shared.authority);
+            if let Some(response) = faults::apply(fault, &ctx, &conn).await {
+                return response;
+            }
+        }
+        None => {}
     }
     let metadata = headers.get("metadata").and_then(|v| v.to_str().ok());
     if !metadata.is_some_and(|v| v.eq_ignore_ascii_case("true")) {

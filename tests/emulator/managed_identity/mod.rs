@@ -5,6 +5,7 @@
 pub mod app_service;
 pub mod imds;
 
+use super::faults::Fault;
 use super::ids;
 use super::state::{RecordedRequest, Shared};
 use axum::http::{HeaderMap, Uri};
@@ -66,12 +67,20 @@ impl Selector {
     }
 }
 
+/// A queued managed-identity fault: a bare status (the endpoint's own error shape), or any
+/// token-endpoint [`Fault`] (redirects, endless bodies, arbitrary replies).
+#[derive(Clone, Debug)]
+pub enum MiFault {
+    Status(u16),
+    Reply(Fault),
+}
+
 /// One managed-identity endpoint's bookkeeping.
 #[derive(Default)]
 struct Endpoint {
     requests: usize,
     last: Option<RecordedRequest>,
-    faults: VecDeque<u16>,
+    faults: VecDeque<MiFault>,
 }
 
 struct Inner {
@@ -153,8 +162,8 @@ impl ManagedIdentities {
         }
     }
 
-    /// Counts and records a request; returns the queued fault status it must answer with, if any.
-    pub fn record(&self, source: Source, request: RecordedRequest) -> Option<u16> {
+    /// Counts and records a request; returns the queued fault it must answer with, if any.
+    pub fn record(&self, source: Source, request: RecordedRequest) -> Option<MiFault> {
         let mut inner = self.lock();
         let endpoint = Self::endpoint(&mut inner, source);
         endpoint.requests += 1;
@@ -162,10 +171,10 @@ impl ManagedIdentities {
         endpoint.faults.pop_front()
     }
 
-    pub fn push_fault(&self, source: Source, status: u16) {
+    pub fn push_fault(&self, source: Source, fault: MiFault) {
         Self::endpoint(&mut self.lock(), source)
             .faults
-            .push_back(status);
+            .push_back(fault);
     }
 
     pub fn requests(&self, source: Source) -> usize {

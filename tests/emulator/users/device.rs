@@ -54,6 +54,8 @@ pub struct DeviceStore {
     pub poll_errors: VecDeque<EntraError>,
     /// The last `(user_code, verification_uri)` handed out.
     pub last: Option<(String, String)>,
+    /// The `message` of later `/devicecode` answers (`{user_code}` replaced); `None`: Entra's.
+    pub message: Option<String>,
 }
 
 impl Default for DeviceStore {
@@ -65,6 +67,7 @@ impl Default for DeviceStore {
             auto_approve_after: None,
             poll_errors: VecDeque::new(),
             last: None,
+            message: None,
         }
     }
 }

@@ -71,10 +71,13 @@ fn issue(
         users
             .devices
             .issue(&tenant_id, &app.client_id, requested, &verification_uri);
-    let message = format!(
-        "To sign in, use a web browser to open the page {verification_uri} and enter the code {} to authenticate.",
-        grant.user_code
-    );
+    let message = match &users.devices.message {
+        Some(message) => message.replace("{user_code}", &grant.user_code),
+        None => format!(
+            "To sign in, use a web browser to open the page {verification_uri} and enter the code {} to authenticate.",
+            grant.user_code
+        ),
+    };
     Ok(DeviceCodeBody {
         user_code: grant.user_code,
         device_code,

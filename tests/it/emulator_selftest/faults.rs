@@ -166,3 +166,104 @@ async fn drop_connection_is_a_transport_error_for_reqwest() {
         .expect_err("no HTTP response");
     assert!(!error.is_status());
 }
+
+#[tokio::test]
+async fn hostile_faults_redirect_reply_anything_or_never_end() {
+    let emu = Emulator::start();
+    emu.push_fault(Fault::Redirect {
+        status: 307,
+        location: "http://127.0.0.1:9/elsewhere".to_owned(),
+    });
+    emu.push_fault(Fault::Json {
+        status: 200,
+        body: r#"{"token_type":"pop"}"#.to_owned(),
+    });
+    emu.push_fault(Fault::EndlessBody);
+    let no_redirects = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let body = serde_urlencoded::to_string(cc_form(CLIENT_SECRET)).unwrap();
+    let post = || {
+        no_redirects
+            .post(emu.token_url(TENANT_ID))
+            .body(body.clone())
+    };
+
+    let redirect = post().send().await.unwrap();
+    assert_eq!(redirect.status().as_u16(), 307);
+    assert_eq!(
+        redirect.headers()["location"].to_str().unwrap(),
+        "http://127.0.0.1:9/elsewhere"
+    );
+    let json = post().send().await.unwrap();
+    assert_eq!(json.status().as_u16(), 200);
+    assert_eq!(
+        json.headers()["content-type"].to_str().unwrap(),
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(json.text().await.unwrap(), r#"{"token_type":"pop"}"#);
+
+    let mut endless = post().send().await.unwrap();
+    assert_eq!(endless.status().as_u16(), 200);
+    assert_eq!(endless.content_length(), None, "no length: chunked");
+    let mut read = 0usize;
+    let mut first = None;
+    while read < 8 * 1024 * 1024 {
+        let chunk = endless.chunk().await.unwrap().expect("the body never ends");
+        first.get_or_insert(chunk[0]);
+        read += chunk.len();
+    }
+    assert_eq!(first, Some(b'{'));
+    drop(endless);
+    assert_eq!(
+        client_credentials(&emu, CLIENT_SECRET).await.status,
+        200,
+        "the emulator still answers after the reader gave up"
+    );
+}
+
+#[tokio::test]
+async fn managed_identity_and_graph_take_the_same_faults() {
+    let emu = Emulator::start();
+    emu.push_imds_reply_fault(Fault::Json {
+        status: 200,
+        body: "{}".to_owned(),
+    });
+    emu.push_app_service_reply_fault(Fault::Redirect {
+        status: 302,
+        location: "http://127.0.0.1:9/x".to_owned(),
+    });
+    emu.push_graph_fault(Fault::NonJsonStatus(502));
+    let no_redirects = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let imds = no_redirects
+        .get(format!(
+            "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r",
+            emu.imds_endpoint()
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imds.status().as_u16(), 200);
+    assert_eq!(imds.text().await.unwrap(), "{}");
+    let app_service = no_redirects
+        .get(emu.app_service_endpoint())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app_service.status().as_u16(), 302);
+    assert_eq!(emu.app_service_requests(), 1);
+    let graph = no_redirects
+        .get(format!("{}/v1.0/applications", emu.authority()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graph.status().as_u16(), 502, "before any token check");
+    assert_eq!(emu.graph_requests(), 1);
+}

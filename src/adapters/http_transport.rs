@@ -1,5 +1,7 @@
 //! The IdP transport over reqwest (rustls). The HTTP client is built on the first request, so
-//! a cache hit never pays for TLS roots or client setup.
+//! a cache hit never pays for TLS roots or client setup. Redirects are never followed (a 3xx is
+//! handed back as a reply), and a reply body is read chunk by chunk up to the request's
+//! `max_reply_bytes`, no further (see `ports::idp`).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -49,7 +51,11 @@ impl HttpTransport {
         cell.get_or_init(|| {
             let mut builder = reqwest::Client::builder()
                 .user_agent(USER_AGENT)
-                .connect_timeout(CONNECT_TIMEOUT);
+                .connect_timeout(CONNECT_TIMEOUT)
+                // Every request carries a credential (secret, assertion, code, refresh token,
+                // X-IDENTITY-HEADER, bearer token): following a redirect would hand it to
+                // whatever host the `Location` names.
+                .redirect(reqwest::redirect::Policy::none());
             if direct {
                 builder = builder.no_proxy().tls_certs_only([]);
             }
@@ -126,7 +132,7 @@ impl IdpTransport for HttpTransport {
             .send()
             .await
             .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        reply(response).await
+        reply(response, request.max_reply_bytes).await
     }
 
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
@@ -144,11 +150,50 @@ impl IdpTransport for HttpTransport {
             .send()
             .await
             .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        reply(response).await
+        reply(response, request.max_reply_bytes).await
     }
 }
 
-async fn reply(response: reqwest::Response) -> Result<HttpReply, TransportError> {
+/// `host[:port]` of a redirect's `Location`, resolved against the URL that answered; never the
+/// user info, path or query.
+fn redirect_host(
+    base: &url::Url,
+    location: Option<&reqwest::header::HeaderValue>,
+) -> Option<String> {
+    let target = base.join(location?.to_str().ok()?).ok()?;
+    let host = target.host_str()?;
+    Some(match target.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Reads the body chunk by chunk; more than `limit` bytes is `TooLarge`, and reading stops
+/// there (so an endless body costs at most `limit` bytes of memory).
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, TransportError> {
+    let too_large = TransportError::TooLarge { limit };
+    let announced = response.content_length().unwrap_or(0);
+    if announced > u64::try_from(limit).unwrap_or(u64::MAX) {
+        return Err(too_large);
+    }
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| TransportError::Unreachable(error_chain(&e)))?
+    {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn reply(mut response: reqwest::Response, limit: usize) -> Result<HttpReply, TransportError> {
     let status = response.status().as_u16();
     let headers = response.headers();
     let retry_after = retry_after(headers);
@@ -156,23 +201,25 @@ async fn reply(response: reqwest::Response) -> Result<HttpReply, TransportError>
         .get("x-ms-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| TransportError::Unreachable(error_chain(&e)))?
-        .to_vec();
+    let redirect_host = if response.status().is_redirection() {
+        redirect_host(response.url(), headers.get(reqwest::header::LOCATION))
+    } else {
+        None
+    };
+    let body = read_body(&mut response, limit).await?;
     tracing::debug!(status, request_id = ?request_id, "reply");
     Ok(HttpReply {
         status,
         retry_after,
         request_id,
+        redirect_host,
         body,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{encode_form, is_direct};
+    use super::{encode_form, is_direct, redirect_host};
     use crate::ports::idp::FormValue;
 
     #[test]
@@ -188,6 +235,28 @@ mod tests {
         for url in ["https://login.microsoftonline.com/t", "not a url"] {
             assert!(!is_direct(url), "{url}");
         }
+    }
+
+    #[test]
+    fn a_redirect_names_its_host_only() {
+        let base = url::Url::parse("http://127.0.0.1:9/t/oauth2/v2.0/token").unwrap();
+        let host = |location: &str| {
+            redirect_host(
+                &base,
+                Some(&reqwest::header::HeaderValue::from_str(location).unwrap()),
+            )
+        };
+        assert_eq!(
+            host("http://user:pw@evil.example:8080/steal?secret=1").as_deref(),
+            Some("evil.example:8080")
+        );
+        assert_eq!(
+            host("https://evil.example/x").as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(host("/elsewhere").as_deref(), Some("127.0.0.1:9"));
+        assert_eq!(host("http://[::1]:7/").as_deref(), Some("[::1]:7"));
+        assert_eq!(redirect_host(&base, None), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Notices on stderr, one line each, prefixed so they are easy to tell from output.
+//! Notices on stderr, one line each, prefixed so they are easy to tell from output, and made
+//! [`printable`] (a notice may quote a server or a transport error).
 
 use std::io::Write;
 
+use crate::domain::text::printable;
 use crate::ports::reporter::Reporter;
 
 /// Writes `warning: ...` and progress lines to stderr unless silenced.
@@ -19,7 +21,7 @@ impl StderrReporter {
     fn line(&self, text: &str) {
         if !self.silent {
             // A closed stderr must not turn a notice into a failure.
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
         }
     }
 }

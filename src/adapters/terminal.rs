@@ -1,10 +1,12 @@
 //! The [`Terminal`] of this build: questions on the controlling terminal (no-echo for secrets)
-//! only when a person can answer, and instructions on stderr.
+//! only when a person can answer, and instructions on stderr (made [`printable`]: they hold the
+//! identity provider's text, such as the device-code `message`).
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use secrecy::SecretString;
 
+use crate::domain::text::printable;
 use crate::ports::terminal::{Terminal, TerminalError};
 
 /// Prompts through stdin/stderr when both are terminals and prompting is allowed.
@@ -68,6 +70,6 @@ impl Terminal for TtyTerminal {
 
     fn instruct(&self, text: &str) {
         // A closed stderr must not turn instructions into a failure.
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
     }
 }

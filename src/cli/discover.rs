@@ -12,6 +12,7 @@ use super::report::Report;
 use crate::composition::Services;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
+use crate::domain::text::printable_line;
 use crate::ports::reporter::Reporter;
 use crate::usecases::discover::{Application, DiscoverRequest, discover};
 use crate::usecases::error::ErrorKind;
@@ -104,7 +105,7 @@ pub fn run(args: &DiscoverArgs, services: &Services) -> Result<(), Report> {
     {
         services.reporter.progress(&format!(
             "created profile `{name}` for `{}` (client ID {}) in {location}",
-            printable(&app.display_name),
+            printable_line(&app.display_name),
             app.app_id,
         ));
         services.reporter.progress(&format!(
@@ -128,7 +129,7 @@ fn print_applications(
     if apps.is_empty() && args.output == DiscoverFormat::Table {
         services.reporter.progress(&format!(
             "no app registrations match `{}`",
-            printable(&args.search)
+            printable_line(&args.search)
         ));
     }
     Ok(())
@@ -143,9 +144,9 @@ fn render_table(apps: &[Application]) -> String {
         .iter()
         .map(|app| {
             [
-                printable(&app.app_id),
-                printable(&app.display_name),
-                printable(app.sign_in_audience.as_deref().unwrap_or("-")),
+                printable_line(&app.app_id),
+                printable_line(&app.display_name),
+                printable_line(app.sign_in_audience.as_deref().unwrap_or("-")),
             ]
         })
         .collect();
@@ -167,10 +168,4 @@ fn render_table(apps: &[Application]) -> String {
         );
     }
     out
-}
-
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }

@@ -332,10 +332,10 @@ fn escape_char(c: char) -> String {
     }
 }
 
-/// Control characters (C0, DEL, C1) and the bidirectional formatting characters.
+/// Control characters (C0, DEL, C1), bidirectional formatting and invisible characters: the
+/// one definition in `domain::text`.
 fn dangerous(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::domain::text::needs_escape(c)
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::domain::exit_code::ExitCode;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::profile::{FieldTextError, ProfileError, field_names};
+use crate::domain::text::{clip, printable};
 use crate::domain::token::rfc3339;
+use crate::domain::token_response::TokenResponseError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
 use crate::ports::store::StoreSelectionError;
@@ -72,18 +74,25 @@ impl Report {
         exit_code(self.kind)
     }
 
-    /// The stderr text: `error: ...`, then indented `caused by:` and `hint:` lines.
+    /// The stderr text: `error: ...`, then indented `caused by:` and `hint:` lines. Every part
+    /// goes through [`printable`] (much of it is the server's text: descriptions, ids, messages),
+    /// and a part's further lines are indented under it.
     #[must_use]
     pub fn render(&self) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let mut out = format!("error: {}\n", safe(&self.message));
         for cause in &self.causes {
-            let _ = writeln!(out, "  caused by: {cause}");
+            let _ = writeln!(out, "  caused by: {}", safe(cause));
         }
         for hint in &self.hints {
-            let _ = writeln!(out, "  hint: {hint}");
+            let _ = writeln!(out, "  hint: {}", safe(hint));
         }
         out
     }
+}
+
+/// `text` for the terminal: printable, its further lines indented.
+fn safe(text: &str) -> String {
+    printable(text).lines().collect::<Vec<_>>().join("\n    ")
 }
 
 impl From<Error> for Report {
@@ -363,23 +372,28 @@ fn idp(kind: ErrorKind, e: &IdpError) -> Report {
             r.hint("check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the profile's authority host")
         }
         IdpError::Setup { reason } => Report::new(kind, reason.clone()),
-        IdpError::Unusable {
-            status,
-            reason,
-            body_start,
-        } => Report::new(
+        IdpError::Unusable { status, reason } => Report::new(
             kind,
             format!("the identity provider sent an unusable token response (HTTP {status})"),
         )
-        .cause(reason.clone())
-        .cause(format!(
-            "body starts with: {}",
-            if body_start.is_empty() {
-                "(empty body)"
-            } else {
-                body_start
-            }
-        ))
+        .cause(token_response_problem(reason))
+        .hint("check that the authority host points at Microsoft Entra ID (or a compatible server)"),
+        IdpError::Redirected { status, to } => Report::new(
+            kind,
+            format!(
+                "the identity provider redirected the request to {} (HTTP {status}); it was not followed",
+                redirect_target(to.as_deref())
+            ),
+        )
+        .cause("requests to the identity provider carry credentials, so they never follow a redirect")
+        .hint("set the authority host (authority_host, AZURE_AUTHORITY_HOST) to the identity provider itself, not to a proxy or a page that forwards"),
+        IdpError::TooLarge { host, limit } => Report::new(
+            kind,
+            format!(
+                "the identity provider at {host} sent a reply larger than {}; it was not read further",
+                size(*limit)
+            ),
+        )
         .hint("check that the authority host points at Microsoft Entra ID (or a compatible server)"),
         IdpError::Throttled { detail, ids } => Report::new(
             kind,
@@ -419,6 +433,42 @@ fn idp(kind: ErrorKind, e: &IdpError) -> Report {
             &refusal.client_id,
             &refusal.tenant_id,
         ),
+    }
+}
+
+/// Which field of a 2xx token response is wrong (never its value, but a short `token_type`).
+fn token_response_problem(reason: &TokenResponseError) -> String {
+    match reason {
+        TokenResponseError::NotJson => "the body is not a JSON object".to_owned(),
+        TokenResponseError::NoAccessToken => "`access_token` is missing or empty".to_owned(),
+        TokenResponseError::NotAString { field } => format!("`{field}` is not a string"),
+        TokenResponseError::NotBearer {
+            token_type: Some(token_type),
+        } => format!("`token_type` is `{token_type}`, not `Bearer`"),
+        TokenResponseError::NotBearer { token_type: None } => {
+            "`token_type` is not `Bearer`".to_owned()
+        }
+        TokenResponseError::NoExpiry => {
+            "neither `expires_in` nor `expires_on` is a number of seconds".to_owned()
+        }
+    }
+}
+
+/// `evil.example:8080`, or `another location` when the redirect named none.
+fn redirect_target(to: Option<&str>) -> String {
+    to.map_or_else(|| "another location".to_owned(), str::to_owned)
+}
+
+/// `1 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -521,7 +571,32 @@ fn managed_identity(kind: ErrorKind, e: &ManagedIdentityError) -> Report {
             kind,
             format!("{} sent an unusable token response", endpoint_name(*endpoint)),
         )
-        .cause(reason.clone()),
+        .cause(token_response_problem(reason)),
+        ManagedIdentityError::Redirected {
+            endpoint,
+            status,
+            to,
+        } => Report::new(
+            kind,
+            format!(
+                "{} redirected the request to {} (HTTP {status}); it was not followed",
+                endpoint_name(*endpoint),
+                redirect_target(to.as_deref())
+            ),
+        )
+        .cause("managed identity requests carry the identity secret, so they never follow a redirect")
+        .hint(match endpoint {
+            ManagedIdentityEndpoint::AppService => "check IDENTITY_ENDPOINT: it must be the App Service token endpoint itself",
+            ManagedIdentityEndpoint::Imds => "check ENTRA_AUTH_IMDS_ENDPOINT (unset it for the Azure default)",
+        }),
+        ManagedIdentityError::TooLarge { endpoint, limit } => Report::new(
+            kind,
+            format!(
+                "{} sent a reply larger than {}; it was not read further",
+                endpoint_name(*endpoint),
+                size(*limit)
+            ),
+        ),
         ManagedIdentityError::Refused {
             endpoint,
             status,
@@ -552,14 +627,6 @@ fn managed_identity(kind: ErrorKind, e: &ManagedIdentityError) -> Report {
         .cause(detail.clone())
         .hint("the endpoint may be updating (404/410) or throttling (429): retry in a minute"),
     }
-}
-
-/// Server text, without control characters and at most 300 characters.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect()
 }
 
 fn graph(kind: ErrorKind, e: &GraphError) -> Report {
@@ -607,10 +674,10 @@ fn graph(kind: ErrorKind, e: &GraphError) -> Report {
             };
             let mut r = Report::new(kind, message);
             if let Some(text) = code_message {
-                r = r.cause(printable(text));
+                r = r.cause(clip(text, 300));
             }
             if let Some(id) = request_id {
-                r = r.cause(format!("request id: {}", printable(id)));
+                r = r.cause(format!("request id: {}", clip(id, 300)));
             }
             match hint {
                 Some(hint) => r.hint(hint),
@@ -622,7 +689,24 @@ fn graph(kind: ErrorKind, e: &GraphError) -> Report {
             kind,
             "Microsoft Graph sent a next-page link to another host; it was not followed",
         )
-        .cause(format!("@odata.nextLink: {}", printable(link))),
+        .cause(format!("@odata.nextLink: {}", clip(link, 300))),
+        GraphError::Redirected { status, graph, to } => Report::new(
+            kind,
+            format!(
+                "Microsoft Graph at {graph} redirected the request to {} (HTTP {status}); it was not followed",
+                redirect_target(to.as_deref())
+            ),
+        )
+        .cause("Graph requests carry an access token, so they never follow a redirect")
+        .hint("check ENTRA_AUTH_GRAPH_ENDPOINT (unset it to use the profile's cloud)"),
+        GraphError::TooLarge { graph, limit } => Report::new(
+            kind,
+            format!(
+                "Microsoft Graph at {graph} sent a page larger than {}; it was not read further",
+                size(*limit)
+            ),
+        )
+        .hint("check ENTRA_AUTH_GRAPH_ENDPOINT (unset it to use the profile's cloud)"),
         GraphError::TooManyPages {
             pages,
             applications,
@@ -640,7 +724,7 @@ fn graph(kind: ErrorKind, e: &GraphError) -> Report {
             kind,
             format!(
                 "--create-profile needs exactly one matching app registration; {matches} match `{}`",
-                printable(pattern)
+                clip(pattern, 300)
             ),
         )
         .hint("give the exact display name without `*` (e.g. -s 'Billing API'), then retry"),
@@ -951,6 +1035,57 @@ mod tests {
     }
 
     #[test]
+    fn rendering_escapes_what_a_terminal_would_act_on() {
+        let e = Report::new(ErrorKind::Auth, "failed: \u{1b}]0;owned\u{7}")
+            .cause("AADSTS1: x\u{1b}[2J\u{7}\r\nTrace ID: t\u{9b}1m")
+            .hint("\u{202e}gpj.exe");
+        let text = e.render();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert_eq!(
+            text,
+            "error: failed: \\u{1b}]0;owned\\u{7}\n  caused by: AADSTS1: x\\u{1b}[2J\\u{7}\n    Trace ID: t\\u{9b}1m\n  hint: \\u{202e}gpj.exe\n"
+        );
+    }
+
+    #[test]
+    fn an_unusable_token_response_names_the_field_never_the_body() {
+        use crate::domain::token_response::TokenResponseError;
+        use crate::usecases::error::IdpError;
+        let r = report(
+            &IdpError::Unusable {
+                status: 200,
+                reason: TokenResponseError::NotBearer {
+                    token_type: Some("pop".into()),
+                },
+            }
+            .into(),
+        );
+        assert_eq!(r.exit_code().code(), 4);
+        assert_eq!(r.causes, ["`token_type` is `pop`, not `Bearer`"]);
+        let r = report(
+            &IdpError::Redirected {
+                status: 307,
+                to: Some("evil.example:8080".into()),
+            }
+            .into(),
+        );
+        assert_eq!(r.exit_code().code(), 4);
+        assert!(r.message.contains("evil.example:8080"), "{r:?}");
+        let r = report(
+            &IdpError::TooLarge {
+                host: "https://login.example".into(),
+                limit: crate::ports::idp::TOKEN_REPLY_LIMIT,
+            }
+            .into(),
+        );
+        assert_eq!(r.exit_code().code(), 4);
+        assert!(r.message.contains("larger than 1 MiB"), "{r:?}");
+    }
+
+    #[test]
     fn an_idp_refusal_shows_its_code_ids_and_hints() {
         let profile = crate::domain::profile::ProfileSettings {
             tenant_id: Some("t".into()),
@@ -964,6 +1099,7 @@ mod tests {
             status: 401,
             retry_after: None,
             request_id: None,
+            redirect_host: None,
             body: entra.as_bytes().to_vec(),
         };
         let e = crate::usecases::idp_call::refusal(&reply, &profile, "crid");

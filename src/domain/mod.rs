@@ -16,5 +16,6 @@ pub mod oauth_error;
 pub mod pkce;
 pub mod profile;
 pub mod scopes;
+pub mod text;
 pub mod token;
 pub mod token_response;

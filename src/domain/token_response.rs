@@ -3,39 +3,42 @@
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::token::Token;
 
-/// A number that may be sent as a JSON number or as a numeric string (v1 endpoints, IMDS).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum Lenient {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl Lenient {
-    fn as_i64(&self) -> Option<i64> {
-        match self {
-            Self::Int(n) => Some(*n),
-            #[allow(clippy::cast_possible_truncation)]
-            Self::Float(f) if f.is_finite() => Some(*f as i64),
-            Self::Float(_) => None,
-            Self::Text(t) => t.trim().parse().ok(),
-        }
+/// A number that may be sent as a JSON number or as a numeric string (v1 endpoints, IMDS);
+/// anything else is `None`.
+fn lenient_number(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            #[allow(clippy::cast_possible_truncation)] // saturating, and only finite values
+            n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
     }
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<Lenient>,
-    expires_on: Option<Lenient>,
-    ext_expires_in: Option<Lenient>,
-    refresh_in: Option<Lenient>,
-    scope: Option<String>,
+/// A string field: `Ok(None)` when absent or `null`, `Err` when of another JSON type.
+fn string_field<'a>(
+    object: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<&'a str>, TokenResponseError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(TokenResponseError::NotAString { field }),
+    }
+}
+
+/// A `token_type` worth naming in a message: short and made of plain characters (`pop`, `mac`).
+fn nameable_token_type(token_type: &str) -> Option<String> {
+    (token_type.len() <= 20
+        && token_type
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    .then(|| token_type.to_owned())
 }
 
 /// The user-flow fields of a token response, besides the access token.
@@ -69,60 +72,66 @@ pub fn parse_user_extras(body: &[u8]) -> UserTokenExtras {
     }
 }
 
-/// Why a 2xx body is not a usable token response.
+/// Why a 2xx body is not a usable token response: which field is wrong. Never holds the body
+/// or any of its values but a short, plain `token_type`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenResponseError {
-    #[error("the response is not JSON")]
+    /// The body is not a JSON object.
+    #[error("the response is not a JSON object")]
     NotJson,
+    /// `access_token` is absent, `null` or empty.
     #[error("the response has no `access_token`")]
     NoAccessToken,
+    /// A field that must be a string is another JSON type.
+    #[error("`{field}` is not a string")]
+    NotAString { field: &'static str },
+    /// `token_type` is not `Bearer`; the value when it is short and plain (`pop`).
+    #[error("`token_type` is not Bearer")]
+    NotBearer { token_type: Option<String> },
+    /// Neither `expires_in` nor `expires_on` is a number (or a numeric string).
     #[error("the response has neither `expires_in` nor `expires_on`")]
     NoExpiry,
-    #[error("token_type `{0}` is not Bearer")]
-    NotBearer(String),
 }
 
 /// Turns a 2xx token response body into a [`Token`], received at `now` (epoch seconds), for a
 /// request of `requested_scope` in `tenant_id`.
 ///
 /// # Errors
-/// When the body is not JSON or lacks a token or an expiry.
+/// [`TokenResponseError`], naming the field that is missing or wrong.
 pub fn parse_token_response(
     body: &[u8],
     now: i64,
     requested_scope: &str,
     tenant_id: &str,
 ) -> Result<Token, TokenResponseError> {
-    let wire: Wire = serde_json::from_slice(body).map_err(|_| TokenResponseError::NotJson)?;
-    let access_token = wire
-        .access_token
+    let object: Map<String, Value> =
+        serde_json::from_slice(body).map_err(|_| TokenResponseError::NotJson)?;
+    let access_token = string_field(&object, "access_token")?
         .filter(|t| !t.is_empty())
         .ok_or(TokenResponseError::NoAccessToken)?;
-    let token_type = wire.token_type.unwrap_or_else(|| "Bearer".to_owned());
+    let token_type = string_field(&object, "token_type")?.unwrap_or("Bearer");
     if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(TokenResponseError::NotBearer(token_type));
+        return Err(TokenResponseError::NotBearer {
+            token_type: nameable_token_type(token_type),
+        });
     }
-    let expires_on = match (
-        wire.expires_in.and_then(|v| v.as_i64()),
-        wire.expires_on.and_then(|v| v.as_i64()),
-    ) {
-        (Some(seconds), _) => now + seconds,
+    let number = |field: &str| lenient_number(object.get(field));
+    let expires_on = match (number("expires_in"), number("expires_on")) {
+        (Some(seconds), _) => now.saturating_add(seconds),
         (None, Some(epoch)) => epoch,
         (None, None) => return Err(TokenResponseError::NoExpiry),
     };
+    let scope = match object.get("scope") {
+        Some(Value::String(scope)) if !scope.trim().is_empty() => scope.clone(),
+        _ => requested_scope.to_owned(),
+    };
     Ok(Token {
-        access_token: SecretString::from(access_token),
+        access_token: SecretString::from(access_token.to_owned()),
         token_type: "Bearer".to_owned(),
         expires_on,
-        ext_expires_on: wire
-            .ext_expires_in
-            .and_then(|v| v.as_i64())
-            .map(|s| now + s),
-        refresh_on: wire.refresh_in.and_then(|v| v.as_i64()).map(|s| now + s),
-        scope: wire
-            .scope
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| requested_scope.to_owned()),
+        ext_expires_on: number("ext_expires_in").map(|s| now.saturating_add(s)),
+        refresh_on: number("refresh_in").map(|s| now.saturating_add(s)),
+        scope,
         tenant_id: tenant_id.to_owned(),
         cached_at: now,
     })
@@ -168,6 +177,10 @@ mod tests {
             TokenResponseError::NotJson
         );
         assert_eq!(
+            parse_token_response(b"[1]", 0, "", "").unwrap_err(),
+            TokenResponseError::NotJson
+        );
+        assert_eq!(
             parse_token_response(b"{}", 0, "", "").unwrap_err(),
             TokenResponseError::NoAccessToken
         );
@@ -175,14 +188,51 @@ mod tests {
             parse_token_response(br#"{"access_token":"a"}"#, 0, "", "").unwrap_err(),
             TokenResponseError::NoExpiry
         );
-        assert!(matches!(
-            parse_token_response(
-                br#"{"access_token":"a","expires_in":1,"token_type":"pop"}"#,
-                0,
-                "",
-                ""
+    }
+
+    #[test]
+    fn names_the_wrong_field_without_echoing_values() {
+        let err = |body: &str| parse_token_response(body.as_bytes(), 0, "", "").unwrap_err();
+        assert_eq!(
+            err(r#"{"access_token":"secret-at","expires_in":1,"token_type":"pop"}"#),
+            TokenResponseError::NotBearer {
+                token_type: Some("pop".into())
+            }
+        );
+        assert_eq!(
+            err(
+                r#"{"access_token":"secret-at","expires_in":1,"token_type":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig"}"#
             ),
-            Err(TokenResponseError::NotBearer(_))
-        ));
+            TokenResponseError::NotBearer { token_type: None },
+            "a long or odd token_type is not repeated"
+        );
+        assert_eq!(
+            err(r#"{"access_token":42,"expires_in":1}"#),
+            TokenResponseError::NotAString {
+                field: "access_token"
+            }
+        );
+        assert_eq!(
+            err(r#"{"access_token":"a","token_type":["Bearer"],"expires_in":1}"#),
+            TokenResponseError::NotAString {
+                field: "token_type"
+            }
+        );
+        assert_eq!(
+            err(r#"{"access_token":null,"expires_in":1}"#),
+            TokenResponseError::NoAccessToken
+        );
+        assert_eq!(
+            err(r#"{"access_token":"a","expires_in":"soon"}"#),
+            TokenResponseError::NoExpiry
+        );
+    }
+
+    #[test]
+    fn huge_lifetimes_saturate_instead_of_overflowing() {
+        let body = br#"{"access_token":"a","expires_in":9223372036854775807,"refresh_in":1e300}"#;
+        let t = parse_token_response(body, 10, "x", "t").unwrap();
+        assert_eq!(t.expires_on, i64::MAX);
+        assert_eq!(t.refresh_on, Some(i64::MAX));
     }
 }

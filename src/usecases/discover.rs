@@ -19,7 +19,7 @@ use crate::domain::authority::{Authority, Cloud};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::graph_filter::{Pattern, applications_url, graph_endpoint, same_origin};
 use crate::domain::profile::{Profile, ProfileSettings, ScopeList, validate_profile_name};
-use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport};
+use crate::ports::idp::{FormValue, GRAPH_PAGE_LIMIT, HttpGet, HttpReply, IdpTransport};
 use crate::ports::reporter::Reporter;
 
 /// The most pages followed (999 applications each).
@@ -222,7 +222,8 @@ pub struct SearchRequest<'a> {
 /// application ID.
 ///
 /// # Errors
-/// [`GraphError`]: refused, unreachable, not a page, a foreign next link, too many pages.
+/// [`GraphError`]: refused, unreachable, redirected, not a page (or one too large), a foreign
+/// next link, too many pages.
 pub async fn search_applications(
     http: &dyn IdpTransport,
     reporter: &dyn Reporter,
@@ -234,6 +235,14 @@ pub async fn search_applications(
     let mut found = Vec::new();
     for _ in 0..MAX_PAGES {
         let reply = get_with_retries(http, reporter, request, &url).await?;
+        if (300..400).contains(&reply.status) {
+            // Never followed: the request carries the bearer token.
+            return Err(GraphError::Redirected {
+                status: reply.status,
+                graph: request.graph.to_owned(),
+                to: reply.redirect_host,
+            });
+        }
         if !(200..300).contains(&reply.status) {
             return Err(status_error(&reply, request.graph));
         }
@@ -303,6 +312,7 @@ async fn get_with_retries(
             .deadline
             .saturating_duration_since(Instant::now())
             .saturating_add(Duration::from_secs(1)),
+        max_reply_bytes: GRAPH_PAGE_LIMIT,
     };
     let outcome = send_with_retries(
         &RetryPolicy::GRAPH,
@@ -318,6 +328,10 @@ async fn get_with_retries(
             cause,
         }),
         Attempted::Setup(reason) => Err(GraphError::Setup { reason }),
+        Attempted::TooLarge { limit } => Err(GraphError::TooLarge {
+            graph: request.graph.to_owned(),
+            limit,
+        }),
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::domain::flow::Flow;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::profile::{FieldTextError, ProfileError};
+use crate::domain::token_response::TokenResponseError;
 use crate::ports::assertion::AssertionError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
@@ -212,13 +213,24 @@ pub enum IdpError {
     /// The HTTP client could not be set up.
     #[error("{reason}")]
     Setup { reason: String },
-    /// A 2xx reply that is not a usable token response.
+    /// A 2xx reply that is not a usable token response (the body is never kept: it may hold
+    /// tokens).
     #[error("the identity provider sent an unusable response (HTTP {status})")]
     Unusable {
         status: u16,
-        reason: String,
-        body_start: String,
+        reason: TokenResponseError,
     },
+    /// A 3xx: the identity provider pointed elsewhere, and the request (which carries a
+    /// credential) was not sent there.
+    #[error("the identity provider redirected the request (HTTP {status}); it was not followed")]
+    Redirected {
+        status: u16,
+        /// `host[:port]` of the `Location`, when it had one.
+        to: Option<String>,
+    },
+    /// The reply's body was larger than `limit` bytes; reading stopped there.
+    #[error("the identity provider's reply is larger than {limit} bytes")]
+    TooLarge { host: String, limit: usize },
     /// 429 after the retries.
     #[error("the identity provider is throttling token requests (HTTP 429)")]
     Throttled { detail: String, ids: ReplyIds },
@@ -258,6 +270,8 @@ impl IdpError {
             Self::RefusedWithoutDetails { .. } | Self::Refused(_) => ErrorKind::Auth,
             Self::Unreachable { .. }
             | Self::Unusable { .. }
+            | Self::Redirected { .. }
+            | Self::TooLarge { .. }
             | Self::Throttled { .. }
             | Self::ServerFailed { .. } => ErrorKind::Network,
         }
@@ -352,7 +366,22 @@ pub enum ManagedIdentityError {
     #[error("the managed identity endpoint sent an unusable token response: {reason}")]
     Unusable {
         endpoint: ManagedIdentityEndpoint,
-        reason: String,
+        reason: TokenResponseError,
+    },
+    /// A 3xx; the request (with `X-IDENTITY-HEADER`) was not sent to the new location.
+    #[error(
+        "the managed identity endpoint redirected the request (HTTP {status}); it was not followed"
+    )]
+    Redirected {
+        endpoint: ManagedIdentityEndpoint,
+        status: u16,
+        /// `host[:port]` of the `Location`, when it had one.
+        to: Option<String>,
+    },
+    #[error("the managed identity endpoint's reply is larger than {limit} bytes")]
+    TooLarge {
+        endpoint: ManagedIdentityEndpoint,
+        limit: usize,
     },
     #[error("the managed identity endpoint refused the request (HTTP {status})")]
     Refused {
@@ -376,9 +405,11 @@ impl ManagedIdentityError {
             Self::SeveralSelectors { .. } => ErrorKind::Config,
             Self::SeveralResources | Self::NoEndpoint => ErrorKind::Usage,
             Self::Refused { .. } => ErrorKind::Auth,
-            Self::Unreachable { .. } | Self::Unusable { .. } | Self::Failed { .. } => {
-                ErrorKind::Network
-            }
+            Self::Unreachable { .. }
+            | Self::Unusable { .. }
+            | Self::Redirected { .. }
+            | Self::TooLarge { .. }
+            | Self::Failed { .. } => ErrorKind::Network,
         }
     }
 }
@@ -404,6 +435,16 @@ pub enum GraphError {
     NotAPage { reason: String },
     #[error("Microsoft Graph sent a next-page link to another host")]
     ForeignNextLink { link: String },
+    /// A 3xx; the request (with the bearer token) was not sent to the new location.
+    #[error("Microsoft Graph redirected the request (HTTP {status}); it was not followed")]
+    Redirected {
+        status: u16,
+        graph: String,
+        /// `host[:port]` of the `Location`, when it had one.
+        to: Option<String>,
+    },
+    #[error("a Microsoft Graph page is larger than {limit} bytes")]
+    TooLarge { graph: String, limit: usize },
     #[error("more than {pages} pages of app registrations")]
     TooManyPages { pages: usize, applications: usize },
     #[error("timed out listing app registrations")]
@@ -416,9 +457,11 @@ impl GraphError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::BadEndpoint { .. } | Self::Setup { .. } => ErrorKind::Config,
-            Self::Unreachable { .. } | Self::NotAPage { .. } | Self::ForeignNextLink { .. } => {
-                ErrorKind::Network
-            }
+            Self::Unreachable { .. }
+            | Self::NotAPage { .. }
+            | Self::ForeignNextLink { .. }
+            | Self::Redirected { .. }
+            | Self::TooLarge { .. } => ErrorKind::Network,
             Self::Status { status, .. } => match status {
                 401 | 403 => ErrorKind::Auth,
                 400 => ErrorKind::Usage,

@@ -29,7 +29,7 @@ use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::credential_loader::CredentialLoader;
 use crate::ports::env::Env;
-use crate::ports::idp::{FormPost, FormValue, IdpTransport};
+use crate::ports::idp::{FormPost, FormValue, IdpTransport, TOKEN_REPLY_LIMIT};
 use crate::ports::profile_repository::ProfileRepository;
 use crate::ports::random::Random;
 use crate::ports::redirect_listener::RedirectListener;
@@ -357,6 +357,7 @@ async fn one_request(
         url,
         form,
         client_request_id: ports.random.uuid_v4(),
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
         ports.idp,

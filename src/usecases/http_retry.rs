@@ -88,6 +88,9 @@ pub enum Attempted {
     },
     /// The HTTP client could not be set up; never retried.
     Setup(String),
+    /// The reply's body was over the request's limit; never retried (the server would send it
+    /// again).
+    TooLarge { limit: usize },
 }
 
 /// Told before each wait, for progress lines.
@@ -153,6 +156,9 @@ where
             }
             Ok(_) => return finish(result, attempt, None),
             Err(TransportError::Setup(reason)) => return Attempted::Setup(reason.clone()),
+            Err(TransportError::TooLarge { limit }) => {
+                return Attempted::TooLarge { limit: *limit };
+            }
             Err(TransportError::Unreachable(_)) if !policy.retry_unreachable => {
                 return finish(result, attempt, None);
             }
@@ -194,6 +200,7 @@ fn finish(
             skipped_wait,
         },
         Err(TransportError::Setup(reason)) => Attempted::Setup(reason),
+        Err(TransportError::TooLarge { limit }) => Attempted::TooLarge { limit },
     }
 }
 
@@ -212,6 +219,7 @@ mod tests {
             status,
             retry_after,
             request_id: None,
+            redirect_host: None,
             body: Vec::new(),
         }
     }
@@ -367,6 +375,26 @@ mod tests {
         )
         .await;
         assert!(matches!(outcome, Attempted::Setup(reason) if reason == "bad TLS config"));
+        assert_eq!(calls, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_oversized_reply_and_a_redirect_are_not_retried() {
+        let (outcome, calls, _) = run(
+            RetryPolicy::IDENTITY_PROVIDER,
+            Duration::from_secs(60),
+            vec![Err(TransportError::TooLarge { limit: 1024 })],
+        )
+        .await;
+        assert!(matches!(outcome, Attempted::TooLarge { limit: 1024 }));
+        assert_eq!(calls, 1);
+        let (outcome, calls, _) = run(
+            RetryPolicy::MANAGED_IDENTITY,
+            Duration::from_secs(60),
+            vec![Ok(reply(307, None))],
+        )
+        .await;
+        assert!(matches!(outcome, Attempted::Reply { reply, .. } if reply.status == 307));
         assert_eq!(calls, 1);
     }
 }

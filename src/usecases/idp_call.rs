@@ -8,6 +8,7 @@ use super::error::{IdpError, Refusal, ReplyIds};
 use super::http_retry::{Attempted, RetryPolicy, send_with_retries};
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::profile::Profile;
+use crate::domain::text::excerpt;
 use crate::domain::token::Token;
 use crate::domain::token_response::parse_token_response;
 use crate::ports::idp::{FormPost, HttpReply, IdpTransport};
@@ -44,18 +45,11 @@ pub async fn post_with_retries(
             skipped_wait,
         }),
         Attempted::Setup(reason) => Err(IdpError::Setup { reason }),
+        Attempted::TooLarge { limit } => Err(IdpError::TooLarge {
+            host: host.to_owned(),
+            limit,
+        }),
     }
-}
-
-/// The start of a body, printable and short, for error messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    cleaned.trim().to_owned()
 }
 
 fn ids(oauth: Option<&OAuthError>, reply: &HttpReply, client_request_id: &str) -> ReplyIds {
@@ -73,7 +67,8 @@ fn ids(oauth: Option<&OAuthError>, reply: &HttpReply, client_request_id: &str) -
 /// Turns the final reply of a token request into a token (received at `now`) or an error.
 ///
 /// # Errors
-/// `Refused`/`RefusedWithoutDetails` for 4xx; `Throttled`, `ServerFailed` and `Unusable` otherwise.
+/// `Refused`/`RefusedWithoutDetails` for 4xx; `Redirected` for 3xx; `Throttled`, `ServerFailed`
+/// and `Unusable` otherwise.
 pub fn interpret_token_reply(
     reply: &HttpReply,
     now: i64,
@@ -84,26 +79,29 @@ pub fn interpret_token_reply(
     let status = reply.status;
     if (200..300).contains(&status) {
         return parse_token_response(&reply.body, now, requested_scope, &profile.tenant_id)
-            .map_err(|e| IdpError::Unusable {
-                status,
-                reason: e.to_string(),
-                body_start: snippet(&reply.body),
-            });
+            .map_err(|reason| IdpError::Unusable { status, reason });
     }
     Err(refusal(reply, profile, client_request_id))
 }
 
-/// The error for a non-2xx reply of the token or device-code endpoint.
+/// The error for a non-2xx reply of the token or device-code endpoint (a 3xx is never
+/// followed: the request carried a credential).
 #[must_use]
 pub fn refusal(reply: &HttpReply, profile: &Profile, client_request_id: &str) -> IdpError {
     let status = reply.status;
+    if (300..400).contains(&status) {
+        return IdpError::Redirected {
+            status,
+            to: reply.redirect_host.clone(),
+        };
+    }
     let oauth = OAuthError::parse(&reply.body);
     let ids = ids(oauth.as_ref(), reply, client_request_id);
     let detail = oauth
         .as_ref()
         .and_then(OAuthError::summary)
         .unwrap_or_else(|| {
-            let start = snippet(&reply.body);
+            let start = excerpt(&reply.body, 200);
             if start.is_empty() {
                 "body: (empty body)".to_owned()
             } else {
@@ -151,6 +149,7 @@ mod tests {
             status,
             retry_after: retry_after.map(Duration::from_secs),
             request_id: Some("req-1".into()),
+            redirect_host: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -160,6 +159,7 @@ mod tests {
             url: "http://127.0.0.1:1/t/oauth2/v2.0/token".into(),
             form: Vec::new(),
             client_request_id: "crid".into(),
+            max_reply_bytes: crate::ports::idp::TOKEN_REPLY_LIMIT,
         }
     }
 
@@ -236,6 +236,31 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn an_oversized_reply_is_not_retried() {
+        let mut idp = MockIdpTransport::new();
+        idp.expect_post_form()
+            .times(1)
+            .returning(|_| Err(TransportError::TooLarge { limit: 1024 }));
+        let e = post_with_retries(
+            &idp,
+            &request(),
+            Instant::now() + Duration::from_secs(60),
+            &quiet(),
+            "http://127.0.0.1:1",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e,
+            IdpError::TooLarge {
+                host: "http://127.0.0.1:1".into(),
+                limit: 1024
+            }
+        );
+        assert_eq!(Error::from(e).kind(), ErrorKind::Network);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn connection_failures_become_network_errors() {
         let mut idp = MockIdpTransport::new();
         idp.expect_post_form()
@@ -304,6 +329,38 @@ mod tests {
                 .map_err(|e| Error::from(e).kind())
                 .unwrap_err(),
             ErrorKind::Network
+        );
+        let mut redirect = reply(307, None, "");
+        redirect.redirect_host = Some("evil.example:8080".into());
+        let e = interpret_token_reply(&redirect, 0, "s", &p, "c").unwrap_err();
+        assert_eq!(
+            e,
+            IdpError::Redirected {
+                status: 307,
+                to: Some("evil.example:8080".into())
+            }
+        );
+        assert_eq!(Error::from(e).kind(), ErrorKind::Network);
+        let e = interpret_token_reply(
+            &reply(
+                200,
+                None,
+                r#"{"access_token":"secret-at","token_type":"pop","expires_in":60}"#,
+            ),
+            0,
+            "s",
+            &p,
+            "c",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            IdpError::Unusable {
+                status: 200,
+                reason: crate::domain::token_response::TokenResponseError::NotBearer {
+                    token_type: Some("pop".into())
+                }
+            }
         );
         assert_eq!(
             interpret_token_reply(&reply(503, None, "x"), 0, "s", &p, "c")

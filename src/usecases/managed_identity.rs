@@ -14,10 +14,11 @@ use crate::domain::credential::ManagedIdentitySelector;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::jwt::unverified_string_claim;
 use crate::domain::scopes::Scopes;
+use crate::domain::text::excerpt;
 use crate::domain::token::Token;
 use crate::domain::token_response::parse_token_response;
 use crate::ports::env::Env;
-use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport};
+use crate::ports::idp::{FormValue, HttpGet, HttpReply, IdpTransport, TOKEN_REPLY_LIMIT};
 use crate::ports::reporter::Reporter;
 
 /// The default IMDS address.
@@ -142,14 +143,15 @@ fn request(selector: &ManagedIdentitySelector, source: &Source, resource: &str) 
         url: format!("{url}{separator}{}", query.finish()),
         headers,
         timeout: REQUEST_TIMEOUT,
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
     }
 }
 
 /// Gets a token for the single resource in `scopes` from the managed identity endpoint.
 ///
 /// # Errors
-/// `SeveralResources`; `Unreachable`/`Failed`/`Unusable` (network) when the endpoint cannot be
-/// reached or keeps failing; `Refused` when it refuses (no identity, unknown user-assigned one).
+/// `SeveralResources`; `Unreachable`/`Failed`/`Unusable`/`Redirected`/`TooLarge` (network) when
+/// the endpoint cannot be reached, keeps failing or answers something unusable; `Refused` when it refuses (no identity, unknown user-assigned one).
 pub async fn acquire(
     idp: &dyn IdpTransport,
     reporter: &dyn Reporter,
@@ -179,6 +181,7 @@ pub async fn acquire(
         Attempted::Unreachable { cause, .. } | Attempted::Setup(cause) => {
             Err(ManagedIdentityError::Unreachable { endpoint, cause })
         }
+        Attempted::TooLarge { limit } => Err(ManagedIdentityError::TooLarge { endpoint, limit }),
     }
 }
 
@@ -189,14 +192,9 @@ fn interpret(
     now: i64,
     attempts: u32,
 ) -> Result<Token, ManagedIdentityError> {
-    let body = String::from_utf8_lossy(&reply.body);
-    let detail: String = body.chars().filter(|c| !c.is_control()).take(300).collect();
     if (200..300).contains(&reply.status) {
         let mut token = parse_token_response(&reply.body, now, &format!("{resource}/.default"), "")
-            .map_err(|e| ManagedIdentityError::Unusable {
-                endpoint,
-                reason: e.to_string(),
-            })?;
+            .map_err(|reason| ManagedIdentityError::Unusable { endpoint, reason })?;
         token.tenant_id =
             unverified_string_claim(token.access_token_str(), "tid").unwrap_or_default();
         let lifetime = token.expires_on.saturating_sub(now);
@@ -205,6 +203,15 @@ fn interpret(
         }
         return Ok(token);
     }
+    if (300..400).contains(&reply.status) {
+        // Never followed: the request carries X-IDENTITY-HEADER.
+        return Err(ManagedIdentityError::Redirected {
+            endpoint,
+            status: reply.status,
+            to: reply.redirect_host.clone(),
+        });
+    }
+    let detail = excerpt(&reply.body, 300);
     if (400..500).contains(&reply.status)
         && reply.status != 429
         && reply.status != 404
@@ -229,10 +236,13 @@ fn interpret(
 
 #[cfg(test)]
 mod tests {
-    use super::{Source, cache_key, request};
+    use super::{Source, cache_key, interpret, request};
     use crate::adapters::process_env::MapEnv;
     use crate::domain::credential::ManagedIdentitySelector;
     use crate::domain::scopes::Scopes;
+    use crate::domain::token_response::TokenResponseError;
+    use crate::ports::idp::HttpReply;
+    use crate::usecases::error::{ManagedIdentityEndpoint, ManagedIdentityError};
 
     #[test]
     fn detects_app_service_then_imds() {
@@ -276,5 +286,58 @@ mod tests {
             &Scopes::parse("r/.default").unwrap(),
         );
         assert_ne!(system, user);
+    }
+
+    fn reply(status: u16, redirect_host: Option<&str>, body: &str) -> HttpReply {
+        HttpReply {
+            status,
+            retry_after: None,
+            request_id: None,
+            redirect_host: redirect_host.map(str::to_owned),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_an_error_naming_only_the_host() {
+        let e = interpret(
+            &reply(307, Some("evil.example"), "moved"),
+            ManagedIdentityEndpoint::AppService,
+            "r",
+            0,
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ManagedIdentityError::Redirected {
+                endpoint: ManagedIdentityEndpoint::AppService,
+                status: 307,
+                to: Some("evil.example".into())
+            }
+        );
+    }
+
+    #[test]
+    fn an_unusable_token_says_which_field_and_keeps_no_body() {
+        let e = interpret(
+            &reply(
+                200,
+                None,
+                r#"{"access_token":"secret-at","token_type":"Bearer"}"#,
+            ),
+            ManagedIdentityEndpoint::Imds,
+            "r",
+            0,
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ManagedIdentityError::Unusable {
+                endpoint: ManagedIdentityEndpoint::Imds,
+                reason: TokenResponseError::NoExpiry
+            }
+        );
     }
 }

@@ -108,6 +108,7 @@ pub fn json(status: u16, body: &str) -> Result<HttpReply, TransportError> {
         status,
         retry_after: None,
         request_id: None,
+        redirect_host: None,
         body: body.as_bytes().to_vec(),
     })
 }

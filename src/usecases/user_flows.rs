@@ -21,7 +21,9 @@ use crate::domain::token::Token;
 use crate::domain::token_response::parse_user_extras;
 use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
-use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport};
+use crate::ports::idp::{
+    FormPost, FormValue, HttpReply, IdpTransport, TOKEN_REPLY_LIMIT, TransportError,
+};
 use crate::ports::random::Random;
 use crate::ports::redirect_listener::{RedirectListener, RedirectOutcome};
 use crate::ports::reporter::Reporter;
@@ -90,6 +92,7 @@ async fn redeem(
         url: profile.authority.token_url(&profile.tenant_id),
         form,
         client_request_id: ports.random.uuid_v4(),
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
         ports.idp,
@@ -299,6 +302,7 @@ pub async fn device_sign_in(
             ("scope", FormValue::Plain(user_scope(scopes))),
         ],
         client_request_id: ports.random.uuid_v4(),
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
         ports.idp,
@@ -339,9 +343,17 @@ pub async fn device_sign_in(
                 ("client_info", FormValue::Plain("1".to_owned())),
             ],
             client_request_id: ports.random.uuid_v4(),
+            max_reply_bytes: TOKEN_REPLY_LIMIT,
         };
         let reply = match ports.idp.post_form(&poll).await {
             Ok(reply) => reply,
+            Err(TransportError::TooLarge { limit }) => {
+                return Err(IdpError::TooLarge {
+                    host: profile.authority.as_str().to_owned(),
+                    limit,
+                }
+                .into());
+            }
             Err(e) => {
                 ports
                     .reporter

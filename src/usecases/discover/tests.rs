@@ -43,6 +43,7 @@ impl IdpTransport for Script {
             status,
             retry_after: None,
             request_id: None,
+            redirect_host: None,
             body: body.into_bytes(),
         })
     }
@@ -150,4 +151,64 @@ async fn server_errors_are_retried_then_exit_4() {
     let error = search(&http, "x").await.unwrap_err();
     assert_eq!(Error::from(error).kind(), ErrorKind::Network);
     assert_eq!(http.seen.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let http = script(&[(302, "")]);
+    let error = search(&http, "x").await.unwrap_err();
+    assert_eq!(
+        error,
+        GraphError::Redirected {
+            status: 302,
+            graph: "https://graph.microsoft.com".into(),
+            to: None,
+        }
+    );
+    assert_eq!(Error::from(error).kind(), ErrorKind::Network);
+    assert_eq!(http.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn pages_are_read_with_a_limit_and_an_oversized_one_is_an_error() {
+    struct TooLarge(Mutex<Vec<usize>>);
+    #[async_trait]
+    impl IdpTransport for TooLarge {
+        async fn post_form(&self, _: &FormPost) -> Result<HttpReply, TransportError> {
+            unreachable!("discover only GETs")
+        }
+        async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
+            self.0.lock().unwrap().push(request.max_reply_bytes);
+            Err(TransportError::TooLarge {
+                limit: request.max_reply_bytes,
+            })
+        }
+    }
+    let http = TooLarge(Mutex::new(Vec::new()));
+    let mut reporter = MockReporter::new();
+    reporter.expect_progress().return_const(());
+    let token = SecretString::from("T");
+    let pattern = Pattern::new("x");
+    let request = SearchRequest {
+        graph: "https://graph.microsoft.com",
+        token: &token,
+        pattern: &pattern,
+        deadline: Instant::now() + Duration::from_secs(60),
+    };
+    let error = search_applications(&http, &reporter, &request)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        GraphError::TooLarge {
+            graph: "https://graph.microsoft.com".into(),
+            limit: crate::ports::idp::GRAPH_PAGE_LIMIT,
+        }
+    );
+    assert_eq!(Error::from(error).kind(), ErrorKind::Network);
+    assert_eq!(
+        *http.0.lock().unwrap(),
+        [crate::ports::idp::GRAPH_PAGE_LIMIT],
+        "asked once, with the page limit, never retried"
+    );
 }

@@ -13,6 +13,7 @@ mod export_import;
 mod get_token_errors;
 mod get_token_flow;
 mod help;
+mod hostile_servers;
 mod inspect;
 mod oidc_peer;
 mod peer_smoke;

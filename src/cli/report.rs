@@ -11,6 +11,7 @@ use crate::domain::profile::{FieldTextError, ProfileError, field_names};
 use crate::domain::token::rfc3339;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
+use crate::ports::random::RandomError;
 use crate::ports::store::StoreSelectionError;
 use crate::usecases::error::{
     AfterWrite, CredentialError, EditError, Error, ErrorKind, FileCommand, GraphError, IdpError,
@@ -113,9 +114,16 @@ pub fn report(error: &Error) -> Report {
         Error::Edit(e) => edit(kind, e),
         Error::Transfer(e) => transfer(kind, e),
         Error::Input(e) => input(kind, e),
+        Error::Random(e) => random(kind, e),
     };
     debug_assert_eq!(r.kind, kind);
     r
+}
+
+fn random(kind: ErrorKind, e: &RandomError) -> Report {
+    Report::new(kind, "cannot get random bytes from the operating system")
+        .cause(e.cause.clone())
+        .hint("nothing was sent: request ids, PKCE verifiers and `state` must be unpredictable; check that the kernel's random source (getrandom, /dev/urandom) is available to this process (seccomp profile, sandbox)")
 }
 
 fn file_or_default(location: Option<&String>) -> String {

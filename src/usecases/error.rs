@@ -11,6 +11,7 @@ use crate::domain::profile::{FieldTextError, ProfileError};
 use crate::ports::assertion::AssertionError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
+use crate::ports::random::RandomError;
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::StoreSelectionError;
 use crate::ports::terminal::TerminalError;
@@ -60,6 +61,9 @@ pub enum Error {
     Transfer(#[from] TransferError),
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The operating system's random number generator failed (no made-up id or `state`).
+    #[error(transparent)]
+    Random(#[from] RandomError),
 }
 
 impl Error {
@@ -78,6 +82,7 @@ impl Error {
             Self::Edit(e) => e.kind(),
             Self::Transfer(e) => e.kind(),
             Self::Input(e) => e.kind(),
+            Self::Random(_) => ErrorKind::Io,
         }
     }
 }

@@ -476,12 +476,23 @@ fn sign_in(kind: ErrorKind, e: &SignInError) -> Report {
                 "check the profile's client ID, tenant and redirect URI registration (Mobile and desktop: http://localhost)"
             })
         }
-        SignInError::StateMismatch => Report::new(
-            kind,
-            "the sign-in response did not carry this sign-in's state (possible cross-site request forgery); it was rejected",
-        )
-        .hint("run the command again and finish the sign-in in the browser tab it opens"),
-        SignInError::UnusableDeviceCode { reason } => Report::new(kind, e.to_string()).cause(reason.clone()),
+        SignInError::RedirectTimedOut {
+            ignored_other_state,
+        } => {
+            let mut r = Report::new(kind, e.to_string());
+            if *ignored_other_state > 0 {
+                r = r
+                    .cause(format!(
+                        "{ignored_other_state} sign-in response{} carrying another sign-in's state {} ignored (an older browser tab, or a request forged by another program or web page)",
+                        if *ignored_other_state == 1 { "" } else { "s" },
+                        if *ignored_other_state == 1 { "was" } else { "were" },
+                    ));
+            }
+            r.hint("finish the sign-in in the browser tab this command opened (the URL above), or raise the limit with --timeout (e.g. --timeout 5m)")
+        }
+        SignInError::UnusableDeviceCode { reason } => {
+            Report::new(kind, e.to_string()).cause(reason.clone())
+        }
         SignInError::DeviceCodeExpired => Report::new(kind, e.to_string())
             .hint("run the command again and enter the new code promptly"),
         SignInError::Declined => {

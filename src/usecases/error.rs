@@ -300,8 +300,10 @@ pub enum SignInError {
         error: String,
         description: Option<String>,
     },
-    #[error("the sign-in response did not carry this sign-in's state")]
-    StateMismatch,
+    /// No redirect with this sign-in's `state` came before the deadline; responses with another
+    /// `state` (possible forgeries, older tabs) were ignored.
+    #[error("timed out waiting for the sign-in in the browser")]
+    RedirectTimedOut { ignored_other_state: u32 },
     #[error("the identity provider sent an unusable device code response")]
     UnusableDeviceCode { reason: String },
     #[error("the device code expired before the sign-in finished")]
@@ -327,7 +329,7 @@ impl SignInError {
         match self {
             Self::Listen { .. } | Self::Listener { .. } => ErrorKind::Io,
             Self::UnusableDeviceCode { .. } => ErrorKind::Network,
-            Self::DeviceCodeTimedOut => ErrorKind::Timeout,
+            Self::DeviceCodeTimedOut | Self::RedirectTimedOut { .. } => ErrorKind::Timeout,
             _ => ErrorKind::Auth,
         }
     }

@@ -182,11 +182,12 @@ pub async fn refresh(
 }
 
 /// Authorization code + PKCE: opens the browser (or prints the URL), waits for the loopback
-/// redirect until `deadline`, checks `state`, and redeems the code.
+/// redirect with this sign-in's `state` until `deadline` (others are ignored), and redeems the
+/// code.
 ///
 /// # Errors
-/// `Auth` when the user or the IdP declines or the state is wrong; `Io` when the port cannot be
-/// bound; `Timeout` is the caller's (the wait is bounded by its deadline).
+/// `Auth` when the user or the IdP declines; `Io` when the port cannot be bound or randomness
+/// fails; `Timeout` when no redirect with our `state` came by `deadline`.
 pub async fn browser_sign_in(
     ports: &UserFlowPorts<'_>,
     profile: &Profile,
@@ -256,16 +257,22 @@ pub async fn browser_sign_in(
     ports
         .terminal
         .instruct(&format!("Waiting for the sign-in on {redirect_uri} ..."));
-    let outcome = server
-        .wait_for_redirect(&state)
-        .await
-        .map_err(|cause| SignInError::Listener { cause })?;
+    // Responses with another `state` are ignored by the listener, so only the deadline ends a
+    // wait that never sees ours; say then how many were ignored.
+    let outcome = match tokio::time::timeout_at(deadline, server.wait_for_redirect(&state)).await {
+        Ok(outcome) => outcome.map_err(|cause| SignInError::Listener { cause })?,
+        Err(_) => {
+            return Err(SignInError::RedirectTimedOut {
+                ignored_other_state: server.ignored_responses(),
+            }
+            .into());
+        }
+    };
     let code = match outcome {
         RedirectOutcome::Code(code) => code,
         RedirectOutcome::Error { error, description } => {
             return Err(SignInError::Redirected { error, description }.into());
         }
-        RedirectOutcome::StateMismatch => return Err(SignInError::StateMismatch.into()),
     };
     let form = vec![
         (

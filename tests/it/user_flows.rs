@@ -411,3 +411,66 @@ fn logout_forgets_the_sign_in() {
     let out = env.run(&["get-token", "-s", SCOPE, "--non-interactive"]);
     assert_eq!(code(&out), 3, "signed out: {}", stderr(&out));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_browser_does_not_inherit_secrets() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    let dump = env.home.path().join("browser-env");
+    let script = env.home.path().join("browser.sh");
+    // Records its environment, then plays the user as the usual fake browser does.
+    std::fs::write(
+        &script,
+        format!(
+            "env > '{dump}.tmp' && mv '{dump}.tmp' '{dump}'\nexec '{browser}' \"$@\"\n",
+            dump = dump.display(),
+            browser = fake_browser()
+        ),
+    )
+    .unwrap();
+    let secrets = [
+        ("AZURE_CLIENT_SECRET", "secret-value-client"),
+        (
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "secret-value-certificate",
+        ),
+        ("AZURE_PASSWORD", "secret-value-password"),
+        ("IDENTITY_HEADER", "secret-value-identity-header"),
+        ("MSI_SECRET", "secret-value-msi"),
+    ];
+    let env = secrets
+        .iter()
+        .fold(env, |env, (name, value)| env.var(name, value))
+        .var("BROWSER", &format!("sh {}", script.display()));
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "--timeout",
+        "30s",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&dump).expect("the browser ran");
+    let names: Vec<&str> = seen
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(n, _)| n)
+        .collect();
+    assert!(
+        names.contains(&"ENTRA_AUTH_STORE"),
+        "the rest is inherited: {names:?}"
+    );
+    for name in secrets
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["ENTRA_AUTH_CACHE_KEY"])
+    {
+        assert!(!names.contains(&name), "{name} reached the browser");
+    }
+    for value in secrets.iter().map(|(_, v)| *v).chain([CACHE_KEY]) {
+        assert!(!seen.contains(value), "a secret value reached the browser");
+    }
+}

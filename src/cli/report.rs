@@ -170,6 +170,9 @@ fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
         ProfileRepoError::Write { path, reason } => {
             Report::new(kind, format!("cannot write {path}")).cause(reason.clone())
         }
+        ProfileRepoError::Busy { lock, waited, .. } => r
+            .cause(format!("its edit lock {lock} was held for {}", humanize(*waited)))
+            .hint("retry when the other `config` command (perhaps waiting at a prompt) has finished; nothing was changed"),
     }
 }
 

@@ -145,7 +145,9 @@ impl ProfileFailure {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } | Self::NotInFile { .. } => ErrorKind::ProfileNotFound,
-            Self::Repo(ProfileRepoError::Write { .. }) => ErrorKind::Io,
+            Self::Repo(ProfileRepoError::Write { .. } | ProfileRepoError::Busy { .. }) => {
+                ErrorKind::Io
+            }
             Self::Repo(_) | Self::Invalid { .. } | Self::EnvVar { .. } => ErrorKind::Config,
         }
     }

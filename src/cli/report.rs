@@ -900,6 +900,13 @@ fn transfer(kind: ErrorKind, e: &TransferError) -> Report {
         TransferError::Seal { reason } => {
             Report::new(kind, "cannot encrypt the export").cause(reason.clone())
         }
+        TransferError::SecretNotRemoved { profile, cause, .. } => Report::new(kind, e.to_string())
+            .cause(cause.clone())
+            .cause(format!(
+                "the import sends profile `{}`'s credentials to another authority host, tenant or client ID, and its stored secret was meant for the old one",
+                profile.escape_debug()
+            ))
+            .hint(format!("nothing was imported; fix the secret store and retry, or delete the profile first (`entra-auth-cli config delete -p {}`)", profile.escape_debug())),
     }
 }
 

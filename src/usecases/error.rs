@@ -590,6 +590,14 @@ pub enum TransferError {
     InvalidProfile { name: String, reason: String },
     #[error("cannot encrypt the export: {reason}")]
     Seal { reason: String },
+    /// A replaced profile's stored secret, meant for its old destination, could not be removed;
+    /// nothing was written.
+    #[error("cannot remove the stored {} of profile `{profile}`", kind.as_str())]
+    SecretNotRemoved {
+        profile: String,
+        kind: SecretKind,
+        cause: String,
+    },
 }
 
 impl TransferError {
@@ -600,7 +608,7 @@ impl TransferError {
             | Self::RenameNeedsOne { .. }
             | Self::Duplicate { .. } => ErrorKind::Usage,
             Self::NotInImport { .. } => ErrorKind::ProfileNotFound,
-            Self::Seal { .. } => ErrorKind::Io,
+            Self::Seal { .. } | Self::SecretNotRemoved { .. } => ErrorKind::Io,
             Self::UnsupportedVersion { .. }
             | Self::Decrypt
             | Self::Invalid { .. }

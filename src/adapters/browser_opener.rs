@@ -1,11 +1,16 @@
 //! Opening the sign-in page: `$BROWSER` (no shell), then WSL's Windows side, then the desktop's
-//! default browser through the `webbrowser` crate. Only http(s) URLs are ever opened.
+//! default browser through the platform's opener (`xdg-open`, `open`, `rundll32`). Only http(s)
+//! URLs are ever opened, and every program started gets our environment minus the secrets in
+//! it ([`EnvVars::SECRETS`]): a browser, its extensions and its crash reports never see them.
+//! (The `webbrowser` crate cannot start its programs with a changed environment, so the
+//! openers are started here.)
 
 use std::io;
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 
+use crate::domain::env_vars::EnvVars;
 use crate::ports::browser::Browser;
 
 const NO_BROWSER: &str =
@@ -90,7 +95,7 @@ impl Browser for SystemBrowser {
         } else if self.wsl() {
             open_on_windows_side(&url)
         } else if self.desktop {
-            webbrowser::open(&url).map_err(|e| format!("could not start a browser: {e}"))
+            open_on_desktop(&url)
         } else {
             Err(NO_BROWSER.to_owned())
         }
@@ -118,12 +123,39 @@ fn command_line(words: &[String], url: &str) -> Vec<String> {
     }
 }
 
-/// Starts `program` without a shell and without waiting. Its stdout goes to our stderr (ours
-/// carries the token); a detached thread reaps it so no zombie is left behind. On Unix it gets
-/// its own process group, so a Ctrl-C in the terminal does not take the browser down with us.
+/// The desktop's default browser, through the platform's opener (the first one that starts).
+fn open_on_desktop(url: &str) -> Result<(), String> {
+    let url_arg = [url.to_owned()];
+    let result = if cfg!(target_os = "macos") {
+        spawn_detached("/usr/bin/open", &url_arg)
+    } else if cfg!(windows) {
+        // What Explorer runs for a URL; no `cmd.exe`, whose parsing of `&` would split the URL.
+        let args = ["url.dll,FileProtocolHandler".to_owned(), url.to_owned()];
+        spawn_detached("rundll32.exe", &args)
+    } else {
+        let gio = ["open".to_owned(), url.to_owned()];
+        spawn_detached("xdg-open", &url_arg)
+            .or_else(|_| spawn_detached("gio", &gio))
+            .or_else(|_| spawn_detached("x-www-browser", &url_arg))
+    };
+    result.map_err(|e| format!("could not start a browser: {e}"))
+}
+
+/// Removes the secret variables from what `command` inherits.
+fn scrub_secrets(command: &mut Command) -> &mut Command {
+    for name in EnvVars::SECRETS {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Starts `program` without a shell and without waiting, without the secrets of our
+/// environment. Its stdout goes to our stderr (ours carries the token); a detached thread reaps
+/// it so no zombie is left behind. On Unix it gets its own process group, so a Ctrl-C in the
+/// terminal does not take the browser down with us.
 fn spawn_detached(program: &str, args: &[String]) -> io::Result<()> {
     let mut command = Command::new(program);
-    command
+    scrub_secrets(&mut command)
         .args(args)
         .stdin(Stdio::null())
         .stdout(io::stderr())
@@ -225,6 +257,27 @@ mod tests {
                 .commands
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn started_programs_do_not_inherit_secrets() {
+        let mut command = Command::new("true");
+        scrub_secrets(&mut command);
+        let removed: Vec<_> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in [
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "ENTRA_AUTH_CACHE_KEY",
+            "IDENTITY_HEADER",
+            "MSI_SECRET",
+        ] {
+            assert!(removed.iter().any(|r| r == name), "{name} in {removed:?}");
+        }
+        assert!(!removed.iter().any(|r| r == "AZURE_CLIENT_CERTIFICATE_PATH"));
     }
 
     #[test]

@@ -116,11 +116,15 @@ impl ClientAssertionSource for CertificateAssertions {
         if self.send_chain {
             header.x5c = Some(self.certificate.x5c());
         }
+        let jti = super::random::uuid_v4().map_err(|e| AssertionError {
+            message: format!("cannot make the client assertion's id: {e}"),
+            hint: None,
+        })?;
         let claims = Claims {
             aud: audience,
             iss: &self.client_id,
             sub: &self.client_id,
-            jti: super::random::uuid_v4(),
+            jti,
             nbf: now,
             iat: now,
             exp: now + LIFETIME_SECS,

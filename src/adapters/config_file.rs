@@ -35,6 +35,16 @@ pub enum ConfigFileError {
     Syntax { path: String, details: Vec<String> },
     #[error("config file {path} has an invalid value")]
     Invalid { path: String, details: Vec<String> },
+    /// Another process kept the file's edit lock for `waited`.
+    #[error("config file {path} is being changed by another process")]
+    Busy {
+        path: String,
+        lock: String,
+        waited: std::time::Duration,
+    },
+    /// The edit lock file cannot be created or locked.
+    #[error("cannot lock {lock}: {reason}")]
+    Lock { lock: String, reason: String },
 }
 
 impl ConfigFile {

@@ -29,6 +29,10 @@ fn repo_error(error: ConfigFileError) -> ProfileRepoError {
         }
         ConfigFileError::Syntax { path, details } => ProfileRepoError::Syntax { path, details },
         ConfigFileError::Invalid { path, details } => ProfileRepoError::Invalid { path, details },
+        ConfigFileError::Busy { path, lock, waited } => {
+            ProfileRepoError::Busy { path, lock, waited }
+        }
+        ConfigFileError::Lock { lock, reason } => ProfileRepoError::Write { path: lock, reason },
     }
 }
 

@@ -1,27 +1,65 @@
 //! Edits `config.toml` in place with toml_edit, so comments, key order and unrelated content
 //! survive, and saves it atomically (0600 file, 0700 directory). A file that cannot be read or
-//! parsed is reported, never overwritten.
+//! parsed is reported, never overwritten. From open to drop, a document holds an OS lock on
+//! `config.toml.lock`, so concurrent edits happen one after the other and none is lost.
 
+use std::ffi::OsString;
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use super::atomic_file::{create_private_dir, write_private};
 use super::config_file::ConfigFileError;
+use super::file_lock::lock_file;
 use crate::domain::profile::{FieldValue, ProfileSettings};
+use crate::ports::lock::LockError;
+
+/// How long an edit waits for another process's (which may be at a prompt).
+const EDIT_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// An editable config file.
 pub struct ConfigDocument {
     path: PathBuf,
     doc: DocumentMut,
+    /// The edit lock, released when the document is dropped.
+    _lock: File,
+}
+
+/// `config.toml.lock` next to `config.toml`.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map_or_else(|| OsString::from("config.toml"), ToOwned::to_owned);
+    name.push(".lock");
+    path.with_file_name(name)
 }
 
 impl ConfigDocument {
-    /// Opens `path` for editing; a missing file is an empty document.
+    /// Opens `path` for editing; a missing file is an empty document. Waits up to 30 s for
+    /// another process's document on the same file.
     ///
     /// # Errors
-    /// When the file exists but cannot be read or is not valid TOML (it is then left alone).
+    /// When the file exists but cannot be read or is not valid TOML (it is then left alone);
+    /// `Busy` or `Lock` when the edit lock cannot be taken.
     pub fn open(path: &Path) -> Result<Self, ConfigFileError> {
+        Self::open_waiting(path, EDIT_LOCK_WAIT)
+    }
+
+    fn open_waiting(path: &Path, wait: Duration) -> Result<Self, ConfigFileError> {
+        let lock = lock_path(path);
+        let lock = lock_file(&lock, wait).map_err(|e| match e {
+            LockError::TimedOut { location, waited } => ConfigFileError::Busy {
+                path: path.display().to_string(),
+                lock: location,
+                waited,
+            },
+            LockError::Io { location, reason } => ConfigFileError::Lock {
+                lock: location,
+                reason,
+            },
+        })?;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -46,6 +84,7 @@ impl ConfigDocument {
         Ok(Self {
             path: path.to_path_buf(),
             doc,
+            _lock: lock,
         })
     }
 
@@ -163,8 +202,37 @@ fn toml_item(field_value: FieldValue) -> Item {
 
 #[cfg(test)]
 mod tests {
-    use super::ConfigDocument;
+    use std::time::Duration;
+
+    use super::{ConfigDocument, ConfigFileError};
     use crate::domain::profile::{FIELDS, FieldKind, ProfileSettings, ScopeList};
+
+    #[test]
+    fn an_open_document_keeps_other_editors_out_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config").join("config.toml");
+        let mut first = ConfigDocument::open(&path).unwrap();
+        assert!(dir.path().join("config/config.toml.lock").exists());
+        let busy = ConfigDocument::open_waiting(&path, Duration::ZERO)
+            .err()
+            .expect("locked");
+        assert!(
+            matches!(&busy, ConfigFileError::Busy { lock, .. } if lock.ends_with("config.toml.lock")),
+            "{busy:?}"
+        );
+        first.set_profile(
+            "a",
+            &ProfileSettings {
+                tenant_id: Some("t".into()),
+                ..ProfileSettings::default()
+            },
+        );
+        first.save().unwrap();
+        drop(first);
+        // The next editor sees the saved state.
+        let second = ConfigDocument::open_waiting(&path, Duration::ZERO).unwrap();
+        assert_eq!(second.names(), ["a"]);
+    }
 
     #[test]
     fn edits_keep_comments_and_unrelated_content() {
@@ -204,6 +272,7 @@ mod tests {
         );
         assert!(text.contains("scopes = [\"a\", \"b\"]"), "{text}");
         assert!(text.contains("[profiles.dev]"), "{text}");
+        drop(doc);
         let mut doc = ConfigDocument::open(&path).unwrap();
         assert!(doc.rename_profile("DEV", "staging"));
         assert!(doc.remove_profile("prod"));

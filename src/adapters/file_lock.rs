@@ -1,8 +1,9 @@
 //! Cross-process locks as OS file locks (`flock` on Unix, `LockFileEx` on Windows) on files in a
-//! private directory. The OS releases a lock when its holder exits, even when killed.
+//! private directory: one per token identity, and `config.toml.lock` for edits of the config
+//! file. The OS releases a lock when its holder exits, even when killed.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::atomic_file::create_private_dir;
@@ -33,34 +34,47 @@ impl FileLocks {
 impl ProfileLocks for FileLocks {
     fn acquire(&self, name: &str, wait: Duration) -> Result<Box<dyn LockGuard>, LockError> {
         let path = self.dir.join(format!("{}.lock", digest_name(name)));
-        let io = |e: std::io::Error| LockError::Io {
-            location: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        create_private_dir(&self.dir).map_err(io)?;
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+        let file = lock_file(&path, wait)?;
+        Ok(Box::new(Held { _file: file }))
+    }
+}
+
+/// Takes an exclusive OS lock on the file at `path` (created 0600, with a private parent
+/// directory, when missing), waiting at most `wait`. The lock lasts as long as the returned
+/// file is open.
+///
+/// # Errors
+/// `TimedOut` when another holder kept it for `wait`; `Io` when the file cannot be used.
+pub fn lock_file(path: &Path, wait: Duration) -> Result<File, LockError> {
+    let io = |e: std::io::Error| LockError::Io {
+        location: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(io)?;
+    }
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path).map_err(io)?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(io(e)),
         }
-        let file = options.open(&path).map_err(io)?;
-        let started = Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Box::new(Held { _file: file })),
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => return Err(io(e)),
-            }
-            if started.elapsed() >= wait {
-                return Err(LockError::TimedOut {
-                    location: path.display().to_string(),
-                    waited: wait,
-                });
-            }
-            std::thread::sleep(POLL.min(wait.saturating_sub(started.elapsed())));
+        if started.elapsed() >= wait {
+            return Err(LockError::TimedOut {
+                location: path.display().to_string(),
+                waited: wait,
+            });
         }
+        std::thread::sleep(POLL.min(wait.saturating_sub(started.elapsed())));
     }
 }
 

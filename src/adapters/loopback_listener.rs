@@ -1,10 +1,13 @@
-//! The tokio loopback listener that receives the authorization response on 127.0.0.1 (RFC 8252):
-//! one hand-parsed HTTP/1.1 request per connection, `state` checked in constant time.
+//! The tokio loopback listener that receives the authorization response (RFC 8252) on
+//! 127.0.0.1 and ::1 (the redirect URI says `localhost`, which a browser may resolve to either):
+//! one hand-parsed HTTP/1.1 request per connection, `state` checked in constant time, responses
+//! with another `state` answered and ignored.
 
 use std::borrow::Cow;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,35 +31,94 @@ const MAX_CONNECTIONS: usize = 16;
 /// How long and how much a refused request's leftovers are read before closing.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 const DRAIN_LIMIT: usize = 256 * 1024;
+/// Ephemeral ports tried when the one 127.0.0.1 got is taken on ::1 by another program.
+const EPHEMERAL_ATTEMPTS: usize = 8;
 
 const BAD_REQUEST: &str = "400 Bad Request";
 const SIGNED_IN: &str = "Signed in. You can close this tab and return to the terminal.";
+const OTHER_STATE: &str = "This sign-in response does not belong to the sign-in the terminal is \
+                           waiting for (another state), so it was ignored. Finish the sign-in in \
+                           the browser tab the terminal opened.";
 
-/// Binds 127.0.0.1 with tokio.
+/// Binds 127.0.0.1 and ::1 with tokio.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioRedirectListener;
+
+/// Why ::1 was not bound next to 127.0.0.1.
+enum V6Bind {
+    /// Another program has the port on ::1: a browser resolving `localhost` to ::1 would reach
+    /// it instead of us.
+    Taken,
+    /// No IPv6 loopback on this machine: 127.0.0.1 is all `localhost` can mean.
+    Unavailable,
+}
+
+async fn bind_v6(port: u16) -> Result<Option<TcpListener>, V6Bind> {
+    match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+        Ok(listener) => Ok(Some(listener)),
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => Err(V6Bind::Taken),
+        Err(e) => {
+            tracing::debug!(error = %e, "no IPv6 loopback; listening on 127.0.0.1 only");
+            Err(V6Bind::Unavailable)
+        }
+    }
+}
+
+async fn bind_v4(port: u16) -> Result<(TcpListener, u16), String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse => format!("port {port} is already in use on 127.0.0.1"),
+            _ => format!("could not listen on 127.0.0.1:{port}: {e}"),
+        })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("could not read the listening port: {e}"))?
+        .port();
+    Ok((listener, bound))
+}
 
 #[async_trait]
 impl RedirectListener for TokioRedirectListener {
     async fn bind(&self, port: u16) -> Result<Box<dyn LoopbackServer>, String> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-            .await
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::AddrInUse => format!("port {port} is already in use on 127.0.0.1"),
-                _ => format!("could not listen on 127.0.0.1:{port}: {e}"),
-            })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| format!("could not read the listening port: {e}"))?
-            .port();
-        tracing::debug!(port, "loopback listener bound");
-        Ok(Box::new(TokioLoopbackServer { listener, port }))
+        let attempts = if port == 0 { EPHEMERAL_ATTEMPTS } else { 1 };
+        for _ in 0..attempts {
+            let (v4, bound) = bind_v4(port).await?;
+            let v6 = match bind_v6(bound).await {
+                Ok(v6) => v6,
+                Err(V6Bind::Unavailable) => None,
+                // An ephemeral port: try another one.
+                Err(V6Bind::Taken) if port == 0 => continue,
+                Err(V6Bind::Taken) => {
+                    return Err(format!("port {port} is already in use on ::1"));
+                }
+            };
+            tracing::debug!(port = bound, ipv6 = v6.is_some(), "loopback listener bound");
+            return Ok(Box::new(TokioLoopbackServer {
+                v4,
+                v6,
+                port: bound,
+                ignored: Arc::new(AtomicU32::new(0)),
+            }));
+        }
+        Err("could not find a port free on both 127.0.0.1 and ::1".to_owned())
     }
 }
 
 struct TokioLoopbackServer {
-    listener: TcpListener,
+    v4: TcpListener,
+    v6: Option<TcpListener>,
     port: u16,
+    /// Responses with another `state`, counted by the connection tasks.
+    ignored: Arc<AtomicU32>,
+}
+
+/// Accepts on `listener`, or never when there is none.
+async fn accept_on(listener: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
 }
 
 #[async_trait]
@@ -65,27 +127,34 @@ impl LoopbackServer for TokioLoopbackServer {
         self.port
     }
 
+    fn ignored_responses(&self) -> u32 {
+        self.ignored.load(Ordering::Relaxed)
+    }
+
     async fn wait_for_redirect(&mut self, expected_state: &str) -> Result<RedirectOutcome, String> {
         let expected: Arc<str> = Arc::from(expected_state);
         // Dropping the set (on return, or when the caller's deadline drops us) aborts the rest.
         let mut connections = JoinSet::new();
         loop {
-            tokio::select! {
-                accepted = self.listener.accept(), if connections.len() < MAX_CONNECTIONS => {
-                    match accepted {
-                        Ok((stream, _)) => {
-                            connections.spawn(serve(stream, Arc::clone(&expected)));
-                        }
-                        Err(e) => {
-                            tracing::debug!(error = %e, "loopback accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
-                    }
-                }
+            let room = connections.len() < MAX_CONNECTIONS;
+            let accepted = tokio::select! {
+                accepted = self.v4.accept(), if room => accepted,
+                accepted = accept_on(self.v6.as_ref()), if room => accepted,
                 Some(joined) = connections.join_next() => {
                     if let Ok(Some(outcome)) = joined {
                         return Ok(outcome);
                     }
+                    continue;
+                }
+            };
+            match accepted {
+                Ok((stream, _)) => {
+                    let ignored = Arc::clone(&self.ignored);
+                    connections.spawn(serve(stream, Arc::clone(&expected), ignored));
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "loopback accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
         }
@@ -120,17 +189,32 @@ struct Request {
     body: Zeroizing<Vec<u8>>,
 }
 
-/// Serves one connection: `Some` when it carried the authorization response.
-async fn serve(mut stream: TcpStream, expected: Arc<str>) -> Option<RedirectOutcome> {
+/// Serves one connection: `Some` when it carried the authorization response for `expected`.
+async fn serve(
+    mut stream: TcpStream,
+    expected: Arc<str>,
+    ignored: Arc<AtomicU32>,
+) -> Option<RedirectOutcome> {
     let Ok(Ok(request)) = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await
     else {
         tracing::debug!("loopback client closed or sent no complete request in time");
         return None;
     };
     let refused = request.is_err();
-    let (reply, outcome) = match request {
+    let (reply, verdict) = match request {
         Ok(request) => judge(&request, &expected),
-        Err(status) => (Reply::plain(status), None),
+        Err(status) => (Reply::plain(status), Verdict::Unrelated),
+    };
+    let outcome = match verdict {
+        Verdict::Ours(outcome) => Some(outcome),
+        Verdict::OtherState => {
+            // Saturating: a flood of forged requests cannot wrap the count.
+            let _ = ignored.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_add(1))
+            });
+            None
+        }
+        Verdict::Unrelated => None,
     };
     // The outcome stands even when the browser went away before reading the page.
     let _ = tokio::time::timeout(WRITE_TIMEOUT, write_reply(&mut stream, &reply)).await;
@@ -226,8 +310,18 @@ fn parse_head(head: &str) -> Result<(&str, &str, usize, bool), &'static str> {
     }
 }
 
+/// What a request was.
+enum Verdict {
+    /// The authorization response of this sign-in.
+    Ours(RedirectOutcome),
+    /// An authorization response with another `state`, or none: answered and ignored.
+    OtherState,
+    /// Anything else (favicon, probes, malformed): answered and ignored.
+    Unrelated,
+}
+
 /// Decides what a request means and how to answer it.
-fn judge(request: &Request, expected_state: &str) -> (Reply, Option<RedirectOutcome>) {
+fn judge(request: &Request, expected_state: &str) -> (Reply, Verdict) {
     let (path, query) = request
         .target
         .split_once('?')
@@ -236,8 +330,13 @@ fn judge(request: &Request, expected_state: &str) -> (Reply, Option<RedirectOutc
     let encoded: &[u8] = match request.method.as_str() {
         "GET" => query.as_bytes(),
         "POST" if request.form_body => &request.body,
-        "POST" => return (Reply::plain("415 Unsupported Media Type"), None),
-        _ => return (Reply::plain("405 Method Not Allowed"), None),
+        "POST" => {
+            return (
+                Reply::plain("415 Unsupported Media Type"),
+                Verdict::Unrelated,
+            );
+        }
+        _ => return (Reply::plain("405 Method Not Allowed"), Verdict::Unrelated),
     };
     let mut fields: [Option<Cow<'_, str>>; 4] = Default::default();
     let mut duplicated = false;
@@ -254,21 +353,19 @@ fn judge(request: &Request, expected_state: &str) -> (Reply, Option<RedirectOutc
     }
     let [code, state, error, description] = fields;
     if code.is_none() && error.is_none() {
-        return (Reply::plain("404 Not Found"), None);
+        return (Reply::plain("404 Not Found"), Verdict::Unrelated);
     }
     if duplicated {
-        return (Reply::plain(BAD_REQUEST), None);
+        return (Reply::plain(BAD_REQUEST), Verdict::Unrelated);
     }
     let state_matches = state.is_some_and(|state| {
         !expected_state.is_empty() && constant_time_eq(state.as_bytes(), expected_state.as_bytes())
     });
     if !state_matches {
-        tracing::debug!("loopback response with an unexpected state");
-        let message = "<p>Sign-in failed: this response does not belong to the sign-in the \
-                       terminal started (state mismatch). Return to the terminal.</p>";
+        tracing::debug!("loopback response with another state ignored");
         return (
-            Reply::new(BAD_REQUEST, message),
-            Some(RedirectOutcome::StateMismatch),
+            Reply::new(BAD_REQUEST, &format!("<p>{OTHER_STATE}</p>")),
+            Verdict::OtherState,
         );
     }
     if let Some(error) = error {
@@ -281,12 +378,12 @@ fn judge(request: &Request, expected_state: &str) -> (Reply, Option<RedirectOutc
             error: error.into_owned(),
             description: description.map(Cow::into_owned),
         };
-        return (Reply::new("200 OK", &message), Some(outcome));
+        return (Reply::new("200 OK", &message), Verdict::Ours(outcome));
     }
     let code = SecretString::from(code.map(Cow::into_owned).unwrap_or_default());
     tracing::debug!("loopback received an authorization code");
     let reply = Reply::new("200 OK", &format!("<p>{SIGNED_IN}</p>"));
-    (reply, Some(RedirectOutcome::Code(code)))
+    (reply, Verdict::Ours(RedirectOutcome::Code(code)))
 }
 
 /// Compares without an early exit, so timing does not reveal how much of `state` matched.
@@ -349,6 +446,12 @@ mod tests {
 
     /// Binds port 0, sends `requests` one after the other, returns the outcome and the answers.
     async fn exchange(requests: &[String]) -> (RedirectOutcome, Vec<String>) {
+        let (outcome, answers, _) = exchange_counting(requests).await;
+        (outcome, answers)
+    }
+
+    /// [`exchange`], and how many responses the server ignored for their `state`.
+    async fn exchange_counting(requests: &[String]) -> (RedirectOutcome, Vec<String>, u32) {
         let mut server = TokioRedirectListener.bind(0).await.expect("bind port 0");
         let port = server.port();
         let client = async {
@@ -362,7 +465,16 @@ mod tests {
         let (outcome, answers) = tokio::time::timeout(Duration::from_secs(10), both)
             .await
             .expect("the exchange finished");
-        (outcome.expect("an outcome"), answers)
+        (
+            outcome.expect("an outcome"),
+            answers,
+            server.ignored_responses(),
+        )
+    }
+
+    /// True when this machine has an IPv6 loopback address.
+    fn has_ipv6_loopback() -> bool {
+        std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok()
     }
 
     fn code_of(outcome: RedirectOutcome) -> String {
@@ -401,19 +513,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_wrong_or_missing_state_is_a_mismatch() {
-        for target in [
-            "/?code=abc&state=other",
-            "/?code=abc",
-            "/?error=x&state=st-12",
-        ] {
-            let (outcome, answers) = exchange(&[get(target)]).await;
-            assert!(
-                matches!(outcome, RedirectOutcome::StateMismatch),
-                "{outcome:?}"
-            );
-            assert!(answers[0].contains("state mismatch"));
+    async fn a_wrong_or_missing_state_is_answered_and_ignored_until_the_right_one() {
+        let requests = [
+            get("/?code=forged&state=other"),
+            get("/?code=forged"),
+            get("/?error=access_denied&state=st-12"),
+            get("/?code=right&state=st-123"),
+        ];
+        let (outcome, answers, ignored) = exchange_counting(&requests).await;
+        assert_eq!(
+            code_of(outcome),
+            "right",
+            "the wait went on to the right one"
+        );
+        for answer in &answers[..3] {
+            assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+            assert!(answer.contains("so it was ignored"), "{answer}");
         }
+        assert!(answers[3].contains(SIGNED_IN));
+        assert_eq!(ignored, 3);
     }
 
     #[tokio::test]
@@ -482,6 +600,46 @@ mod tests {
             .err()
             .expect("port in use");
         assert_eq!(error, format!("port {port} is already in use on 127.0.0.1"));
+    }
+
+    #[tokio::test]
+    async fn the_redirect_may_arrive_on_either_loopback_address() {
+        let ipv6 = has_ipv6_loopback();
+        let mut server = TokioRedirectListener.bind(0).await.unwrap();
+        let port = server.port();
+        let request = get("/?code=v6&state=st-123");
+        let send_v6 = async {
+            let mut stream = TcpStream::connect((Ipv6Addr::LOCALHOST, port)).await?;
+            stream.write_all(request.as_bytes()).await?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.map(|_| answer)
+        };
+        if !ipv6 {
+            // No IPv6 loopback on this machine: 127.0.0.1 alone is what `localhost` means.
+            assert!(send_v6.await.is_err());
+            return;
+        }
+        let both = async { tokio::join!(server.wait_for_redirect("st-123"), send_v6) };
+        let (outcome, answer) = tokio::time::timeout(Duration::from_secs(10), both)
+            .await
+            .expect("served over ::1");
+        assert_eq!(code_of(outcome.unwrap()), "v6");
+        assert!(answer.unwrap().contains(SIGNED_IN));
+    }
+
+    #[tokio::test]
+    async fn a_fixed_port_taken_on_ipv6_loopback_is_refused() {
+        if !has_ipv6_loopback() {
+            return; // nothing can take ::1 here, so nothing can catch the redirect there
+        }
+        let taken = std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let error = TokioRedirectListener
+            .bind(port)
+            .await
+            .err()
+            .expect("::1 taken");
+        assert_eq!(error, format!("port {port} is already in use on ::1"));
     }
 
     #[test]

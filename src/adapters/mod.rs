@@ -17,6 +17,7 @@ pub mod keyring_store;
 pub mod loopback_listener;
 pub mod memory_cache;
 pub mod process_env;
+pub mod process_guard;
 pub mod profile_export;
 pub mod random;
 pub mod sealed_file;

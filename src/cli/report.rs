@@ -13,6 +13,7 @@ use crate::domain::token::rfc3339;
 use crate::domain::token_response::TokenResponseError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
+use crate::ports::random::RandomError;
 use crate::ports::store::StoreSelectionError;
 use crate::usecases::error::{
     AfterWrite, CredentialError, EditError, Error, ErrorKind, FileCommand, GraphError, IdpError,
@@ -122,9 +123,16 @@ pub fn report(error: &Error) -> Report {
         Error::Edit(e) => edit(kind, e),
         Error::Transfer(e) => transfer(kind, e),
         Error::Input(e) => input(kind, e),
+        Error::Random(e) => random(kind, e),
     };
     debug_assert_eq!(r.kind, kind);
     r
+}
+
+fn random(kind: ErrorKind, e: &RandomError) -> Report {
+    Report::new(kind, "cannot get random bytes from the operating system")
+        .cause(e.cause.clone())
+        .hint("nothing was sent: request ids, PKCE verifiers and `state` must be unpredictable; check that the kernel's random source (getrandom, /dev/urandom) is available to this process (seccomp profile, sandbox)")
 }
 
 fn file_or_default(location: Option<&String>) -> String {
@@ -171,6 +179,9 @@ fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
         ProfileRepoError::Write { path, reason } => {
             Report::new(kind, format!("cannot write {path}")).cause(reason.clone())
         }
+        ProfileRepoError::Busy { lock, waited, .. } => r
+            .cause(format!("its edit lock {lock} was held for {}", humanize(*waited)))
+            .hint("retry when the other `config` command (perhaps waiting at a prompt) has finished; nothing was changed"),
     }
 }
 
@@ -518,12 +529,23 @@ fn sign_in(kind: ErrorKind, e: &SignInError) -> Report {
                 "check the profile's client ID, tenant and redirect URI registration (Mobile and desktop: http://localhost)"
             })
         }
-        SignInError::StateMismatch => Report::new(
-            kind,
-            "the sign-in response did not carry this sign-in's state (possible cross-site request forgery); it was rejected",
-        )
-        .hint("run the command again and finish the sign-in in the browser tab it opens"),
-        SignInError::UnusableDeviceCode { reason } => Report::new(kind, e.to_string()).cause(reason.clone()),
+        SignInError::RedirectTimedOut {
+            ignored_other_state,
+        } => {
+            let mut r = Report::new(kind, e.to_string());
+            if *ignored_other_state > 0 {
+                r = r
+                    .cause(format!(
+                        "{ignored_other_state} sign-in response{} carrying another sign-in's state {} ignored (an older browser tab, or a request forged by another program or web page)",
+                        if *ignored_other_state == 1 { "" } else { "s" },
+                        if *ignored_other_state == 1 { "was" } else { "were" },
+                    ));
+            }
+            r.hint("finish the sign-in in the browser tab this command opened (the URL above), or raise the limit with --timeout (e.g. --timeout 5m)")
+        }
+        SignInError::UnusableDeviceCode { reason } => {
+            Report::new(kind, e.to_string()).cause(reason.clone())
+        }
         SignInError::DeviceCodeExpired => Report::new(kind, e.to_string())
             .hint("run the command again and enter the new code promptly"),
         SignInError::Declined => {
@@ -962,6 +984,13 @@ fn transfer(kind: ErrorKind, e: &TransferError) -> Report {
         TransferError::Seal { reason } => {
             Report::new(kind, "cannot encrypt the export").cause(reason.clone())
         }
+        TransferError::SecretNotRemoved { profile, cause, .. } => Report::new(kind, e.to_string())
+            .cause(cause.clone())
+            .cause(format!(
+                "the import sends profile `{}`'s credentials to another authority host, tenant or client ID, and its stored secret was meant for the old one",
+                profile.escape_debug()
+            ))
+            .hint(format!("nothing was imported; fix the secret store and retry, or delete the profile first (`entra-auth-cli config delete -p {}`)", profile.escape_debug())),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::adapters::credential_files::FileCredentialLoader;
 use crate::adapters::http_transport::HttpTransport;
 use crate::adapters::loopback_listener::TokioRedirectListener;
 use crate::adapters::process_env::ProcessEnv;
+use crate::adapters::process_guard::forbid_core_dumps;
 use crate::adapters::profile_export::ExportArchive;
 use crate::adapters::random::OsRandom;
 use crate::adapters::stderr_reporter::StderrReporter;
@@ -67,8 +68,12 @@ pub struct Services {
 
 impl Services {
     /// Builds the adapters; `silent` hides notices (not errors, not sign-in instructions).
+    /// First, before any secret is read, core dumps of the process are turned off.
     #[must_use]
     pub fn new(silent: bool) -> Self {
+        if let Err(e) = forbid_core_dumps() {
+            tracing::debug!(error = %e, "core dumps could not be turned off");
+        }
         let env = ProcessEnv;
         let paths = Paths::resolve(&env);
         let profiles = TomlProfileRepository::new(paths.config_file());

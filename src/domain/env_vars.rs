@@ -49,4 +49,15 @@ impl EnvVars {
     pub const AZURE_FEDERATED_TOKEN_FILE: &'static str = "AZURE_FEDERATED_TOKEN_FILE";
     /// Azure SDK convention: authority host such as `https://login.microsoftonline.us`.
     pub const AZURE_AUTHORITY_HOST: &'static str = "AZURE_AUTHORITY_HOST";
+
+    /// Variables that hold secrets (ours, the Azure SDKs', the managed identity platforms'):
+    /// removed from the environment of every program the CLI starts (the browser).
+    pub const SECRETS: &'static [&'static str] = &[
+        Self::AZURE_CLIENT_SECRET,
+        Self::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+        "AZURE_PASSWORD",
+        Self::ENTRA_AUTH_CACHE_KEY,
+        Self::IDENTITY_HEADER,
+        "MSI_SECRET",
+    ];
 }

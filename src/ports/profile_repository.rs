@@ -32,9 +32,18 @@ pub enum ProfileRepoError {
     },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
+    /// Another process is editing the file (its edit lock `lock` was held for `waited`).
+    #[error("config file {path} is being changed by another entra-auth-cli process")]
+    Busy {
+        path: String,
+        lock: String,
+        waited: std::time::Duration,
+    },
 }
 
 /// An open, editable copy of the profiles; nothing changes on disk until [`ProfileDocument::save`].
+/// While it is open, no other process can open the same file for editing (a read-modify-write
+/// never loses another's update); dropping it lets the next one in.
 pub trait ProfileDocument {
     /// The name of profile `name` as written, if it exists.
     fn find(&self, name: &str) -> Option<String>;
@@ -69,9 +78,10 @@ pub trait ProfileRepository: Send + Sync {
     /// # Errors
     /// The file cannot be read, or the profile's table is invalid.
     fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError>;
-    /// Opens the file for editing (a missing file is an empty document).
+    /// Opens the file for editing (a missing file is an empty document), waiting (bounded) for
+    /// another process's document on the same file to be dropped.
     ///
     /// # Errors
-    /// No location, or the file cannot be read or parsed.
+    /// No location, the file cannot be read or parsed, or `Busy`.
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError>;
 }

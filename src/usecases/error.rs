@@ -12,6 +12,7 @@ use crate::domain::token_response::TokenResponseError;
 use crate::ports::assertion::AssertionError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
+use crate::ports::random::RandomError;
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::StoreSelectionError;
 use crate::ports::terminal::TerminalError;
@@ -61,6 +62,9 @@ pub enum Error {
     Transfer(#[from] TransferError),
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The operating system's random number generator failed (no made-up id or `state`).
+    #[error(transparent)]
+    Random(#[from] RandomError),
 }
 
 impl Error {
@@ -79,6 +83,7 @@ impl Error {
             Self::Edit(e) => e.kind(),
             Self::Transfer(e) => e.kind(),
             Self::Input(e) => e.kind(),
+            Self::Random(_) => ErrorKind::Io,
         }
     }
 }
@@ -141,7 +146,9 @@ impl ProfileFailure {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } | Self::NotInFile { .. } => ErrorKind::ProfileNotFound,
-            Self::Repo(ProfileRepoError::Write { .. }) => ErrorKind::Io,
+            Self::Repo(ProfileRepoError::Write { .. } | ProfileRepoError::Busy { .. }) => {
+                ErrorKind::Io
+            }
             Self::Repo(_) | Self::Invalid { .. } | Self::EnvVar { .. } => ErrorKind::Config,
         }
     }
@@ -309,8 +316,10 @@ pub enum SignInError {
         error: String,
         description: Option<String>,
     },
-    #[error("the sign-in response did not carry this sign-in's state")]
-    StateMismatch,
+    /// No redirect with this sign-in's `state` came before the deadline; responses with another
+    /// `state` (possible forgeries, older tabs) were ignored.
+    #[error("timed out waiting for the sign-in in the browser")]
+    RedirectTimedOut { ignored_other_state: u32 },
     #[error("the identity provider sent an unusable device code response")]
     UnusableDeviceCode { reason: String },
     #[error("the device code expired before the sign-in finished")]
@@ -336,7 +345,7 @@ impl SignInError {
         match self {
             Self::Listen { .. } | Self::Listener { .. } => ErrorKind::Io,
             Self::UnusableDeviceCode { .. } => ErrorKind::Network,
-            Self::DeviceCodeTimedOut => ErrorKind::Timeout,
+            Self::DeviceCodeTimedOut | Self::RedirectTimedOut { .. } => ErrorKind::Timeout,
             _ => ErrorKind::Auth,
         }
     }
@@ -624,6 +633,14 @@ pub enum TransferError {
     InvalidProfile { name: String, reason: String },
     #[error("cannot encrypt the export: {reason}")]
     Seal { reason: String },
+    /// A replaced profile's stored secret, meant for its old destination, could not be removed;
+    /// nothing was written.
+    #[error("cannot remove the stored {} of profile `{profile}`", kind.as_str())]
+    SecretNotRemoved {
+        profile: String,
+        kind: SecretKind,
+        cause: String,
+    },
 }
 
 impl TransferError {
@@ -634,7 +651,7 @@ impl TransferError {
             | Self::RenameNeedsOne { .. }
             | Self::Duplicate { .. } => ErrorKind::Usage,
             Self::NotInImport { .. } => ErrorKind::ProfileNotFound,
-            Self::Seal { .. } => ErrorKind::Io,
+            Self::Seal { .. } | Self::SecretNotRemoved { .. } => ErrorKind::Io,
             Self::UnsupportedVersion { .. }
             | Self::Decrypt
             | Self::Invalid { .. }

@@ -325,6 +325,7 @@ async fn one_request(
     request: &GetTokenRequest,
     credential: &ClientCredential,
 ) -> Result<Token, Error> {
+    let client_request_id = ports.random.uuid_v4()?;
     let profile = &request.profile;
     let scope = request.scopes.to_request_param();
     let url = profile.authority.token_url(&profile.tenant_id);
@@ -356,7 +357,7 @@ async fn one_request(
     let post = FormPost {
         url,
         form,
-        client_request_id: ports.random.uuid_v4(),
+        client_request_id,
         max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
@@ -383,7 +384,9 @@ mod tests {
     use crate::domain::token::TokenSource;
     use crate::ports::secret_store::{SecretKind, SecretStore};
     use crate::usecases::error::{CredentialError, Error, ErrorKind, TokenError};
-    use crate::usecases::test_support::{Fixture, ScriptedIdp, profile, request, token_reply};
+    use crate::usecases::test_support::{
+        FailingRandom, Fixture, ScriptedIdp, profile, request, token_reply,
+    };
 
     fn app_idp(lifetime: i64) -> ScriptedIdp {
         ScriptedIdp::new(move |seen, _| {
@@ -422,6 +425,16 @@ mod tests {
         assert_eq!(source(&f, false, true).await, TokenSource::Network);
         assert_eq!(source(&f, false, false).await, TokenSource::Network);
         assert_eq!(f.idp.grants().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failing_random_generator_is_an_error_and_nothing_is_sent() {
+        let mut f = Fixture::new(app_idp(3599), 1_000);
+        f.random = Box::new(FailingRandom);
+        let err = f.get(app_request(true, true)).await.unwrap_err();
+        assert_eq!(err, Error::Random(FailingRandom::error()));
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert!(f.idp.grants().is_empty(), "no request without a request id");
     }
 
     #[tokio::test]

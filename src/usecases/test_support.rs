@@ -21,7 +21,7 @@ use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::credential_loader::MockCredentialLoader;
 use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
-use crate::ports::random::Random;
+use crate::ports::random::{Random, RandomError};
 use crate::ports::redirect_listener::{LoopbackServer, RedirectListener};
 use crate::ports::reporter::Reporter;
 use crate::ports::terminal::{Terminal, TerminalError};
@@ -150,14 +150,35 @@ impl Clock for FixedClock {
 pub struct CountingRandom(Mutex<u32>);
 
 impl Random for CountingRandom {
-    fn uuid_v4(&self) -> String {
+    fn uuid_v4(&self) -> Result<String, RandomError> {
         let mut n = self.0.lock().unwrap();
         *n += 1;
-        format!("00000000-0000-4000-8000-{:012}", *n)
+        Ok(format!("00000000-0000-4000-8000-{:012}", *n))
     }
 
-    fn url_safe_token(&self) -> String {
-        format!("token-{}", self.uuid_v4())
+    fn url_safe_token(&self) -> Result<String, RandomError> {
+        Ok(format!("token-{}", self.uuid_v4()?))
+    }
+}
+
+/// A generator that always fails (a sandbox that forbids `getrandom`).
+pub struct FailingRandom;
+
+impl FailingRandom {
+    pub fn error() -> RandomError {
+        RandomError {
+            cause: "getrandom: operation not permitted".to_owned(),
+        }
+    }
+}
+
+impl Random for FailingRandom {
+    fn uuid_v4(&self) -> Result<String, RandomError> {
+        Err(Self::error())
+    }
+
+    fn url_safe_token(&self) -> Result<String, RandomError> {
+        Err(Self::error())
     }
 }
 
@@ -261,7 +282,7 @@ pub struct Fixture {
     pub env_secret: Option<SecretString>,
     pub idp: ScriptedIdp,
     pub clock: FixedClock,
-    pub random: CountingRandom,
+    pub random: Box<dyn Random>,
     pub reporter: RecordingReporter,
     pub terminal: UnattendedTerminal,
     pub loader: MockCredentialLoader,
@@ -277,7 +298,7 @@ impl Fixture {
             env_secret: Some("s".into()),
             idp,
             clock: FixedClock(now),
-            random: CountingRandom::default(),
+            random: Box::new(CountingRandom::default()),
             reporter: RecordingReporter::default(),
             terminal: UnattendedTerminal::default(),
             loader,
@@ -298,7 +319,7 @@ impl Fixture {
             listener: &NoListener,
             clock: &self.clock,
             reporter: &self.reporter,
-            random: &self.random,
+            random: &*self.random,
             terminal: &self.terminal,
         };
         let ports = GetTokenPorts {
@@ -308,7 +329,7 @@ impl Fixture {
             user: Some(&user),
             idp: &self.idp,
             clock: &self.clock,
-            random: &self.random,
+            random: &*self.random,
             reporter: &self.reporter,
         };
         get_token(&ports, request).await

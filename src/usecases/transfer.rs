@@ -1,6 +1,9 @@
 //! `config export` and `config import`: profiles (and, on request, their stored secrets) as a
 //! passphrase-encrypted file through the profile archive port. An import is decrypted, parsed
-//! and validated whole before anything is written; then the profiles, then the secrets.
+//! and validated whole before anything is written; then the profiles, then the secrets. An
+//! import that replaces a profile and sends its credentials somewhere else (another authority
+//! host, tenant or client ID) removes that profile's stored secrets first, unless asked to keep
+//! them: a file from someone else never gets to redirect your secret to their server.
 
 use secrecy::SecretString;
 
@@ -8,10 +11,11 @@ use super::error::{
     AfterWrite, EditError, Error, FileCommand, NameUse, ProfileFailure, TransferError,
 };
 use super::profile_resolution::require_profile;
-use crate::domain::profile::validate_profile_name;
+use crate::domain::authority::{Authority, Cloud};
+use crate::domain::profile::{ProfileSettings, validate_profile_name};
 use crate::ports::env::Env;
 use crate::ports::profile_archive::{ExportFormat, ImportError, PortableProfile, ProfileArchive};
-use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::profile_repository::{ProfileRepoError, ProfileRepository};
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::StoreProvider;
 
@@ -116,6 +120,9 @@ pub struct ImportRequest<'a> {
     pub rename: Option<String>,
     pub overwrite: bool,
     pub skip_secrets: bool,
+    /// Keep the stored secrets of a replaced profile even when the import sends its
+    /// credentials to another authority host, tenant or client ID.
+    pub keep_secrets_for_new_destination: bool,
 }
 
 /// Where the imported profiles came from.
@@ -132,6 +139,75 @@ pub struct ImportedProfile {
     pub name: String,
     pub client_secret: bool,
     pub certificate_password: bool,
+    /// Set when it replaced a profile whose credentials went elsewhere.
+    pub destination_change: Option<DestinationChange>,
+}
+
+/// Where a profile's credentials are sent, as its settings say (an unset tenant or client ID
+/// comes from the environment at run time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// `scheme://host[:port]` (from `authority_host`, else `cloud`, else the public cloud).
+    pub authority: String,
+    pub tenant: Option<String>,
+    pub client: Option<String>,
+}
+
+impl Destination {
+    /// The destination of `settings`; an authority host that does not parse is kept as written.
+    #[must_use]
+    pub fn of(settings: &ProfileSettings) -> Self {
+        let text = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let authority = match text(&settings.authority_host) {
+            Some(host) => Authority::parse(&host).map_or(host, |a| a.as_str().to_owned()),
+            None => {
+                let cloud = settings.cloud.as_deref().map(Cloud::parse);
+                match cloud {
+                    None => Cloud::Public.authority_host().to_owned(),
+                    Some(Ok(cloud)) => cloud.authority_host().to_owned(),
+                    Some(Err(_)) => {
+                        format!("cloud `{}`", settings.cloud.as_deref().unwrap_or_default())
+                    }
+                }
+            }
+        };
+        Self {
+            authority,
+            tenant: text(&settings.tenant_id),
+            client: text(&settings.client_id),
+        }
+    }
+
+    /// The same place: hosts, tenants and client IDs compare case-insensitively.
+    #[must_use]
+    pub fn same_as(&self, other: &Self) -> bool {
+        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.authority.eq_ignore_ascii_case(&other.authority)
+            && same(&self.tenant, &other.tenant)
+            && same(&self.client, &other.client)
+    }
+}
+
+/// A replaced profile whose credentials now go to another destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationChange {
+    /// `None`: the replaced profile's table could not be read (treated as a change).
+    pub old: Option<Destination>,
+    pub new: Destination,
+    /// Its stored secrets that were removed, so they are never sent to `new`.
+    pub removed: Vec<SecretKind>,
+    /// Its stored secrets kept on request (`keep_secrets_for_new_destination`).
+    pub kept: Vec<SecretKind>,
 }
 
 /// What was imported.
@@ -304,6 +380,14 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
             .into());
         }
     }
+    let mut changes = Vec::with_capacity(profiles.len());
+    for profile in &profiles {
+        let change = match document.find(&profile.name) {
+            Some(existing) => destination_change(ports, &existing, profile)?,
+            None => None,
+        };
+        changes.push(change);
+    }
     let stores = if carried && !request.skip_secrets {
         let stores = ports.stores.stores()?;
         if stores.is_ephemeral() {
@@ -318,6 +402,18 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
     } else {
         None
     };
+    // Before anything is written: a failure then leaves the old profile with no secret, never
+    // the new destination with the old secret.
+    for (profile, change) in profiles.iter().zip(&mut changes) {
+        if let Some(change) = change {
+            settle_secrets(
+                ports,
+                profile,
+                change,
+                request.keep_secrets_for_new_destination,
+            )?;
+        }
+    }
     for profile in &profiles {
         if let Some(existing) = document.find(&profile.name) {
             document.remove(&existing);
@@ -326,7 +422,7 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
     }
     document.save()?;
     let mut imported = Vec::new();
-    for profile in &profiles {
+    for (profile, destination_change) in profiles.iter().zip(changes) {
         if let Some(stores) = &stores {
             for (kind, secret) in [
                 (SecretKind::ClientSecret, &profile.client_secret),
@@ -351,6 +447,7 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
             name: profile.name.clone(),
             client_secret: profile.client_secret.is_some(),
             certificate_password: profile.certificate_password.is_some(),
+            destination_change,
         });
     }
     Ok(Imported {
@@ -360,4 +457,138 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
         secrets_in: stores.map(|s| s.info.backend),
         skipped_secrets: request.skip_secrets && carried,
     })
+}
+
+/// The change of destination when `profile` replaces the file's profile `existing`.
+fn destination_change(
+    ports: &TransferPorts<'_>,
+    existing: &str,
+    profile: &PortableProfile,
+) -> Result<Option<DestinationChange>, Error> {
+    let new = Destination::of(&profile.settings);
+    // An old table that cannot be read typed has an unknown destination: a change.
+    let old = match ports.profiles.get(existing) {
+        Ok(Some(stored)) => Some(Destination::of(&stored.settings)),
+        Ok(None) | Err(ProfileRepoError::InvalidProfile { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    if old.as_ref().is_some_and(|old| old.same_as(&new)) {
+        return Ok(None);
+    }
+    Ok(Some(DestinationChange {
+        old,
+        new,
+        removed: Vec::new(),
+        kept: Vec::new(),
+    }))
+}
+
+/// The stored secrets of a replaced profile whose destination changed: the ones the import does
+/// not replace are removed (or, on request, kept). Fills in `change.removed` / `change.kept`.
+fn settle_secrets(
+    ports: &TransferPorts<'_>,
+    profile: &PortableProfile,
+    change: &mut DestinationChange,
+    keep: bool,
+) -> Result<(), Error> {
+    let at_stake: Vec<SecretKind> = [
+        (SecretKind::ClientSecret, &profile.client_secret),
+        (
+            SecretKind::CertificatePassword,
+            &profile.certificate_password,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, imported)| imported.is_none())
+    .map(|(kind, _)| kind)
+    .collect();
+    if at_stake.is_empty() {
+        return Ok(());
+    }
+    let stores = ports.stores.stores()?;
+    for kind in at_stake {
+        // An entry that cannot be read may still be a secret: it goes too.
+        let stored = !matches!(stores.secrets.get(&profile.name, kind), Ok(None));
+        if !stored {
+            continue;
+        }
+        if keep {
+            change.kept.push(kind);
+            continue;
+        }
+        stores.secrets.delete(&profile.name, kind).map_err(|e| {
+            TransferError::SecretNotRemoved {
+                profile: profile.name.clone(),
+                kind,
+                cause: e.to_string(),
+            }
+        })?;
+        change.removed.push(kind);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Destination;
+    use crate::domain::profile::ProfileSettings;
+
+    fn settings(host: Option<&str>, cloud: Option<&str>, tenant: Option<&str>) -> ProfileSettings {
+        ProfileSettings {
+            authority_host: host.map(str::to_owned),
+            cloud: cloud.map(str::to_owned),
+            tenant_id: tenant.map(str::to_owned),
+            client_id: Some("C0FFEE00-0000-0000-0000-000000000000".to_owned()),
+            ..ProfileSettings::default()
+        }
+    }
+
+    fn same(a: &ProfileSettings, b: &ProfileSettings) -> bool {
+        Destination::of(a).same_as(&Destination::of(b))
+    }
+
+    #[test]
+    fn the_same_place_written_differently_is_the_same_destination() {
+        let public = settings(None, None, Some("contoso.onmicrosoft.com"));
+        for other in [
+            settings(
+                Some("https://login.microsoftonline.com/"),
+                None,
+                Some("Contoso.onmicrosoft.com"),
+            ),
+            settings(
+                Some("login.microsoftonline.com"),
+                None,
+                Some(" contoso.onmicrosoft.com "),
+            ),
+            settings(None, Some("public"), Some("contoso.onmicrosoft.com")),
+        ] {
+            assert!(same(&public, &other), "{other:?}");
+        }
+        let mut lower = public.clone();
+        lower.client_id = Some("c0ffee00-0000-0000-0000-000000000000".to_owned());
+        assert!(same(&public, &lower));
+    }
+
+    #[test]
+    fn another_host_cloud_tenant_or_client_is_another_destination() {
+        let public = settings(None, None, Some("contoso.onmicrosoft.com"));
+        for other in [
+            settings(
+                Some("https://login.evil.example"),
+                None,
+                Some("contoso.onmicrosoft.com"),
+            ),
+            settings(None, Some("usgov"), Some("contoso.onmicrosoft.com")),
+            settings(None, None, Some("fabrikam.onmicrosoft.com")),
+            // Unset: the environment decides at run time, which may be anywhere.
+            settings(None, None, None),
+            settings(None, Some("nowhere"), Some("contoso.onmicrosoft.com")),
+        ] {
+            assert!(!same(&public, &other), "{other:?}");
+        }
+        let mut client = public.clone();
+        client.client_id = Some("11111111-1111-1111-1111-111111111111".to_owned());
+        assert!(!same(&public, &client));
+    }
 }

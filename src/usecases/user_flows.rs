@@ -80,18 +80,20 @@ fn user_scope(scopes: &Scopes) -> String {
     all.join(" ")
 }
 
-/// Sends a token request and turns the reply into a token and an account.
+/// Sends a token request (with `client_request_id`) and turns the reply into a token and an
+/// account.
 async fn redeem(
     ports: &UserFlowPorts<'_>,
     profile: &Profile,
     scopes: &Scopes,
     form: Vec<(&'static str, FormValue)>,
+    client_request_id: String,
     deadline: Instant,
 ) -> Result<UserTokens, IdpError> {
     let post = FormPost {
         url: profile.authority.token_url(&profile.tenant_id),
         form,
-        client_request_id: ports.random.uuid_v4(),
+        client_request_id,
         max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
@@ -157,7 +159,11 @@ pub async fn refresh(
         ("scope", FormValue::Plain(user_scope(scopes))),
         ("client_info", FormValue::Plain("1".to_owned())),
     ];
-    match redeem(ports, profile, scopes, form, deadline).await {
+    let client_request_id = ports
+        .random
+        .uuid_v4()
+        .map_err(|e| RefreshFailure::Other(e.into()))?;
+    match redeem(ports, profile, scopes, form, client_request_id, deadline).await {
         Ok(mut tokens) => {
             // Keep the account's identity; a server that does not rotate keeps the old token.
             let refresh_token = tokens
@@ -179,11 +185,12 @@ pub async fn refresh(
 }
 
 /// Authorization code + PKCE: opens the browser (or prints the URL), waits for the loopback
-/// redirect until `deadline`, checks `state`, and redeems the code.
+/// redirect with this sign-in's `state` until `deadline` (others are ignored), and redeems the
+/// code.
 ///
 /// # Errors
-/// `Auth` when the user or the IdP declines or the state is wrong; `Io` when the port cannot be
-/// bound; `Timeout` is the caller's (the wait is bounded by its deadline).
+/// `Auth` when the user or the IdP declines; `Io` when the port cannot be bound or randomness
+/// fails; `Timeout` when no redirect with our `state` came by `deadline`.
 pub async fn browser_sign_in(
     ports: &UserFlowPorts<'_>,
     profile: &Profile,
@@ -191,6 +198,11 @@ pub async fn browser_sign_in(
     options: &BrowserOptions,
     deadline: Instant,
 ) -> Result<UserTokens, Error> {
+    // Randomness first: nothing is bound or opened when the generator fails.
+    let verifier = ports.random.url_safe_token()?;
+    let state = ports.random.url_safe_token()?;
+    let nonce = ports.random.url_safe_token()?;
+    let client_request_id = ports.random.uuid_v4()?;
     let port_from_uri = options
         .redirect_uri
         .as_deref()
@@ -207,9 +219,6 @@ pub async fn browser_sign_in(
         .clone()
         .or_else(|| profile.redirect_uri.clone())
         .unwrap_or_else(|| format!("http://localhost:{}", server.port()));
-    let verifier = ports.random.url_safe_token();
-    let state = ports.random.url_safe_token();
-    let nonce = ports.random.url_safe_token();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("client_id", &profile.client_id)
@@ -251,16 +260,22 @@ pub async fn browser_sign_in(
     ports
         .terminal
         .instruct(&format!("Waiting for the sign-in on {redirect_uri} ..."));
-    let outcome = server
-        .wait_for_redirect(&state)
-        .await
-        .map_err(|cause| SignInError::Listener { cause })?;
+    // Responses with another `state` are ignored by the listener, so only the deadline ends a
+    // wait that never sees ours; say then how many were ignored.
+    let outcome = match tokio::time::timeout_at(deadline, server.wait_for_redirect(&state)).await {
+        Ok(outcome) => outcome.map_err(|cause| SignInError::Listener { cause })?,
+        Err(_) => {
+            return Err(SignInError::RedirectTimedOut {
+                ignored_other_state: server.ignored_responses(),
+            }
+            .into());
+        }
+    };
     let code = match outcome {
         RedirectOutcome::Code(code) => code,
         RedirectOutcome::Error { error, description } => {
             return Err(SignInError::Redirected { error, description }.into());
         }
-        RedirectOutcome::StateMismatch => return Err(SignInError::StateMismatch.into()),
     };
     let form = vec![
         (
@@ -277,7 +292,7 @@ pub async fn browser_sign_in(
         ("scope", FormValue::Plain(user_scope(scopes))),
         ("client_info", FormValue::Plain("1".to_owned())),
     ];
-    Ok(redeem(ports, profile, scopes, form, deadline).await?)
+    Ok(redeem(ports, profile, scopes, form, client_request_id, deadline).await?)
 }
 
 /// Device code: shows the code, polls at the IdP's interval (`slow_down` adds 5 s) until the
@@ -301,7 +316,7 @@ pub async fn device_sign_in(
             ("client_id", FormValue::Plain(profile.client_id.clone())),
             ("scope", FormValue::Plain(user_scope(scopes))),
         ],
-        client_request_id: ports.random.uuid_v4(),
+        client_request_id: ports.random.uuid_v4()?,
         max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
     let reply = post_with_retries(
@@ -342,7 +357,7 @@ pub async fn device_sign_in(
                 ("device_code", FormValue::Secret(device.device_code.clone())),
                 ("client_info", FormValue::Plain("1".to_owned())),
             ],
-            client_request_id: ports.random.uuid_v4(),
+            client_request_id: ports.random.uuid_v4()?,
             max_reply_bytes: TOKEN_REPLY_LIMIT,
         };
         let reply = match ports.idp.post_form(&poll).await {
@@ -398,8 +413,97 @@ pub async fn device_sign_in(
 
 #[cfg(test)]
 mod tests {
-    use super::user_scope;
-    use crate::domain::scopes::Scopes;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::domain::account::Account;
+    use crate::domain::profile::ProfileSettings;
+    use crate::usecases::test_support::{
+        FailingRandom, FixedClock, NoBrowser, NoListener, RecordingReporter, ScriptedIdp,
+        UnattendedTerminal, profile, token_reply,
+    };
+
+    /// Fakes for the user flows, with a generator that always fails.
+    struct FailingFakes {
+        idp: ScriptedIdp,
+        clock: FixedClock,
+        reporter: RecordingReporter,
+        terminal: UnattendedTerminal,
+    }
+
+    impl FailingFakes {
+        fn new() -> Self {
+            Self {
+                idp: ScriptedIdp::new(|_, _| token_reply("tok", 3599, None)),
+                clock: FixedClock(1_000),
+                reporter: RecordingReporter::default(),
+                terminal: UnattendedTerminal::default(),
+            }
+        }
+
+        fn ports(&self) -> UserFlowPorts<'_> {
+            UserFlowPorts {
+                idp: &self.idp,
+                browser: &NoBrowser,
+                listener: &NoListener,
+                clock: &self.clock,
+                reporter: &self.reporter,
+                random: &FailingRandom,
+                terminal: &self.terminal,
+            }
+        }
+
+        fn sent(&self) -> usize {
+            self.idp.seen.lock().unwrap().len()
+        }
+    }
+
+    fn deadline() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    #[tokio::test]
+    async fn a_failing_random_generator_stops_every_flow_before_anything_is_sent() {
+        let p = profile(ProfileSettings::default());
+        let random_error = Some(Error::Random(FailingRandom::error()));
+        // The browser flow fails before binding a port (NoListener would say so) or opening a page.
+        let f = FailingFakes::new();
+        let out = browser_sign_in(
+            &f.ports(),
+            &p,
+            &p.scopes,
+            &BrowserOptions::default(),
+            deadline(),
+        )
+        .await
+        .err();
+        assert_eq!((out, f.sent()), (random_error.clone(), 0));
+        assert!(
+            f.terminal.instructions.lock().unwrap().is_empty(),
+            "no URL shown"
+        );
+
+        let f = FailingFakes::new();
+        let out = device_sign_in(&f.ports(), &p, &p.scopes, deadline())
+            .await
+            .err();
+        assert_eq!((out, f.sent()), (random_error.clone(), 0));
+
+        let f = FailingFakes::new();
+        let account = Account {
+            home_account_id: "u.t".into(),
+            username: None,
+            refresh_token: "rt".into(),
+            updated_at: 0,
+        };
+        let out = match refresh(&f.ports(), &p, &p.scopes, &account, deadline()).await {
+            Err(RefreshFailure::Other(error)) => Some(error),
+            _ => None,
+        };
+        assert_eq!((out, f.sent()), (random_error, 0));
+    }
 
     #[test]
     fn user_flows_ask_for_oidc_scopes_once() {

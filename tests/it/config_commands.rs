@@ -332,3 +332,39 @@ fn create_prompts_on_a_terminal() {
         "the default scope was taken: {text}"
     );
 }
+
+#[test]
+fn parallel_creates_all_end_up_in_the_file() {
+    let env = env_with_store();
+    env.write_config("# kept\n");
+    let n = 16;
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            env.cmd(&[
+                "config",
+                "create",
+                "--name",
+                &format!("p{i}"),
+                "--tenant-id",
+                emulator::TENANT_ID,
+                "--client-id",
+                emulator::CLIENT_ID,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let text = std::fs::read_to_string(env.config_file()).unwrap();
+    let missing: Vec<String> = (0..n)
+        .map(|i| format!("[profiles.p{i}]"))
+        .filter(|table| !text.contains(table.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "lost updates {missing:?} in:\n{text}");
+    assert!(text.contains("# kept"), "unrelated content stays: {text}");
+}

@@ -262,6 +262,90 @@ fn existing_profiles_need_overwrite_and_rename_imports_beside_them() {
     assert_eq!(code(&get_token(&bob, "emu")), 0);
 }
 
+/// Mallory's export of a profile `emu` like Bob's, but for her own server, without secrets
+/// (and Mallory, who holds the file).
+fn foreign_export(her_server: &Emulator) -> (TestEnv, PathBuf) {
+    let mallory = user();
+    mallory.write_config(&format!(
+        "[profiles.emu]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauth_method = \"client-secret\"\nscopes = [\"api://emu-api/.default\"]\nauthority_host = \"{}\"\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        her_server.authority()
+    ));
+    let file = export(&mallory, &[]);
+    (mallory, file)
+}
+
+#[test]
+fn an_overwrite_that_redirects_a_profile_removes_its_stored_secret() {
+    let emu = Emulator::start();
+    let hers = Emulator::start();
+    let (_mallory, file) = foreign_export(&hers);
+    let bob = exporter(&emu);
+    assert_eq!(code(&get_token(&bob, "emu")), 0);
+    assert_eq!(secret_files(&bob), 1);
+
+    let out = import(&bob, &file, PASS, &["--overwrite"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "authority host: {} -> {}",
+            emu.authority(),
+            hers.authority()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("its stored client secret (for the old destination) was removed"),
+        "{err}"
+    );
+    assert_eq!(secret_files(&bob), 0, "the secret is gone");
+    let got = get_token(&bob, "emu");
+    assert_ne!(code(&got), 0, "no secret to send: {}", stderr(&got));
+    assert_eq!(hers.total_token_requests(), 0, "nothing reached her server");
+}
+
+#[test]
+fn keep_secrets_for_new_destination_keeps_them_and_says_so() {
+    let emu = Emulator::start();
+    let hers = Emulator::start();
+    let (_mallory, file) = foreign_export(&hers);
+    let bob = exporter(&emu);
+    let flag = import(&bob, &file, PASS, &["--keep-secrets-for-new-destination"]);
+    assert_eq!(code(&flag), 1, "needs --overwrite: {}", stderr(&flag));
+    let out = import(
+        &bob,
+        &file,
+        PASS,
+        &["--overwrite", "--keep-secrets-for-new-destination"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("its stored client secret was kept (--keep-secrets-for-new-destination)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(secret_files(&bob), 1);
+    // Bob asked for it: the secret now goes to the new host.
+    assert_eq!(code(&get_token(&bob, "emu")), 0);
+    assert_eq!(hers.total_token_requests(), 1);
+}
+
+#[test]
+fn an_overwrite_to_the_same_destination_keeps_the_stored_secret_quietly() {
+    let emu = Emulator::start();
+    let alice = exporter(&emu);
+    let file = export(&alice, &[]);
+    let bob = exporter(&emu);
+    let out = import(&bob, &file, PASS, &["--overwrite"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(secret_files(&bob), 1);
+    assert_eq!(code(&get_token(&bob, "emu")), 0);
+}
+
 #[test]
 fn bad_names_and_a_memory_store_are_refused_before_writing() {
     let emu = Emulator::start();

@@ -152,6 +152,52 @@ fn file_output_is_private_and_stdout_stays_empty() {
     }
 }
 
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_killed_file_write_leaves_a_recognisable_temporary_that_a_later_write_removes() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let dir = env.home.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("token.json");
+    let args = ["get-token", "--no-cache", "--file", path.to_str().unwrap()];
+    let crashed = env
+        .cmd(&args)
+        .env("ENTRA_AUTH_TEST_CRASH_BEFORE_RENAME", "1")
+        .output()
+        .unwrap();
+    assert!(
+        crashed.status.code().is_none(),
+        "killed by a signal mid-write"
+    );
+    let left = names_in(&dir);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with(".token.json.entra-auth-cli.") && left[0].ends_with(".tmp"),
+        "the plaintext leftover says whose it is: {left:?}"
+    );
+    // A minute later, the next write in that directory removes it.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join(&left[0]))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let out = env.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(names_in(&dir), ["token.json"]);
+}
+
 #[test]
 fn force_skips_the_cache_and_no_cache_leaves_it_alone() {
     let emu = Emulator::start();

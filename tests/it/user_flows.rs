@@ -1,6 +1,7 @@
 //! User sign-in against the emulator, hermetically (`tests/support/fake_browser.py` plays the
-//! browser): PKCE and state, form_post, denial, fixed ports, --no-browser, device code with
-//! slow_down, silent refresh with rotation, revoked refresh tokens, `refresh`, status and logout.
+//! browser): PKCE and state (forged redirects ignored), form_post, denial, fixed ports,
+//! --no-browser, device code with slow_down, silent refresh with rotation, revoked refresh
+//! tokens, `refresh`, status and logout, and what the browser process inherits.
 
 use std::process::Stdio;
 
@@ -138,7 +139,7 @@ fn revoked_refresh_token_needs_a_person_and_is_forgotten() {
 }
 
 #[test]
-fn denied_and_forged_redirects_are_exit_3() {
+fn a_denied_sign_in_is_exit_3_and_a_forged_redirect_is_ignored_until_the_deadline() {
     let emu = Emulator::start();
     let env = user_env(&emu);
     emu.set_authorize_behavior(AuthorizeBehavior::Deny {
@@ -147,15 +148,99 @@ fn denied_and_forged_redirects_are_exit_3() {
     });
     let out = crate::snapshot_run!(env, &["get-token", "-f", "interactive", "-s", SCOPE, "-q"]);
     assert_eq!(code(&out), 3);
+    // A redirect with another state neither ends the sign-in nor is redeemed: the wait goes on
+    // until the time limit, which then says what was ignored.
     emu.set_authorize_behavior(AuthorizeBehavior::WrongState);
-    let out = env.run(&["get-token", "-f", "interactive", "-s", SCOPE]);
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("state"), "{}", stderr(&out));
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "--timeout",
+        "3s",
+    ]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 sign-in response carrying another sign-in's state was ignored"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         emu.token_requests(Grant::AuthorizationCode),
         0,
         "a forged code is never redeemed"
     );
+}
+
+/// Sends one GET to the listener on `host:port` and returns the status line.
+fn forge_redirect(host: &str, port: u16, query: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect((host, port)).expect("connect to the listener");
+    write!(
+        stream,
+        "GET /?{query} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn forged_redirects_do_not_end_the_sign_in() {
+    let emu = Emulator::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = user_env(&emu).without("BROWSER");
+    let mut child = env
+        .cmd(&[
+            "get-token",
+            "-f",
+            "interactive",
+            "-s",
+            SCOPE,
+            "--no-browser",
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "30s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_stderr, seen) = stderr_until(&mut child, |text| text.contains("Waiting for the sign-in"));
+    let url = seen
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("http") && l.contains("/authorize?"))
+        .unwrap_or_else(|| panic!("no URL printed: {seen}"))
+        .to_owned();
+    // Another local program (or a web page) answers first, with codes and errors of its own.
+    for query in [
+        "code=forged&state=not-yours",
+        "code=forged",
+        "error=access_denied&state=not-yours",
+    ] {
+        let status = forge_redirect("127.0.0.1", port, query);
+        assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+    }
+    // The person then finishes the real sign-in.
+    let browser = std::process::Command::new(fake_browser())
+        .arg(&url)
+        .status()
+        .unwrap();
+    assert!(browser.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{seen}");
+    assert!(emu.verify(stdout(&out).trim()).is_ok());
+    let redeemed = emu.last_token_request().unwrap().form;
+    assert_ne!(redeemed["code"], "forged");
+    assert_eq!(emu.token_requests(Grant::AuthorizationCode), 1);
 }
 
 #[test]
@@ -325,4 +410,67 @@ fn logout_forgets_the_sign_in() {
     );
     let out = env.run(&["get-token", "-s", SCOPE, "--non-interactive"]);
     assert_eq!(code(&out), 3, "signed out: {}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_browser_does_not_inherit_secrets() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    let dump = env.home.path().join("browser-env");
+    let script = env.home.path().join("browser.sh");
+    // Records its environment, then plays the user as the usual fake browser does.
+    std::fs::write(
+        &script,
+        format!(
+            "env > '{dump}.tmp' && mv '{dump}.tmp' '{dump}'\nexec '{browser}' \"$@\"\n",
+            dump = dump.display(),
+            browser = fake_browser()
+        ),
+    )
+    .unwrap();
+    let secrets = [
+        ("AZURE_CLIENT_SECRET", "secret-value-client"),
+        (
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "secret-value-certificate",
+        ),
+        ("AZURE_PASSWORD", "secret-value-password"),
+        ("IDENTITY_HEADER", "secret-value-identity-header"),
+        ("MSI_SECRET", "secret-value-msi"),
+    ];
+    let env = secrets
+        .iter()
+        .fold(env, |env, (name, value)| env.var(name, value))
+        .var("BROWSER", &format!("sh {}", script.display()));
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "--timeout",
+        "30s",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&dump).expect("the browser ran");
+    let names: Vec<&str> = seen
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(n, _)| n)
+        .collect();
+    assert!(
+        names.contains(&"ENTRA_AUTH_STORE"),
+        "the rest is inherited: {names:?}"
+    );
+    for name in secrets
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["ENTRA_AUTH_CACHE_KEY"])
+    {
+        assert!(!names.contains(&name), "{name} reached the browser");
+    }
+    for value in secrets.iter().map(|(_, v)| *v).chain([CACHE_KEY]) {
+        assert!(!seen.contains(value), "a secret value reached the browser");
+    }
 }

@@ -11,7 +11,10 @@ use super::export::{passphrase_from_prompt, passphrase_from_stdin};
 use crate::cli::report::Report;
 use crate::composition::Services;
 use crate::ports::reporter::Reporter;
-use crate::usecases::transfer::{ImportOrigin, ImportRequest, ImportSource, import};
+use crate::ports::secret_store::SecretKind;
+use crate::usecases::transfer::{
+    Destination, DestinationChange, ImportOrigin, ImportRequest, ImportSource, import,
+};
 
 mod read;
 
@@ -30,7 +33,9 @@ Examples:
 /// Import profiles exported by `config export`, or by the seed tool (its encrypted
 /// `config export` output, detected by content, or its profiles.json with --from-seed). Secrets
 /// in the export go to the secret store. Nothing is written unless the whole import is valid;
-/// an existing profile is replaced only with --overwrite.
+/// an existing profile is replaced only with --overwrite. When a replaced profile's credentials
+/// would go to another authority host, tenant or client ID, the change is shown and the
+/// profile's stored secrets are removed (unless --keep-secrets-for-new-destination).
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct ImportArgs {
@@ -46,9 +51,16 @@ pub struct ImportArgs {
     #[arg(short, long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Replace existing profiles of the same name (stored secrets the import lacks are kept)
+    /// Replace existing profiles of the same name (stored secrets the import lacks are kept,
+    /// unless the replaced profile's authority host, tenant or client ID changes: then they are
+    /// removed)
     #[arg(long)]
     pub overwrite: bool,
+
+    /// With --overwrite: keep a replaced profile's stored secrets even when the import sends its
+    /// credentials to another authority host, tenant or client ID (only for a file you trust)
+    #[arg(long, requires = "overwrite")]
+    pub keep_secrets_for_new_destination: bool,
 
     /// Read the passphrase from standard input (one line; needs -i)
     #[arg(long, requires = "input")]
@@ -103,6 +115,7 @@ pub fn run(args: &ImportArgs, services: &Services) -> Result<(), Report> {
             rename: args.new_name.clone(),
             overwrite: args.overwrite,
             skip_secrets: args.skip_secrets,
+            keep_secrets_for_new_destination: args.keep_secrets_for_new_destination,
         },
     )?;
     let origin = match imported.origin {
@@ -128,6 +141,9 @@ pub fn run(args: &ImportArgs, services: &Services) -> Result<(), Report> {
             "imported profile `{}`{origin}{with} into {}",
             profile.name, imported.location
         ));
+        if let Some(change) = &profile.destination_change {
+            warn_destination_change(&services.reporter, &profile.name, change);
+        }
     }
     if imported.skipped_secrets {
         services
@@ -138,4 +154,89 @@ pub fn run(args: &ImportArgs, services: &Services) -> Result<(), Report> {
         services.reporter.warn("the seed tool kept secrets in the OS store, not in profiles.json, so none were imported: store them with `entra-auth-cli config set-secret -p NAME`");
     }
     Ok(())
+}
+
+/// `client secret and certificate password`.
+fn secret_names(kinds: &[SecretKind]) -> String {
+    kinds
+        .iter()
+        .map(|kind| match kind {
+            SecretKind::ClientSecret => "client secret",
+            SecretKind::CertificatePassword => "certificate password",
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The old → new lines of what changed (an unset tenant or client ID comes from the
+/// environment).
+fn change_lines(old: Option<&Destination>, new: &Destination) -> Vec<String> {
+    let shown = |value: Option<&String>| {
+        value.map_or_else(
+            || "(from the environment)".to_owned(),
+            |v| v.escape_debug().to_string(),
+        )
+    };
+    let Some(old) = old else {
+        return vec![format!(
+            "now: authority host {}, tenant {}, client ID {} (the replaced profile could not be read)",
+            new.authority.escape_debug(),
+            shown(new.tenant.as_ref()),
+            shown(new.client.as_ref())
+        )];
+    };
+    let mut lines = Vec::new();
+    if !old.authority.eq_ignore_ascii_case(&new.authority) {
+        lines.push(format!(
+            "authority host: {} -> {}",
+            old.authority.escape_debug(),
+            new.authority.escape_debug()
+        ));
+    }
+    for (what, old, new) in [
+        ("tenant", &old.tenant, &new.tenant),
+        ("client ID", &old.client, &new.client),
+    ] {
+        let same = match (old, new) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if !same {
+            lines.push(format!(
+                "{what}: {} -> {}",
+                shown(old.as_ref()),
+                shown(new.as_ref())
+            ));
+        }
+    }
+    lines
+}
+
+/// Says where the replaced profile's credentials now go, and what became of its stored secrets.
+fn warn_destination_change(reporter: &dyn Reporter, name: &str, change: &DestinationChange) {
+    let name = name.escape_debug();
+    let mut message = format!("profile `{name}` now sends its credentials elsewhere:");
+    for line in change_lines(change.old.as_ref(), &change.new) {
+        message.push_str("\n  ");
+        message.push_str(&line);
+    }
+    if !change.removed.is_empty() {
+        message.push_str(&format!(
+            "\n  its stored {} (for the old destination) {} removed; store the right one with `entra-auth-cli config set-secret -p {name}`",
+            secret_names(&change.removed),
+            if change.removed.len() == 1 { "was" } else { "were" },
+        ));
+    }
+    if !change.kept.is_empty() {
+        message.push_str(&format!(
+            "\n  its stored {} {} kept (--keep-secrets-for-new-destination) and will be sent there",
+            secret_names(&change.kept),
+            if change.kept.len() == 1 {
+                "was"
+            } else {
+                "were"
+            },
+        ));
+    }
+    reporter.warn(&message);
 }

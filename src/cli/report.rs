@@ -147,12 +147,10 @@ fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
             name,
             path,
             details,
+            secret_key,
         } => {
-            let mentions_secret = details
-                .iter()
-                .any(|c| c.contains("secret") || c.contains("password"));
             let mut r = r.causes(details.iter().cloned());
-            if mentions_secret {
+            if *secret_key {
                 r = r.hint("secrets never go in config.toml: use AZURE_CLIENT_SECRET");
             }
             r.hint(format!(

@@ -39,3 +39,35 @@ fn emulator_tenants_by_id_and_domain_still_work() {
         assert_eq!(code(&out), 0, "{tenant}: {}", stderr(&out));
     }
 }
+
+// ------------------------------------------------------------ config.toml mistakes
+
+#[test]
+fn a_singular_profile_table_is_an_error_that_suggests_the_plural() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "# mine\n[profile.work]\ntenant_id = \"{}\"\nclient_id = \"{}\"\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID
+    ));
+    let out = crate::snapshot_run!(env, &["get-token", "-p", "work"]);
+    assert_eq!(code(&out), 1);
+    let listed = env.run(&["config", "list"]);
+    assert_eq!(
+        code(&listed),
+        1,
+        "every command sees it: {}",
+        stderr(&listed)
+    );
+}
+
+#[test]
+fn a_wrong_type_names_the_profile_and_the_field() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[profiles.work]\ntenant_id = 5\nclient_id = \"{}\"\n",
+        emulator::CLIENT_ID
+    ));
+    let out = crate::snapshot_run!(env, &["get-token", "-p", "work"]);
+    assert_eq!(code(&out), 1);
+}

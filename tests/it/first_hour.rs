@@ -3,8 +3,74 @@
 //! a file store locked in a new shell) and the CLI's rough edges (`help`, `logout` without `-p`,
 //! `--warn-expiry 10m`).
 
+use crate::certs;
 use crate::emulator::{self, Emulator};
-use crate::support::{TestEnv, code, stderr};
+use crate::support::{TestEnv, code, pipe_stdin, stderr};
+
+// ------------------------------------------------------------ empty secret-bearing variables
+
+#[test]
+fn an_empty_client_secret_variable_is_exit_1_not_a_sign_in() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).var("AZURE_CLIENT_SECRET", "");
+    let out = crate::snapshot_run!(env, &["get-token"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(emu.total_token_requests(), 0);
+    let blank = TestEnv::for_emulator(&emu).var("AZURE_CLIENT_SECRET", "  ");
+    let out = blank.run(&["get-token", "--non-interactive"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: AZURE_CLIENT_SECRET is set but empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_empty_certificate_password_variable_is_named_when_the_pfx_needs_one() {
+    const CERT_APP: &str = "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+    let emu = Emulator::start();
+    emu.register_certificate_client(emulator::TENANT_ID, CERT_APP, certs::shared().cert_der());
+    let env = TestEnv::new()
+        .var("ENTRA_AUTH_STORE", "memory")
+        .var("AZURE_CLIENT_CERTIFICATE_PASSWORD", "");
+    env.write_config(&format!(
+        "[profiles.cert]\ntenant_id = \"{}\"\nclient_id = \"{CERT_APP}\"\nauthority_host = \"{}\"\ncertificate_path = \"{}\"\n",
+        emulator::TENANT_ID,
+        emu.authority(),
+        certs::shared().modern_pfx().display(),
+    ));
+    let out = env.run(&["get-token", "-p", "cert"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "error: AZURE_CLIENT_CERTIFICATE_PASSWORD is set but empty, and the certificate"
+        ),
+        "{err}"
+    );
+    assert_eq!(emu.total_token_requests(), 0);
+    // A PFX without a password still works with the variable set but empty.
+    env.write_config(&format!(
+        "[profiles.cert]\ntenant_id = \"{}\"\nclient_id = \"{CERT_APP}\"\nauthority_host = \"{}\"\ncertificate_path = \"{}\"\n",
+        emulator::TENANT_ID,
+        emu.authority(),
+        certs::shared().modern_nopass_pfx().display(),
+    ));
+    let out = env.run(&["get-token", "-p", "cert"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn an_empty_cache_key_is_exit_1_not_the_memory_store() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu)
+        .without("ENTRA_AUTH_STORE")
+        .var("ENTRA_AUTH_CACHE_KEY", "");
+    let out = crate::snapshot_run!(env, &["get-token"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(emu.total_token_requests(), 0);
+}
 
 // ------------------------------------------------------------ authority host and tenant
 
@@ -70,4 +136,42 @@ fn a_wrong_type_names_the_profile_and_the_field() {
     ));
     let out = crate::snapshot_run!(env, &["get-token", "-p", "work"]);
     assert_eq!(code(&out), 1);
+}
+
+// ------------------------------------------------------------ a file store locked in a new shell
+
+#[test]
+fn a_secret_sealed_in_the_file_store_without_its_key_says_the_store_is_locked() {
+    let emu = Emulator::start();
+    let new_shell = TestEnv::for_emulator(&emu)
+        .without("AZURE_CLIENT_SECRET")
+        .without("ENTRA_AUTH_STORE")
+        .without("ENTRA_AUTH_CACHE_KEY");
+    let with_key = |args: &[&str]| {
+        let mut cmd = new_shell.cmd(args);
+        cmd.env("ENTRA_AUTH_CACHE_KEY", crate::support::CACHE_KEY);
+        cmd
+    };
+    // Yesterday: no keyring, the key exported, the secret stored (auto chose the file store).
+    let stored = pipe_stdin(
+        with_key(&["config", "set-secret"]),
+        emulator::CLIENT_SECRET.as_bytes(),
+    );
+    assert_eq!(code(&stored), 0, "{}", stderr(&stored));
+    assert!(
+        stderr(&stored).contains("file store"),
+        "{}",
+        stderr(&stored)
+    );
+    // Today, a new shell without the key: auto falls back to memory.
+    let out = crate::snapshot_run!(new_shell, &["get-token"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(emu.total_token_requests(), 0);
+    let status = new_shell.run(&["status", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["store"]["backend"], "memory");
+    assert_eq!(report["store"]["locked_file_store"], true);
+    // With the key back, the stored secret works.
+    let out = with_key(&["get-token"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -44,7 +44,8 @@ fn collect(command: &mut clap::Command, sections: &mut Vec<(String, String)>) {
     let text: Vec<&str> = text.lines().map(str::trim_end).collect();
     sections.push((name, text.join("\n").trim_end().to_owned()));
     for sub in command.get_subcommands_mut() {
-        if !sub.is_hide_set() {
+        // `help` is clap's own (`entra-auth-cli help get-token`): it prints the pages below.
+        if !sub.is_hide_set() && sub.get_name() != "help" {
             collect(sub, sections);
         }
     }
@@ -60,4 +61,47 @@ fn hide_env_values(command: clap::Command) -> clap::Command {
 /// GitHub's heading anchor for a command name: lowercase, spaces to `-`.
 fn anchor(name: &str) -> String {
     name.to_lowercase().replace(' ', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::WIDTH;
+
+    /// Every command of the tree, depth-first.
+    fn collect_all(command: &clap::Command, all: &mut Vec<clap::Command>) {
+        all.push(command.clone());
+        for sub in command.get_subcommands() {
+            collect_all(sub, all);
+        }
+    }
+
+    /// Every line of every command's after-help (examples, notes) fits in the help width, so
+    /// clap never wraps it: a wrapped example leaves a `\` alone on a line and cannot be pasted.
+    #[test]
+    fn after_help_lines_are_never_wrapped() {
+        let mut root = super::super::Cli::command().term_width(WIDTH);
+        root.build();
+        let mut commands = Vec::new();
+        collect_all(&root, &mut commands);
+        for command in commands {
+            let Some(after) = command.get_after_long_help().or(command.get_after_help()) else {
+                continue;
+            };
+            let rendered = command
+                .clone()
+                .term_width(WIDTH)
+                .render_long_help()
+                .to_string();
+            let rendered: Vec<&str> = rendered.lines().map(str::trim_end).collect();
+            for line in after.to_string().lines().map(str::trim_end) {
+                assert!(
+                    rendered.contains(&line),
+                    "`{}` help wraps this line (more than {WIDTH} columns): {line:?}",
+                    command.get_name()
+                );
+            }
+        }
+    }
 }

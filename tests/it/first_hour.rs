@@ -5,7 +5,7 @@
 
 use crate::certs;
 use crate::emulator::{self, Emulator};
-use crate::support::{TestEnv, code, pipe_stdin, stderr};
+use crate::support::{TestEnv, code, pipe_stdin, stderr, stdout};
 
 // ------------------------------------------------------------ empty secret-bearing variables
 
@@ -174,4 +174,66 @@ fn a_secret_sealed_in_the_file_store_without_its_key_says_the_store_is_locked() 
     // With the key back, the stored secret works.
     let out = with_key(&["get-token"]).output().unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+// ------------------------------------------------------------ flags and commands
+
+#[test]
+fn warn_expiry_takes_a_duration_like_every_other_flag() {
+    let emu = Emulator::start();
+    emu.set_token_lifetime(600);
+    let env = TestEnv::for_emulator(&emu);
+    let out = env.run(&["get-token", "--warn-expiry", "1h", "--min-validity", "1m"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: the token expires in"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["get-token", "--warn-expiry", "2m", "--min-validity", "1m"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn help_is_a_command_too() {
+    let env = TestEnv::new();
+    let top = env.run(&["help"]);
+    assert_eq!(code(&top), 0, "{}", stderr(&top));
+    assert_eq!(stdout(&top), stdout(&env.run(&["--help"])));
+    let sub = env.run(&["help", "get-token"]);
+    assert_eq!(code(&sub), 0, "{}", stderr(&sub));
+    assert_eq!(stdout(&sub), stdout(&env.run(&["get-token", "--help"])));
+    let nested = env.run(&["config", "help", "create"]);
+    assert_eq!(code(&nested), 0, "{}", stderr(&nested));
+    assert!(stdout(&nested).contains("Usage: entra-auth-cli config create"));
+}
+
+#[test]
+fn logout_defaults_to_the_default_profile_like_every_command() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let out = env.run(&["logout"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("removed 1 cached token(s) and 0 saved sign-in(s) of profile `default`"),
+        "{}",
+        stderr(&out)
+    );
+    let with_profile = |args: &[&str]| {
+        let mut cmd = env.cmd(args);
+        cmd.env("ENTRA_AUTH_PROFILE", "nope");
+        cmd.output().unwrap()
+    };
+    assert_eq!(
+        code(&with_profile(&["logout"])),
+        2,
+        "ENTRA_AUTH_PROFILE picks it"
+    );
+    let all = with_profile(&["logout", "--all"]);
+    assert_eq!(code(&all), 0, "--all beats the variable: {}", stderr(&all));
+    let both = env.run(&["logout", "-p", "default", "--all"]);
+    assert_eq!(code(&both), 1, "{}", stderr(&both));
 }

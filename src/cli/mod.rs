@@ -17,7 +17,7 @@ pub mod status;
 
 use clap::{Parser, Subcommand};
 
-pub use reference::cli_reference;
+pub use reference::{cli_reference, environment_reference};
 
 const ABOUT: &str =
     "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";

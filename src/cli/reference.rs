@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use clap::CommandFactory;
 
 use super::Cli;
+use crate::domain::env_vars::ENV_VARS;
+use crate::domain::profile::{FIELDS, entra_env_name};
 
 /// The width the help text is wrapped at (fixed, so the page does not depend on a terminal).
 pub const WIDTH: usize = 100;
@@ -30,6 +32,36 @@ pub fn cli_reference() -> String {
     }
     for (name, help) in &sections {
         let _ = write!(out, "\n## {name}\n\n```text\n{help}\n```\n");
+    }
+    out
+}
+
+/// The README's environment section (between its `environment` markers): every variable of the
+/// registry (`domain::env_vars::ENV_VARS`), then every profile field with the variables that
+/// set it (`domain::profile::FIELDS`). `tests/it/cli_reference.rs` checks the README against it.
+#[must_use]
+pub fn environment_reference() -> String {
+    let mut out = String::from("| variable | what it does |\n|---|---|\n");
+    for var in ENV_VARS {
+        let _ = writeln!(out, "| `{}` | {} |", var.name, var.about);
+    }
+    out.push_str(
+        "\nEvery profile field is also set by `ENTRA_AUTH_<FIELD>` (and some by an Azure SDK \
+         variable) for the selected profile, over `config.toml` (`AZURE_*` first, then \
+         `ENTRA_AUTH_*`, then flags):\n\n\
+         | `config.toml` key | variable | Azure SDK variable | what it is |\n|---|---|---|---|\n",
+    );
+    for field in FIELDS {
+        let azure = field
+            .azure_env
+            .map_or_else(String::new, |var| format!("`{var}`"));
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {azure} | {} |",
+            field.name,
+            entra_env_name(field.name),
+            field.about
+        );
     }
     out
 }

@@ -104,7 +104,7 @@ impl Services {
                 chosen: OnceLock::new(),
             },
             terminal: TtyTerminal::new(env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none()),
-            browser: SystemBrowser::from_env(env.non_empty("BROWSER")),
+            browser: SystemBrowser::from_env(env.non_empty(EnvVars::BROWSER)),
             env,
             paths,
             profiles,

@@ -237,3 +237,166 @@ fn logout_defaults_to_the_default_profile_like_every_command() {
     let both = env.run(&["logout", "-p", "default", "--all"]);
     assert_eq!(code(&both), 1, "{}", stderr(&both));
 }
+
+// ------------------------------------------------------------ the emulator from a terminal
+
+/// `cargo run --example emulator` in a terminal serves until Ctrl-C: it does not read the
+/// terminal (so Ctrl-D does not stop it, and a background job is not stopped for reading it).
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "needs the emulator example built (a plain `cargo test` or `cargo build --example emulator` builds it) and a terminal from util-linux `script`; run with: cargo test -- --ignored"]
+fn the_emulator_example_serves_until_ctrl_c_from_a_terminal() {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap()
+        .join("examples/emulator");
+    assert!(
+        example.is_file(),
+        "{} is missing: build it with `cargo build --example emulator`",
+        example.display()
+    );
+    /// Never leaves the emulator running when an assertion fails.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    // `script` runs the emulator on a pseudo-terminal and relays our pipe to it.
+    let child = Command::new("script")
+        .args(["-q", "-f", "-e", "-c"])
+        .arg(&example)
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("util-linux `script` runs");
+    let mut child = KillOnDrop(child);
+    let mut terminal_in = child.0.stdin.take().unwrap();
+    let terminal_out = child.0.stdout.take().unwrap();
+    let (lines, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(terminal_out).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // A bound so a broken emulator fails the test instead of hanging it (not a timing check).
+    let next = || seen.recv_timeout(Duration::from_secs(60)).ok();
+    let mut authority = None;
+    let mut until_ctrl_c = false;
+    while let Some(line) = next() {
+        if let Some(rest) = line.trim().strip_prefix("authority=") {
+            authority = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line.contains("serving until Ctrl-C") {
+            until_ctrl_c = true;
+            break;
+        }
+    }
+    let authority = authority.expect("the emulator printed its authority");
+    assert!(
+        until_ctrl_c,
+        "from a terminal, the emulator says it serves until Ctrl-C"
+    );
+
+    // Ctrl-D (end of input on a terminal) does not stop it...
+    terminal_in.write_all(b"\x04").unwrap();
+    terminal_in.flush().unwrap();
+    let address = authority.trim_start_matches("http://");
+    let mut http = std::net::TcpStream::connect(address).expect("still serving after Ctrl-D");
+    http.write_all(b"GET /health HTTP/1.0\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    let _ = http.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1."), "{reply:?}");
+
+    // ...Ctrl-C does.
+    terminal_in.write_all(b"\x03").unwrap();
+    terminal_in.flush().unwrap();
+    let status = child.0.wait().unwrap();
+    assert!(!status.success(), "ended by Ctrl-C: {status:?}");
+}
+
+// ------------------------------------------------------------ the README's recipes
+
+#[test]
+fn readme_emulator_recipe_names_the_emulator_as_it_is() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("### Try the installed CLI against the bundled emulator")
+        .expect("the emulator section");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    for (what, value) in [
+        ("tenant", emulator::TENANT_ID),
+        ("client id", emulator::CLIENT_ID),
+        ("client secret", emulator::CLIENT_SECRET),
+    ] {
+        assert!(
+            section.contains(value),
+            "README shows another {what} than {value}"
+        );
+    }
+    assert!(section.contains("export AZURE_AUTHORITY_HOST=http://127.0.0.1:"));
+}
+
+/// The headless keyring recipe in the README prints the token and nothing else on stdout, so
+/// `TOKEN=$(...)` works.
+#[test]
+#[ignore = "needs a Secret Service: dbus-run-session, gnome-keyring (installed by .ci/run); run with: cargo test -- --ignored"]
+fn readme_keyring_recipe_prints_only_the_token() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let recipe = readme
+        .lines()
+        .find(|l| l.starts_with("dbus-run-session -- sh -c "))
+        .expect("the keyring recipe in README.md");
+    let emu = Emulator::start();
+    let env = TestEnv::new();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_entra-auth-cli"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let runtime = env.home.path().join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", recipe])
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("PATH", path)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("NO_PROXY", "127.0.0.1,localhost,::1")
+        .env("KEYRING_PASSWORD", "test-only")
+        .env("AZURE_TENANT_ID", emulator::TENANT_ID)
+        .env("AZURE_CLIENT_ID", emulator::CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
+        .env("AZURE_AUTHORITY_HOST", emu.authority())
+        .output()
+        .expect("sh runs the recipe (dbus-run-session and gnome-keyring-daemon installed?)");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let printed = stdout(&out);
+    let token = printed.strip_suffix('\n').unwrap_or(&printed);
+    assert!(
+        !token.contains(char::is_whitespace),
+        "only the token on stdout: {printed:?}"
+    );
+    assert!(emu.verify(token).is_ok(), "{printed:?}");
+}

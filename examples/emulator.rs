@@ -2,13 +2,17 @@
 //!
 //! `cargo run --example emulator -- [--port N] [--until-killed]` prints one line on stdout,
 //! `authority=http://127.0.0.1:PORT tenant=<TENANT_ID> client_id=<CLIENT_ID>`, and the test-only
-//! `client_secret=` on stderr, then serves until stdin reaches EOF (or, with `--until-killed`,
-//! until the process is killed: use that when stdin is /dev/null, e.g. a background job).
+//! `client_secret=` on stderr, then serves:
+//! - from a terminal, until Ctrl-C (stdin is not read: a background job `&` is not stopped
+//!   for reading the terminal, and Ctrl-D does not end it);
+//! - otherwise until stdin reaches EOF (the benchmark scripts hold it open and close it to stop
+//!   the emulator);
+//! - with `--until-killed`, until the process is killed (for stdin = /dev/null).
 
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
 
-use std::io::{Read as _, Write as _};
+use std::io::{IsTerminal as _, Read as _, Write as _};
 
 fn main() {
     let mut port = 0u16;
@@ -42,7 +46,11 @@ fn main() {
     drop(stdout);
     eprintln!("client_secret={}", emulator::CLIENT_SECRET);
 
-    if until_killed {
+    if until_killed || std::io::stdin().is_terminal() {
+        if !until_killed {
+            eprintln!("serving until Ctrl-C");
+        }
+        // Ctrl-C's SIGINT ends the process; nothing needs cleaning up.
         loop {
             std::thread::park();
         }

@@ -133,6 +133,27 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Creates the empty marker file `name` in `dir` (creating `dir` privately): `Ok(true)` when
+/// this call created it, `Ok(false)` when it was already there.
+///
+/// # Errors
+/// Any other I/O error.
+pub fn create_marker(dir: &Path, name: &str) -> io::Result<bool> {
+    create_private_dir(dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(dir.join(name)) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, SystemTime};
@@ -228,6 +249,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         sync_dir(dir.path()).unwrap();
         assert!(sync_dir(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_marker_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("cache");
+        assert!(super::create_marker(&sub, "m").unwrap());
+        assert!(!super::create_marker(&sub, "m").unwrap());
     }
 
     #[test]

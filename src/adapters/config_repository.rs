@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use figment::value::Value;
-
-use super::config_file::{ConfigFile, ConfigFileError};
+use super::config_file::{ConfigFile, ConfigFileError, looks_like_a_secret, profile_settings};
 use super::config_writer::ConfigDocument;
 use crate::domain::profile::ProfileSettings;
 use crate::ports::profile_repository::{
@@ -110,13 +108,14 @@ impl ProfileRepository for TomlProfileRepository {
         let Some((written, dict)) = self.file()?.and_then(|c| c.profile(name)) else {
             return Ok(None);
         };
-        let settings = Value::from(dict.clone())
-            .deserialize::<ProfileSettings>()
-            .map_err(|errors| ProfileRepoError::InvalidProfile {
+        let settings = profile_settings(written, dict).map_err(|details| {
+            ProfileRepoError::InvalidProfile {
                 name: written.to_owned(),
                 path: self.location().unwrap_or_default(),
-                details: errors.into_iter().map(|e| e.to_string()).collect(),
-            })?;
+                details,
+                secret_key: dict.keys().any(|key| looks_like_a_secret(key)),
+            }
+        })?;
         Ok(Some(StoredProfile {
             name: written.to_owned(),
             settings,

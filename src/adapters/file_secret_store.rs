@@ -1,7 +1,7 @@
 //! The `file` secret store: one sealed file per profile secret (see `sealed_file`), named by a
 //! digest of `profile:NAME:KIND`, 0600 in a 0700 directory under the config directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,20 @@ impl FileSecretStore {
         let plain = self.sealer.open(LABEL, bytes)?;
         serde_json::from_slice(&plain).map_err(|_| "its content is malformed".to_owned())
     }
+}
+
+/// The sealed file that holds `profile`'s `kind` secret in the file store at `dir`, when there
+/// is one. Needs no key: the file name is a digest of the entry name.
+#[must_use]
+pub fn sealed_secret(dir: &Path, profile: &str, kind: SecretKind) -> Option<PathBuf> {
+    let path = dir.join(FileSecretStore::file_name(profile, kind));
+    path.is_file().then_some(path)
+}
+
+/// True when the file store at `dir` holds any sealed secret (needs no key).
+#[must_use]
+pub fn holds_sealed_secrets(dir: &Path) -> bool {
+    files_with_suffix(dir, SUFFIX).is_ok_and(|files| !files.is_empty())
 }
 
 impl SecretStore for FileSecretStore {

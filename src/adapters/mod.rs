@@ -14,6 +14,7 @@ pub mod file_lock;
 pub mod file_secret_store;
 pub mod http_transport;
 pub mod keyring_store;
+pub mod locked_file_store;
 pub mod loopback_listener;
 pub mod memory_cache;
 pub mod process_env;

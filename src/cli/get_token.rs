@@ -51,6 +51,21 @@ fn parse_cloud(text: &str) -> Result<Cloud, String> {
     Cloud::parse(text)
 }
 
+/// `--warn-expiry`: a duration like every other flag (`10m`, `1h`); a plain number still means
+/// minutes, as in the seed tool (deprecated).
+fn parse_warn_expiry(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
+        return trimmed
+            .parse::<u64>()
+            .ok()
+            .and_then(|minutes| minutes.checked_mul(60))
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{trimmed}` minutes is out of range"));
+    }
+    parse_duration(trimmed)
+}
+
 /// Print an access token for a profile.
 ///
 /// The token comes from the cache when one is valid for at least --min-validity, else from the
@@ -111,9 +126,10 @@ pub struct TokenArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Warn on stderr when the printed token expires within this many minutes
-    #[arg(long, value_name = "MINUTES")]
-    pub warn_expiry: Option<u64>,
+    /// Warn on stderr when the printed token expires within this duration (e.g. 10m, 1h; a plain
+    /// number still means minutes, deprecated)
+    #[arg(long, value_name = "DURATION", value_parser = parse_warn_expiry)]
+    pub warn_expiry: Option<Duration>,
 
     /// Add refresh_token to json/yaml output for user flows (it otherwise never leaves the cache)
     #[arg(long)]
@@ -190,9 +206,9 @@ pub fn run_token(
     let ports = services.token_ports();
     let outcome = services.block_on(acquire(&ports, args.request(cache_mode, min_validity)))?;
     let now = services.clock.now();
-    if let Some(minutes) = args.warn_expiry {
+    if let Some(within) = args.warn_expiry {
         let left = outcome.token.expires_in(now);
-        if left < i64::try_from(minutes.saturating_mul(60)).unwrap_or(i64::MAX) {
+        if left < i64::try_from(within.as_secs()).unwrap_or(i64::MAX) {
             services.reporter.warn(&format!(
                 "the token expires in {} min (at {})",
                 left / 60,
@@ -210,4 +226,22 @@ pub fn run_token(
     let text = render(&view, args.output)
         .map_err(|e| Report::new(ErrorKind::Io, "cannot render the output").cause(e))?;
     emit(&text, args.file.as_deref(), services)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_warn_expiry;
+
+    #[test]
+    fn warn_expiry_takes_durations_and_plain_minutes() {
+        assert_eq!(parse_warn_expiry("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_warn_expiry("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_warn_expiry("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_warn_expiry("10"), Ok(Duration::from_secs(600)));
+        assert!(parse_warn_expiry("soon").is_err());
+        assert!(parse_warn_expiry("99999999999999999999").is_err());
+        assert!(parse_warn_expiry(&u64::MAX.to_string()).is_err());
+    }
 }

@@ -4,11 +4,17 @@ use clap::Args;
 
 use super::report::Report;
 use crate::composition::Services;
+use crate::domain::env_vars::EnvVars;
+use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
+use crate::usecases::profile_resolution::DEFAULT_PROFILE;
 use crate::usecases::profiles::logout;
 
 const EXAMPLES: &str = "\
 Examples:
+  # Forget the cached tokens of the default profile (or ENTRA_AUTH_PROFILE's)
+  entra-auth-cli logout
+
   # Forget the cached tokens of profile prod
   entra-auth-cli logout -p prod
 
@@ -20,11 +26,12 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct LogoutArgs {
-    /// Profile whose tokens to forget
-    #[arg(short, long, conflicts_with = "all", required_unless_present = "all")]
+    /// Profile whose tokens to forget (default: ENTRA_AUTH_PROFILE, else `default`; names match
+    /// case-insensitively)
+    #[arg(short, long, conflicts_with = "all")]
     pub profile: Option<String>,
 
-    /// Forget every cached token
+    /// Forget every cached token, of every profile
     #[arg(long)]
     pub all: bool,
 
@@ -38,7 +45,19 @@ pub struct LogoutArgs {
 /// # Errors
 /// Unknown profile (exit 2), unusable config or store.
 pub fn run(args: &LogoutArgs, services: &Services) -> Result<(), Report> {
-    let out = logout(&services.profile_ports(), args.profile.as_deref())?;
+    // Like every command: -p, else ENTRA_AUTH_PROFILE, else `default`. Read here rather than
+    // by clap so that ENTRA_AUTH_PROFILE does not conflict with --all.
+    let profile = match (&args.profile, args.all) {
+        (_, true) => None,
+        (Some(name), false) => Some(name.clone()),
+        (None, false) => Some(
+            services
+                .env
+                .non_empty(EnvVars::ENTRA_AUTH_PROFILE)
+                .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()),
+        ),
+    };
+    let out = logout(&services.profile_ports(), profile.as_deref())?;
     let whose = out.profile.map_or_else(
         || "all profiles".to_owned(),
         |name| format!("profile `{name}`"),

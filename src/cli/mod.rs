@@ -17,7 +17,7 @@ pub mod status;
 
 use clap::{Parser, Subcommand};
 
-pub use reference::cli_reference;
+pub use reference::{cli_reference, environment_reference};
 
 const ABOUT: &str =
     "Get Microsoft Entra ID access tokens from a shell, a script, a CI job or a container";
@@ -34,7 +34,8 @@ Exit codes:
   0  success
   1  bad arguments, bad configuration or an I/O problem
   2  the profile does not exist
-  3  the identity provider refused (bad secret, unknown app, bad scope, consent...)
+  3  the identity provider refused (bad secret, unknown app, bad scope, consent...), or a person
+     must sign in and this run may not ask (--non-interactive, or no terminal and no browser)
   4  the identity provider could not be reached or kept failing (network, 5xx, throttling)
   5  the operation did not finish within --timeout";
 
@@ -46,8 +47,7 @@ Exit codes:
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXIT_CODES,
-    propagate_version = true,
-    disable_help_subcommand = true
+    propagate_version = true
 )]
 pub struct Cli {
     /// Log diagnostics to stderr (-v debug, -vv trace); ENTRA_AUTH_LOG takes a filter too

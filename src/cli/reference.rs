@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use clap::CommandFactory;
 
 use super::Cli;
+use crate::domain::env_vars::ENV_VARS;
+use crate::domain::profile::{FIELDS, entra_env_name};
 
 /// The width the help text is wrapped at (fixed, so the page does not depend on a terminal).
 pub const WIDTH: usize = 100;
@@ -34,6 +36,36 @@ pub fn cli_reference() -> String {
     out
 }
 
+/// The README's environment section (between its `environment` markers): every variable of the
+/// registry (`domain::env_vars::ENV_VARS`), then every profile field with the variables that
+/// set it (`domain::profile::FIELDS`). `tests/it/cli_reference.rs` checks the README against it.
+#[must_use]
+pub fn environment_reference() -> String {
+    let mut out = String::from("| variable | what it does |\n|---|---|\n");
+    for var in ENV_VARS {
+        let _ = writeln!(out, "| `{}` | {} |", var.name, var.about);
+    }
+    out.push_str(
+        "\nEvery profile field is also set by `ENTRA_AUTH_<FIELD>` (and some by an Azure SDK \
+         variable) for the selected profile, over `config.toml` (`AZURE_*` first, then \
+         `ENTRA_AUTH_*`, then flags):\n\n\
+         | `config.toml` key | variable | Azure SDK variable | what it is |\n|---|---|---|---|\n",
+    );
+    for field in FIELDS {
+        let azure = field
+            .azure_env
+            .map_or_else(String::new, |var| format!("`{var}`"));
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {azure} | {} |",
+            field.name,
+            entra_env_name(field.name),
+            field.about
+        );
+    }
+    out
+}
+
 /// Depth-first: the command, then its visible subcommands, each with its full name.
 fn collect(command: &mut clap::Command, sections: &mut Vec<(String, String)>) {
     let name = command
@@ -44,7 +76,8 @@ fn collect(command: &mut clap::Command, sections: &mut Vec<(String, String)>) {
     let text: Vec<&str> = text.lines().map(str::trim_end).collect();
     sections.push((name, text.join("\n").trim_end().to_owned()));
     for sub in command.get_subcommands_mut() {
-        if !sub.is_hide_set() {
+        // `help` is clap's own (`entra-auth-cli help get-token`): it prints the pages below.
+        if !sub.is_hide_set() && sub.get_name() != "help" {
             collect(sub, sections);
         }
     }
@@ -60,4 +93,47 @@ fn hide_env_values(command: clap::Command) -> clap::Command {
 /// GitHub's heading anchor for a command name: lowercase, spaces to `-`.
 fn anchor(name: &str) -> String {
     name.to_lowercase().replace(' ', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::WIDTH;
+
+    /// Every command of the tree, depth-first.
+    fn collect_all(command: &clap::Command, all: &mut Vec<clap::Command>) {
+        all.push(command.clone());
+        for sub in command.get_subcommands() {
+            collect_all(sub, all);
+        }
+    }
+
+    /// Every line of every command's after-help (examples, notes) fits in the help width, so
+    /// clap never wraps it: a wrapped example leaves a `\` alone on a line and cannot be pasted.
+    #[test]
+    fn after_help_lines_are_never_wrapped() {
+        let mut root = super::super::Cli::command().term_width(WIDTH);
+        root.build();
+        let mut commands = Vec::new();
+        collect_all(&root, &mut commands);
+        for command in commands {
+            let Some(after) = command.get_after_long_help().or(command.get_after_help()) else {
+                continue;
+            };
+            let rendered = command
+                .clone()
+                .term_width(WIDTH)
+                .render_long_help()
+                .to_string();
+            let rendered: Vec<&str> = rendered.lines().map(str::trim_end).collect();
+            for line in after.to_string().lines().map(str::trim_end) {
+                assert!(
+                    rendered.contains(&line),
+                    "`{}` help wraps this line (more than {WIDTH} columns): {line:?}",
+                    command.get_name()
+                );
+            }
+        }
+    }
 }

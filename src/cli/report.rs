@@ -14,6 +14,7 @@ use crate::domain::token_response::TokenResponseError;
 use crate::ports::credential_loader::CertificateError;
 use crate::ports::profile_repository::ProfileRepoError;
 use crate::ports::random::RandomError;
+use crate::ports::secret_store::SecretKind;
 use crate::ports::store::StoreSelectionError;
 use crate::usecases::error::{
     AfterWrite, CredentialError, EditError, Error, ErrorKind, FileCommand, GraphError, IdpError,
@@ -164,12 +165,10 @@ fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
             name,
             path,
             details,
+            secret_key,
         } => {
-            let mentions_secret = details
-                .iter()
-                .any(|c| c.contains("secret") || c.contains("password"));
             let mut r = r.causes(details.iter().cloned());
-            if mentions_secret {
+            if *secret_key {
                 r = r.hint("secrets never go in config.toml: use AZURE_CLIENT_SECRET");
             }
             r.hint(format!(
@@ -269,6 +268,12 @@ fn store(kind: ErrorKind, e: &StoreSelectionError) -> Report {
             r.hint("use one of: auto, keyring, file, memory")
         }
         StoreSelectionError::BadCacheKey { reason } => r.cause(reason.clone()).hint(KEY_HINT),
+        StoreSelectionError::EmptyCacheKey => r
+            .cause(
+                "an empty value is not taken as unset: it is usually a secret that did not expand",
+            )
+            .hint(KEY_HINT)
+            .hint("or unset it to let `auto` choose (the OS keyring, else memory)"),
         StoreSelectionError::KeyringUnavailable { cause, .. } => {
             r.cause(cause.clone()).hint(KEYRING_HINT)
         }
@@ -316,6 +321,16 @@ fn credential(kind: ErrorKind, e: &CredentialError) -> Report {
                 "store a client secret with `entra-auth-cli config set-secret -p {profile}`, or set AZURE_CLIENT_SECRET"
             ))
             .hint("or use a certificate (certificate_path / AZURE_CLIENT_CERTIFICATE_PATH) or a federated token file (AZURE_FEDERATED_TOKEN_FILE)"),
+        CredentialError::EmptySecretVariable { var } => Report::new(kind, e.to_string())
+            .cause("an empty value is not taken as unset: it is usually a secret that did not expand (a CI secret that is missing on this run)")
+            .hint(format!(
+                "set {var} to the client secret's Value, or unset it to use a secret stored with `entra-auth-cli config set-secret`"
+            )),
+        CredentialError::EmptyPasswordVariable { var, .. } => Report::new(kind, e.to_string())
+            .cause("the empty password does not open the file")
+            .hint(format!(
+                "set {var} to the certificate's password, or unset it to use one stored with `entra-auth-cli config set-secret --certificate-password`"
+            )),
         CredentialError::PublicClient { profile } => Report::new(
             kind,
             format!("profile `{profile}` is a public client (auth_method = \"none\"): client credentials need a secret, certificate or federated token"),
@@ -328,6 +343,27 @@ fn credential(kind: ErrorKind, e: &CredentialError) -> Report {
         CredentialError::StoreRead { cause, .. } => Report::new(kind, e.to_string())
             .cause(cause.clone())
             .hint("set it in the environment instead, or fix the store (see `entra-auth-cli status`)"),
+        CredentialError::LockedFileStore {
+            profile,
+            kind: secret,
+            ..
+        } => {
+            let (what, variable) = match secret {
+                SecretKind::ClientSecret => ("client secret", "AZURE_CLIENT_SECRET"),
+                SecretKind::CertificatePassword => {
+                    ("certificate password", "AZURE_CLIENT_CERTIFICATE_PASSWORD")
+                }
+            };
+            Report::new(
+                kind,
+                format!(
+                    "the encrypted file store holds a {what} for profile `{profile}`, but ENTRA_AUTH_CACHE_KEY is not set"
+                ),
+            )
+            .cause("no OS keyring answers, so `auto` fell back to the memory store, which cannot open the file store")
+            .hint("export the ENTRA_AUTH_CACHE_KEY the secret was stored with (from wherever you keep it), then run the command again")
+            .hint(format!("or set {variable} for this run"))
+        }
         CredentialError::PasswordPrompt(cause) => {
             Report::new(kind, "cannot read the password").cause(cause.to_string())
         }

@@ -90,6 +90,12 @@ pub fn render_text(report: &StatusReport) -> String {
                 report.store.backend, report.store.reason
             );
             let _ = writeln!(out, "requested:    {}", report.store.requested);
+            if report.store.locked_file_store {
+                let _ = writeln!(
+                    out,
+                    "locked:       the encrypted file store holds secrets; set the ENTRA_AUTH_CACHE_KEY they were stored with to use them"
+                );
+            }
         }
     }
     if report.client_secret_from_environment {

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use self::paths::Paths;
-use self::storage::{Storage, select_storage};
+use self::storage::{Storage, first_notice_in, select_storage};
 use crate::adapters::browser_opener::SystemBrowser;
 use crate::adapters::config_repository::TomlProfileRepository;
 use crate::adapters::credential_files::FileCredentialLoader;
@@ -36,6 +36,8 @@ pub struct LazyStores {
     env: ProcessEnv,
     paths: Paths,
     config_store: Option<String>,
+    /// `-q`: notices are hidden, so none is recorded as shown.
+    silent: bool,
     chosen: OnceLock<Result<Storage, StoreSelectionError>>,
 }
 
@@ -46,6 +48,24 @@ impl StoreProvider for LazyStores {
             .as_ref()
             .map(Storage::as_stores)
             .map_err(Clone::clone)
+    }
+
+    fn take_fallback_notice(&self) -> Option<String> {
+        if self.silent {
+            return None;
+        }
+        let notice = self
+            .chosen
+            .get()?
+            .as_ref()
+            .ok()?
+            .info
+            .fallback_notice
+            .clone()?;
+        match &self.paths.cache_dir {
+            Some(dir) if !first_notice_in(dir) => None,
+            _ => Some(notice),
+        }
     }
 }
 
@@ -85,10 +105,11 @@ impl Services {
                 env,
                 paths: paths.clone(),
                 config_store,
+                silent,
                 chosen: OnceLock::new(),
             },
             terminal: TtyTerminal::new(env.non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE).is_none()),
-            browser: SystemBrowser::from_env(env.non_empty("BROWSER")),
+            browser: SystemBrowser::from_env(env.non_empty(EnvVars::BROWSER)),
             env,
             paths,
             profiles,

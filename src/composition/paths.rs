@@ -24,7 +24,7 @@ impl Paths {
             .non_empty(EnvVars::ENTRA_AUTH_CONFIG_DIR)
             .map(PathBuf::from)
             .or_else(|| {
-                env.non_empty("XDG_CONFIG_HOME")
+                env.non_empty(EnvVars::XDG_CONFIG_HOME)
                     .map(|d| PathBuf::from(d).join(APP_DIR))
             })
             .or_else(|| platform_config_dir(env).map(|d| d.join(APP_DIR)));
@@ -32,7 +32,7 @@ impl Paths {
             .non_empty(EnvVars::ENTRA_AUTH_CACHE_DIR)
             .map(PathBuf::from)
             .or_else(|| {
-                env.non_empty("XDG_CACHE_HOME")
+                env.non_empty(EnvVars::XDG_CACHE_HOME)
                     .map(|d| PathBuf::from(d).join(APP_DIR))
             })
             .or_else(|| platform_cache_dir(env).map(|d| d.join(APP_DIR)));

@@ -1,15 +1,18 @@
 //! Chooses where tokens and secrets live (`ENTRA_AUTH_STORE` or the config's `store`):
 //! `keyring`, `file` or `memory`, and `auto` = keyring, else file (only with a key), else
-//! memory. Never silently weaker: `auto` says once why it fell back, and an explicit choice
-//! that cannot be honoured is an error. Never plaintext.
+//! memory. Never silently weaker: when `auto` settles for memory it says so in one line, once
+//! per cache directory (the file store with a key the user set is their evident choice, so it
+//! says nothing); `status` and `-v` give the raw cause; an explicit choice that cannot be
+//! honoured is an error. Never plaintext.
 
 use std::path::PathBuf;
 
 use super::paths::Paths;
 use crate::adapters::file_cache::FileTokenCache;
 use crate::adapters::file_lock::FileLocks;
-use crate::adapters::file_secret_store::FileSecretStore;
+use crate::adapters::file_secret_store::{FileSecretStore, holds_sealed_secrets};
 use crate::adapters::keyring_store::KeyringStore;
+use crate::adapters::locked_file_store::LockedFileAwareSecrets;
 use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
 use crate::adapters::sealed_file::KeyMaterial;
 use crate::domain::env_vars::EnvVars;
@@ -65,9 +68,14 @@ impl Storage {
     }
 }
 
+/// `ENTRA_AUTH_CACHE_KEY`, parsed. Set but blank is an error, never "unset": a key that did
+/// not expand would otherwise silently mean another store.
 fn env_key(env: &dyn Env) -> Result<Option<KeyMaterial>, StoreSelectionError> {
-    env.non_empty(EnvVars::ENTRA_AUTH_CACHE_KEY)
+    env.var(EnvVars::ENTRA_AUTH_CACHE_KEY)
         .map(|text| {
+            if text.trim().is_empty() {
+                return Err(StoreSelectionError::EmptyCacheKey);
+            }
             KeyMaterial::parse(&text).map_err(|reason| StoreSelectionError::BadCacheKey { reason })
         })
         .transpose()
@@ -95,7 +103,31 @@ fn info(backend: &'static str, requested: String, reason: String) -> StoreInfo {
         requested,
         reason,
         fallback_notice: None,
+        locked_file_store: false,
     }
+}
+
+/// Where the file store keeps secrets.
+fn secrets_dir(config_dir: &std::path::Path) -> PathBuf {
+    config_dir.join("secrets")
+}
+
+/// The one line `auto` says when it settles for memory. Short: the raw cause (often a long
+/// D-Bus error) is in `status` and in the `-v` log.
+pub const MEMORY_FALLBACK_NOTICE: &str = "no OS keyring and no ENTRA_AUTH_CACHE_KEY: tokens are not kept between runs (see `entra-auth-cli status`)";
+
+/// The marker, in the cache directory, that the memory fallback notice was shown there.
+const NOTICE_MARKER: &str = "memory-fallback-noticed";
+
+/// True the first time it is called for `cache_dir` (it leaves a marker there); false once the
+/// notice was shown. A marker that cannot be written means "show it": better said twice than
+/// never.
+#[must_use]
+pub fn first_notice_in(cache_dir: &std::path::Path) -> bool {
+    !matches!(
+        crate::adapters::atomic_file::create_marker(cache_dir, NOTICE_MARKER),
+        Ok(false)
+    )
 }
 
 fn keyring_storage(
@@ -122,7 +154,7 @@ fn file_storage(
     let config_dir = dir(paths.config_dir.as_ref(), "config", "ENTRA_AUTH_CONFIG_DIR")?;
     Ok(Storage {
         tokens: Box::new(FileTokenCache::new(cache_dir, key)),
-        secrets: Box::new(FileSecretStore::new(config_dir.join("secrets"), key)),
+        secrets: Box::new(FileSecretStore::new(secrets_dir(&config_dir), key)),
         locks: locks(paths),
         info: info("file", requested, reason),
     })
@@ -202,19 +234,18 @@ pub fn select_storage(
                 "the OS keyring answers".to_owned(),
             )),
             Err(cause) => {
+                tracing::debug!("the OS keyring is unavailable: {cause}");
                 if let Some(key) = key {
-                    let mut storage = file_storage(
+                    // The user set the key: using the file store is what they chose, so no
+                    // notice (`status` still says why).
+                    file_storage(
                         &key,
                         paths,
                         requested,
                         format!(
                             "the OS keyring is unavailable ({cause}); ENTRA_AUTH_CACHE_KEY is set"
                         ),
-                    )?;
-                    storage.info.fallback_notice = Some(format!(
-                        "the OS keyring is unavailable ({cause}); using the encrypted file store (key from ENTRA_AUTH_CACHE_KEY)"
-                    ));
-                    Ok(storage)
+                    )
                 } else {
                     let mut storage = memory_storage(
                         requested,
@@ -222,13 +253,24 @@ pub fn select_storage(
                             "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set"
                         ),
                     );
-                    storage.info.fallback_notice = Some(format!(
-                        "the OS keyring is unavailable ({cause}) and ENTRA_AUTH_CACHE_KEY is not set: tokens are kept in memory for this run only; set ENTRA_AUTH_CACHE_KEY to use the encrypted file store, or ENTRA_AUTH_STORE=memory to silence this"
-                    ));
+                    storage.info.fallback_notice = Some(MEMORY_FALLBACK_NOTICE.to_owned());
+                    lock_aware(&mut storage, paths);
                     Ok(storage)
                 }
             }
         },
+    }
+}
+
+/// When the file store holds sealed secrets this memory fallback cannot open, reads of them
+/// say "locked" instead of "missing".
+fn lock_aware(storage: &mut Storage, paths: &Paths) {
+    let Some(dir) = paths.config_dir.as_deref().map(secrets_dir) else {
+        return;
+    };
+    if holds_sealed_secrets(&dir) {
+        storage.secrets = Box::new(LockedFileAwareSecrets::new(dir));
+        storage.info.locked_file_store = true;
     }
 }
 
@@ -289,6 +331,11 @@ mod tests {
             !format!("{e:?}").contains("short"),
             "the key value is never echoed"
         );
+        for blank in ["", " "] {
+            let env = MapEnv::from_pairs([("ENTRA_AUTH_CACHE_KEY", blank)]);
+            let e = select_storage(&env, Some("memory"), &paths()).err();
+            assert_eq!(e, Some(StoreSelectionError::EmptyCacheKey), "{blank:?}");
+        }
         let env = MapEnv::from_pairs([("ENTRA_AUTH_STORE", "plaintext")]);
         let e = select_storage(&env, None, &paths()).err().unwrap();
         assert!(

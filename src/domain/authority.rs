@@ -67,17 +67,20 @@ impl Cloud {
 }
 
 impl Authority {
-    /// Validates an authority host. A bare host name means `https://HOST`.
+    /// Validates an authority host. A bare host name means `https://HOST`, except on a loopback
+    /// host (a local emulator), which must name its scheme: it is usually plain http, and
+    /// guessing https there ends in a TLS error after every retry.
     ///
     /// # Errors
-    /// A message naming what is wrong: an unparsable URL, a path or query, or plain `http`
-    /// on a host that is not loopback.
+    /// A message naming what is wrong: an unparsable URL, a path or query, plain `http` on a
+    /// host that is not loopback, or a loopback host without a scheme.
     pub fn parse(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err("the authority host is empty".to_owned());
         }
-        let with_scheme = if trimmed.contains("://") {
+        let has_scheme = trimmed.contains("://");
+        let with_scheme = if has_scheme {
             trimmed.to_owned()
         } else {
             format!("https://{trimmed}")
@@ -102,6 +105,11 @@ impl Authority {
             Host::Ipv6(ip) => ip.is_loopback(),
             Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         };
+        if !has_scheme && loopback {
+            return Err(format!(
+                "`{trimmed}` has no scheme: a local server is usually plain http, so write `http://{trimmed}` (or `https://{trimmed}` if it serves TLS)"
+            ));
+        }
         match url.scheme() {
             "https" => {}
             "http" if loopback => {}
@@ -184,6 +192,16 @@ mod tests {
             let err = Authority::parse(bad).unwrap_err();
             assert!(err.contains("https"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_loopback_host_without_a_scheme_suggests_http() {
+        for bare in ["127.0.0.1:8080", "localhost:8080", "[::1]:9"] {
+            let err = Authority::parse(bare).unwrap_err();
+            assert!(err.contains(&format!("`http://{bare}`")), "{bare}: {err}");
+        }
+        // Bare public hosts still mean https.
+        assert!(Authority::parse("login.microsoftonline.us:443").is_ok());
     }
 
     #[test]

@@ -1,54 +1,64 @@
-//! Every environment variable the CLI reads, in one registry with what each one does.
-//! Which profile field each `AZURE_*` variable sets is declared with the field, in
-//! `profile::FIELDS` (`FieldSpec::azure_env`); `ENTRA_AUTH_<FIELD>` sets every field.
+//! Every environment variable the CLI reads, in one registry with what each one does: the
+//! constants name them in code, [`ENV_VARS`] lists them for the docs (the README's table is
+//! generated from it). Which profile field each `AZURE_*` variable sets is declared with the
+//! field, in `profile::FIELDS` (`FieldSpec::azure_env`); `ENTRA_AUTH_<FIELD>` sets every field.
 
-/// Names of environment variables. `--help` and the README refer to these.
-pub struct EnvVars;
+/// One environment variable and what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVarSpec {
+    pub name: &'static str,
+    /// One line, as the README shows it.
+    pub about: &'static str,
+}
+
+/// Declares each variable once: a constant on [`EnvVars`] and an entry of [`ENV_VARS`].
+macro_rules! env_vars {
+    ($( $name:ident => $about:literal; )*) => {
+        /// Names of environment variables. `--help` and the README refer to these.
+        pub struct EnvVars;
+
+        impl EnvVars {
+            $(
+                #[doc = $about]
+                pub const $name: &'static str = stringify!($name);
+            )*
+        }
+
+        /// Every variable of [`EnvVars`], in declaration order.
+        pub const ENV_VARS: &[EnvVarSpec] = &[
+            $( EnvVarSpec { name: stringify!($name), about: $about }, )*
+        ];
+    };
+}
+
+env_vars! {
+    ENTRA_AUTH_PROFILE => "Profile to use when `-p` is not given (default: `default`).";
+    ENTRA_AUTH_CONFIG_DIR => "Directory holding `config.toml` (default: `$XDG_CONFIG_HOME/entra-auth-cli`, else `~/.config/entra-auth-cli`).";
+    ENTRA_AUTH_CACHE_DIR => "Directory of the encrypted token cache (default: `$XDG_CACHE_HOME/entra-auth-cli`, else `~/.cache/entra-auth-cli`).";
+    ENTRA_AUTH_CACHE_KEY => "32 random bytes (standard base64 or 64 hex digits, e.g. `openssl rand -base64 32`) that encrypt the file store; set but empty is an error.";
+    ENTRA_AUTH_STORE => "Storage backend: `auto` (default), `keyring`, `file` or `memory`.";
+    ENTRA_AUTH_LOG => "Log filter for diagnostics on stderr (`debug`, `entra_auth_cli=trace`, ...).";
+    ENTRA_AUTH_NONINTERACTIVE => "`1` (or any value): never prompt or wait for a person (exit 3 instead).";
+    ENTRA_AUTH_IMDS_ENDPOINT => "Overrides the Azure VM instance metadata endpoint (`http://169.254.169.254`), for tests.";
+    ENTRA_AUTH_GRAPH_ENDPOINT => "Overrides the Microsoft Graph endpoint `discover` uses (default: the profile's cloud's); plain http only for loopback hosts.";
+    AZURE_TENANT_ID => "Azure SDK convention: tenant of the `default` profile (or override of any profile).";
+    AZURE_CLIENT_ID => "Azure SDK convention: application (client) ID.";
+    AZURE_CLIENT_SECRET => "Azure SDK convention: client secret; wins over a stored secret; set but empty is an error.";
+    AZURE_CLIENT_CERTIFICATE_PATH => "Azure SDK convention: certificate file (.pfx/.p12 or PEM) for certificate credentials.";
+    AZURE_CLIENT_CERTIFICATE_PASSWORD => "Azure SDK convention: the certificate's password; wins over a stored password.";
+    AZURE_CLIENT_SEND_CERTIFICATE_CHAIN => "Azure SDK convention: send the certificate chain (`x5c`) in assertions.";
+    AZURE_FEDERATED_TOKEN_FILE => "Azure SDK convention: workload identity token file, re-read on every request.";
+    AZURE_AUTHORITY_HOST => "Azure SDK convention: authority host such as `https://login.microsoftonline.us` (`http://` only for loopback emulators).";
+    IDENTITY_ENDPOINT => "App Service / Functions managed identity endpoint (set by the platform).";
+    IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
+    XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
+    XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
+    BROWSER => "The browser for the interactive sign-in (else the system's default).";
+}
 
 impl EnvVars {
-    /// Profile to use when `-p` is not given.
-    pub const ENTRA_AUTH_PROFILE: &'static str = "ENTRA_AUTH_PROFILE";
-    /// Directory holding `config.toml`.
-    pub const ENTRA_AUTH_CONFIG_DIR: &'static str = "ENTRA_AUTH_CONFIG_DIR";
-    /// Directory holding the encrypted token cache files.
-    pub const ENTRA_AUTH_CACHE_DIR: &'static str = "ENTRA_AUTH_CACHE_DIR";
-    /// 32 random bytes (standard base64 or 64 hex digits) that encrypt the file cache.
-    pub const ENTRA_AUTH_CACHE_KEY: &'static str = "ENTRA_AUTH_CACHE_KEY";
-    /// Storage backend: `auto`, `file` or `memory`.
-    pub const ENTRA_AUTH_STORE: &'static str = "ENTRA_AUTH_STORE";
-    /// Log filter for diagnostics on stderr (`debug`, `entra_auth_cli=trace`, ...).
-    pub const ENTRA_AUTH_LOG: &'static str = "ENTRA_AUTH_LOG";
-    /// `1` (or any value): never prompt or wait for a person.
-    pub const ENTRA_AUTH_NONINTERACTIVE: &'static str = "ENTRA_AUTH_NONINTERACTIVE";
     /// Prefix of per-field profile overrides: `ENTRA_AUTH_TENANT_ID`, `ENTRA_AUTH_SCOPES`, ...
     pub const ENTRA_AUTH_FIELD_PREFIX: &'static str = "ENTRA_AUTH_";
-
-    /// Azure SDK convention: tenant of the default profile (or override of any profile).
-    pub const AZURE_TENANT_ID: &'static str = "AZURE_TENANT_ID";
-    /// Azure SDK convention: application (client) ID.
-    pub const AZURE_CLIENT_ID: &'static str = "AZURE_CLIENT_ID";
-    /// Azure SDK convention: client secret. Wins over a stored secret.
-    pub const AZURE_CLIENT_SECRET: &'static str = "AZURE_CLIENT_SECRET";
-    /// Azure SDK convention: certificate file for certificate credentials.
-    pub const AZURE_CLIENT_CERTIFICATE_PATH: &'static str = "AZURE_CLIENT_CERTIFICATE_PATH";
-    /// Azure SDK convention: the certificate's password (a PFX file's).
-    pub const AZURE_CLIENT_CERTIFICATE_PASSWORD: &'static str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
-    /// Azure SDK convention: send the certificate chain (`x5c`) in assertions.
-    pub const AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: &'static str =
-        "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
-    /// Overrides the Azure VM instance metadata endpoint (`http://169.254.169.254`), for tests.
-    pub const ENTRA_AUTH_IMDS_ENDPOINT: &'static str = "ENTRA_AUTH_IMDS_ENDPOINT";
-    /// Overrides the Microsoft Graph endpoint `discover` uses (default: the profile's cloud's,
-    /// e.g. `https://graph.microsoft.com`); plain http only for loopback hosts (tests).
-    pub const ENTRA_AUTH_GRAPH_ENDPOINT: &'static str = "ENTRA_AUTH_GRAPH_ENDPOINT";
-    /// App Service / Functions managed identity endpoint (set by the platform).
-    pub const IDENTITY_ENDPOINT: &'static str = "IDENTITY_ENDPOINT";
-    /// App Service / Functions managed identity secret header (set by the platform).
-    pub const IDENTITY_HEADER: &'static str = "IDENTITY_HEADER";
-    /// Azure SDK convention: workload identity token file.
-    pub const AZURE_FEDERATED_TOKEN_FILE: &'static str = "AZURE_FEDERATED_TOKEN_FILE";
-    /// Azure SDK convention: authority host such as `https://login.microsoftonline.us`.
-    pub const AZURE_AUTHORITY_HOST: &'static str = "AZURE_AUTHORITY_HOST";
 
     /// Variables that hold secrets (ours, the Azure SDKs', the managed identity platforms'):
     /// removed from the environment of every program the CLI starts (the browser).
@@ -60,4 +70,19 @@ impl EnvVars {
         Self::IDENTITY_HEADER,
         "MSI_SECRET",
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ENV_VARS, EnvVars};
+
+    #[test]
+    fn every_constant_is_listed_once_under_its_own_name() {
+        assert_eq!(EnvVars::AZURE_CLIENT_SECRET, "AZURE_CLIENT_SECRET");
+        let mut names: Vec<_> = ENV_VARS.iter().map(|v| v.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ENV_VARS.len());
+        assert!(ENV_VARS.iter().all(|v| !v.about.is_empty()));
+    }
 }

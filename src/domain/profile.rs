@@ -409,6 +409,27 @@ impl ProfileSettings {
     }
 }
 
+impl Profile {
+    /// Checks the tenant as a token request needs it: what `config create` accepts (a GUID, a
+    /// domain, or `common` / `organizations` / `consumers`), so that `contoso` or a pasted
+    /// display name fails here instead of at the identity provider. A loopback authority (a
+    /// local emulator or test server) may name its tenants freely. Managed identities have no
+    /// tenant.
+    ///
+    /// # Errors
+    /// `InvalidField` for `tenant_id`, saying what to write instead.
+    pub fn check_tenant(&self) -> Result<(), ProfileError> {
+        if self.tenant_id.is_empty() || self.authority.is_loopback() {
+            return Ok(());
+        }
+        validate_tenant_for_create(&self.tenant_id).map_err(|reason| ProfileError::InvalidField {
+            profile: self.name.clone(),
+            field: "tenant_id",
+            reason,
+        })
+    }
+}
+
 /// True for a GUID such as `3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a`.
 #[must_use]
 pub fn is_guid(text: &str) -> bool {
@@ -717,6 +738,45 @@ mod tests {
             client_id: Some("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a".into()),
             ..ProfileSettings::default()
         }
+    }
+
+    #[test]
+    fn run_time_tenants_are_what_create_accepts_except_on_loopback() {
+        let with = |tenant: &str, host: Option<&str>| {
+            ProfileSettings {
+                tenant_id: Some(tenant.into()),
+                authority_host: host.map(Into::into),
+                ..minimal()
+            }
+            .validate("p")
+            .unwrap()
+            .check_tenant()
+        };
+        for ok in [
+            "contoso.onmicrosoft.com",
+            "7f3c1a2e-9b4d-4c6e-8f10-2a3b4c5d6e7f",
+            "common",
+            "Organizations",
+            "consumers",
+        ] {
+            assert_eq!(with(ok, None), Ok(()), "{ok}");
+        }
+        match with("contoso", None) {
+            Err(ProfileError::InvalidField { field, reason, .. }) => {
+                assert_eq!(field, "tenant_id");
+                assert!(reason.contains("contoso.onmicrosoft.com"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A local emulator (tests/peers use `tenant-a`) names its tenants freely.
+        assert_eq!(with("tenant-a", Some("http://127.0.0.1:8080")), Ok(()));
+        let managed = ProfileSettings {
+            auth_method: Some("managed-identity".into()),
+            ..ProfileSettings::default()
+        }
+        .validate("mi")
+        .unwrap();
+        assert_eq!(managed.check_tenant(), Ok(()));
     }
 
     #[test]

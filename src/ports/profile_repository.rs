@@ -29,6 +29,9 @@ pub enum ProfileRepoError {
         name: String,
         path: String,
         details: Vec<String>,
+        /// An unknown key names a secret (`client_secret`, `password`, ...): secrets never go
+        /// in `config.toml`.
+        secret_key: bool,
     },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },

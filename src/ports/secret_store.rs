@@ -40,6 +40,10 @@ pub enum SecretStoreError {
     Unreadable { location: String, reason: String },
     #[error("secret store I/O failed at {location}: {reason}")]
     Io { location: String, reason: String },
+    /// The entry is sealed in the encrypted file store, and this run has no key to open it
+    /// (`auto` fell back to memory without `ENTRA_AUTH_CACHE_KEY`).
+    #[error("the secret is sealed in the file store ({location}) and no key opens it here")]
+    Locked { location: String },
 }
 
 /// Secrets by profile name and kind. Error contract: a missing secret is `Ok(None)`; `set`

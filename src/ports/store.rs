@@ -13,8 +13,14 @@ pub struct StoreInfo {
     pub requested: String,
     /// Why this backend, in a sentence.
     pub reason: String,
-    /// Set when `auto` settled for something weaker than the OS keyring: the one-line notice.
+    /// Set when `auto` settled for something weaker than the OS keyring without the user
+    /// having chosen it (the memory store): one short line, shown at most once per cache
+    /// directory ([`StoreProvider::take_fallback_notice`]). The raw cause is in `reason`.
     pub fallback_notice: Option<String>,
+    /// `auto` fell back to memory while the encrypted file store holds sealed secrets that this
+    /// run cannot open (no `ENTRA_AUTH_CACHE_KEY`); such a secret reads as
+    /// `SecretStoreError::Locked`, not as missing.
+    pub locked_file_store: bool,
 }
 
 /// The stores of this run.
@@ -41,6 +47,9 @@ pub enum StoreSelectionError {
     /// `ENTRA_AUTH_STORE` or the config's `store` names no backend.
     #[error("{origin} is `{value}`, which is not a storage backend")]
     UnknownBackend { origin: String, value: String },
+    /// `ENTRA_AUTH_CACHE_KEY` is set but blank (never taken as unset).
+    #[error("ENTRA_AUTH_CACHE_KEY is set but empty")]
+    EmptyCacheKey,
     /// `ENTRA_AUTH_CACHE_KEY` does not parse.
     #[error("ENTRA_AUTH_CACHE_KEY is not a valid cache key")]
     BadCacheKey { reason: String },
@@ -64,4 +73,9 @@ pub enum StoreSelectionError {
 /// the keyring). Error contract: the same error on every call when no store can be used.
 pub trait StoreProvider: Send + Sync {
     fn stores(&self) -> Result<Stores<'_>, StoreSelectionError>;
+
+    /// The fallback notice of the chosen stores when it is to be shown now, and records that it
+    /// was: at most once per cache directory, never while notices are hidden (`-q`). `None`
+    /// before [`StoreProvider::stores`] chose the stores.
+    fn take_fallback_notice(&self) -> Option<String>;
 }

@@ -3,14 +3,15 @@
 //! or a federated token. Explicit `auth_method` wins; otherwise the first available of
 //! AZURE_CLIENT_SECRET, a certificate, a federated token file, a stored secret.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::error::CredentialError;
 use crate::domain::credential::{CertificateCredential, Credential};
+use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::Profile;
 use crate::ports::assertion::ClientAssertionSource;
 use crate::ports::credential_loader::{CertificateError, CertificateSpec, CredentialLoader};
-use crate::ports::secret_store::{SecretKind, SecretStore};
+use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
 use crate::ports::terminal::Terminal;
 
 /// How the app proves who it is, ready for a request.
@@ -31,7 +32,9 @@ impl ClientCredential {
 pub struct CredentialResolver<'a> {
     /// `AZURE_CLIENT_SECRET`: wins over a stored secret.
     pub env_secret: Option<SecretString>,
-    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`: wins over a stored password.
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`: wins over a stored password, even when set but
+    /// empty (a PFX may have an empty password; when it does not open the file, the error
+    /// says the variable is empty).
     pub env_certificate_password: Option<SecretString>,
     pub secrets: &'a dyn SecretStore,
     pub loader: &'a dyn CredentialLoader,
@@ -90,10 +93,12 @@ impl CredentialResolver<'_> {
                 certificate: None,
                 federated_token_file: None,
             } => {
+                // A secret sealed in a file store this run cannot open still makes an app:
+                // resolving it then says the store is locked (not "sign in").
                 self.env_secret.is_some()
                     || matches!(
                         self.secrets.get(&profile.name, SecretKind::ClientSecret),
-                        Ok(Some(_))
+                        Ok(Some(_)) | Err(SecretStoreError::Locked { .. })
                     )
             }
             _ => true,
@@ -114,12 +119,26 @@ impl CredentialResolver<'_> {
     ) -> Result<Option<SecretString>, CredentialError> {
         self.secrets
             .get(&profile.name, kind)
-            .map_err(|error| CredentialError::StoreRead {
-                profile: profile.name.clone(),
-                kind,
-                backend: self.secrets.backend_name(),
-                cause: error.to_string(),
+            .map_err(|error| match error {
+                SecretStoreError::Locked { location } => CredentialError::LockedFileStore {
+                    profile: profile.name.clone(),
+                    kind,
+                    location,
+                },
+                other => CredentialError::StoreRead {
+                    profile: profile.name.clone(),
+                    kind,
+                    backend: self.secrets.backend_name(),
+                    cause: other.to_string(),
+                },
             })
+    }
+
+    /// True when `AZURE_CLIENT_CERTIFICATE_PASSWORD` is set but blank.
+    fn blank_env_password(&self) -> bool {
+        self.env_certificate_password
+            .as_ref()
+            .is_some_and(|p| p.expose_secret().trim().is_empty())
     }
 
     fn federated(&self, path: &str) -> Result<ClientCredential, CredentialError> {
@@ -165,7 +184,15 @@ impl CredentialResolver<'_> {
             }
             other => other,
         }
-        .map_err(CredentialError::Certificate)?;
+        .map_err(|error| match error {
+            CertificateError::WrongPassword { path, .. } if self.blank_env_password() => {
+                CredentialError::EmptyPasswordVariable {
+                    var: EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+                    path,
+                }
+            }
+            other => CredentialError::Certificate(other),
+        })?;
         if now < loaded.not_before {
             return Err(CredentialError::NotYetValid {
                 path: certificate.path.clone(),
@@ -319,6 +346,34 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_locked_in_the_file_store_is_an_app_credential_that_says_so() {
+        let terminal = silent_terminal();
+        let loader = MockCredentialLoader::new();
+        let mut secrets = MockSecretStore::new();
+        secrets.expect_backend_name().return_const("memory");
+        secrets.expect_get().returning(|_, _| {
+            Err(crate::ports::secret_store::SecretStoreError::Locked {
+                location: "/c/secrets/x.secret".into(),
+            })
+        });
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
+        let p = profile(ProfileSettings::default());
+        let c = p.credential().unwrap();
+        assert!(
+            resolver.has_app_credential(&p, &c),
+            "client credentials, not a sign-in"
+        );
+        assert_eq!(
+            resolver.resolve(&p, &c, 0).err(),
+            Some(CredentialError::LockedFileStore {
+                profile: "p".into(),
+                kind: SecretKind::ClientSecret,
+                location: "/c/secrets/x.secret".into(),
+            })
+        );
+    }
+
+    #[test]
     fn an_empty_federated_file_fails_before_any_request() {
         let terminal = silent_terminal();
         let mut loader = MockCredentialLoader::new();
@@ -383,6 +438,41 @@ mod tests {
             secret_of(resolver.resolve(&p, &c, 50).unwrap()),
             "assertion:certificate"
         );
+    }
+
+    #[test]
+    fn a_blank_password_variable_that_does_not_open_the_file_is_named() {
+        let mut terminal = MockTerminal::new();
+        terminal.expect_secret().returning(|_| Ok(None));
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_certificate().returning(|spec, password| {
+            Err(CertificateError::WrongPassword {
+                path: spec.path.to_owned(),
+                password_given: password.is_some(),
+            })
+        });
+        let secrets = store(None);
+        let p = profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
+        assert_eq!(
+            blank.resolve(&p, &c, 50).err(),
+            Some(CredentialError::EmptyPasswordVariable {
+                var: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                path: "/c.pfx".into()
+            })
+        );
+        let wrong = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
+        assert!(matches!(
+            wrong.resolve(&p, &c, 50),
+            Err(CredentialError::Certificate(
+                CertificateError::WrongPassword { .. }
+            ))
+        ));
     }
 
     #[test]

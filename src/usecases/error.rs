@@ -161,6 +161,13 @@ pub enum CredentialError {
     NoSecret { profile: String },
     #[error("profile `{profile}` has no credential")]
     NoCredential { profile: String },
+    /// A secret variable (`AZURE_CLIENT_SECRET`) is set but blank: a secret that did not
+    /// expand, never taken as "unset".
+    #[error("{var} is set but empty")]
+    EmptySecretVariable { var: &'static str },
+    /// The certificate needs a password and the password variable is set but blank.
+    #[error("{var} is set but empty, and the certificate {path} needs a password")]
+    EmptyPasswordVariable { var: &'static str, path: String },
     #[error("profile `{profile}` is a public client")]
     PublicClient { profile: String },
     #[error("profile `{profile}` has no federated token file")]
@@ -173,6 +180,14 @@ pub enum CredentialError {
         kind: SecretKind,
         backend: &'static str,
         cause: String,
+    },
+    /// The secret is sealed in the encrypted file store, which this run cannot open: `auto`
+    /// fell back to memory because no keyring answers and `ENTRA_AUTH_CACHE_KEY` is not set.
+    #[error("the {} of profile `{profile}` is in the file store, which is locked", kind.as_str())]
+    LockedFileStore {
+        profile: String,
+        kind: SecretKind,
+        location: String,
     },
     #[error("cannot read the password: {0}")]
     PasswordPrompt(TerminalError),

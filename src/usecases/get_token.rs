@@ -12,7 +12,9 @@ use tokio::time::Instant;
 pub use super::cache_and_lock::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome};
 use super::cache_and_lock::{Cached, lock_identity, read_cache, report_cache_error};
 use super::credentials::{ClientCredential, CredentialResolver};
-use super::error::{Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError};
+use super::error::{
+    CredentialError, Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError,
+};
 use super::http_retry::checked_deadline;
 use super::idp_call::{interpret_token_reply, post_with_retries};
 use super::managed_identity;
@@ -103,22 +105,13 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         .is_managed_identity()
         .then(|| managed_identity::Source::detect(ports.env));
     let stores = ports.stores.stores()?;
-    if let Some(notice) = stores
-        .info
-        .fallback_notice
-        .as_deref()
-        .filter(|_| request.cache_mode.write)
-    {
-        ports.reporter.warn(notice);
-    }
     let credentials = CredentialResolver {
-        env_secret: ports
-            .env
-            .non_empty(EnvVars::AZURE_CLIENT_SECRET)
-            .map(SecretString::from),
+        env_secret: env_client_secret(ports.env, &credential)?,
+        // Set but empty is passed on as an empty password (a PFX may have one); when it does
+        // not open the file, the resolver says the variable is empty.
         env_certificate_password: ports
             .env
-            .non_empty(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+            .var(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD)
             .map(SecretString::from),
         secrets: stores.secrets,
         loader: ports.loader,
@@ -167,11 +160,39 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         min_validity: request.min_validity,
         deadline,
     };
-    tokio::time::timeout_at(deadline, get_token(&token_ports, resolved))
+    let outcome = tokio::time::timeout_at(deadline, get_token(&token_ports, resolved))
         .await
         .map_err(|_| TokenError::TimedOut {
             limit: request.timeout,
-        })?
+        })??;
+    // Said after a token was cached where it will not last; a failure says its own thing.
+    if request.cache_mode.write
+        && let Some(notice) = ports.stores.take_fallback_notice()
+    {
+        ports.reporter.warn(&notice);
+    }
+    Ok(outcome)
+}
+
+/// `AZURE_CLIENT_SECRET` when the profile's credential may use it (a client secret, or none
+/// named). Set but blank is an error, never "unset": it is a secret that did not expand (a CI
+/// secret missing on this run), and treating it as unset ends in a sign-in prompt instead.
+fn env_client_secret(
+    env: &dyn Env,
+    credential: &Credential,
+) -> Result<Option<SecretString>, CredentialError> {
+    if !matches!(
+        credential,
+        Credential::ClientSecret | Credential::Auto { .. }
+    ) {
+        return Ok(None);
+    }
+    match env.var(EnvVars::AZURE_CLIENT_SECRET) {
+        Some(value) if value.trim().is_empty() => Err(CredentialError::EmptySecretVariable {
+            var: EnvVars::AZURE_CLIENT_SECRET,
+        }),
+        value => Ok(value.map(SecretString::from)),
+    }
 }
 
 /// The flow when neither `-f` nor the profile names one: client credentials when the profile has
@@ -471,6 +492,39 @@ mod tests {
             f.idp.seen.lock().unwrap()[0].field("client_secret"),
             Some("stored")
         );
+    }
+
+    #[test]
+    fn a_blank_client_secret_variable_is_an_error_not_unset() {
+        use super::env_client_secret;
+        use crate::adapters::process_env::MapEnv;
+        use crate::domain::credential::Credential;
+        let auto = Credential::Auto {
+            certificate: None,
+            federated_token_file: None,
+        };
+        for blank in ["", "  "] {
+            let env = MapEnv::from_pairs([("AZURE_CLIENT_SECRET", blank)]);
+            for credential in [&auto, &Credential::ClientSecret] {
+                assert_eq!(
+                    env_client_secret(&env, credential).err(),
+                    Some(CredentialError::EmptySecretVariable {
+                        var: "AZURE_CLIENT_SECRET"
+                    })
+                );
+            }
+            // A credential that never reads it does not care.
+            assert!(matches!(
+                env_client_secret(&env, &Credential::PublicClient),
+                Ok(None)
+            ));
+        }
+        let env = MapEnv::from_pairs([("AZURE_CLIENT_SECRET", "s")]);
+        assert!(matches!(env_client_secret(&env, &auto), Ok(Some(_))));
+        assert!(matches!(
+            env_client_secret(&MapEnv::default(), &auto),
+            Ok(None)
+        ));
     }
 
     #[tokio::test]

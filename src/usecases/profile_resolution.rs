@@ -64,13 +64,13 @@ pub fn resolve_profile(
         }
     };
     let settings = file.overlay(azure).overlay(entra).overlay(flags.clone());
-    settings.validate(&resolved_name).map_err(|error| {
-        ProfileFailure::Invalid {
-            error,
-            location: profiles.location(),
-        }
-        .into()
-    })
+    let invalid = |error| ProfileFailure::Invalid {
+        error,
+        location: profiles.location(),
+    };
+    let profile = settings.validate(&resolved_name).map_err(invalid)?;
+    profile.check_tenant().map_err(invalid)?;
+    Ok(profile)
 }
 
 /// True when the environment alone defines the `default` profile (the container case).
@@ -144,14 +144,14 @@ mod tests {
         TomlProfileRepository::from_text("/cfg/config.toml", "")
     }
 
-    const FILE: &str = "[profiles.Prod]\ntenant_id = \"file-tenant\"\nclient_id = \"file-client\"\nscopes = [\"api://a/.default\"]\n";
+    const FILE: &str = "[profiles.Prod]\ntenant_id = \"file.example\"\nclient_id = \"file-client\"\nscopes = [\"api://a/.default\"]\n";
 
     #[test]
     fn file_then_env_then_flags() {
         let c = config(FILE);
         let env = MapEnv::from_pairs([
             ("AZURE_CLIENT_ID", "azure-client"),
-            ("ENTRA_AUTH_TENANT_ID", "entra-tenant"),
+            ("ENTRA_AUTH_TENANT_ID", "entra.example"),
         ]);
         let flags = ProfileSettings {
             scopes: Some(ScopeList::Text("x y".into())),
@@ -159,7 +159,7 @@ mod tests {
         };
         let p = resolve_profile(&c, &env, "prod", &flags).unwrap();
         assert_eq!(p.name, "Prod");
-        assert_eq!(p.tenant_id, "entra-tenant");
+        assert_eq!(p.tenant_id, "entra.example");
         assert_eq!(p.client_id, "azure-client");
         assert_eq!(p.scopes.to_request_param(), "x y");
     }
@@ -167,19 +167,19 @@ mod tests {
     #[test]
     fn entra_auth_wins_over_azure() {
         let env = MapEnv::from_pairs([
-            ("AZURE_TENANT_ID", "a"),
-            ("ENTRA_AUTH_TENANT_ID", "b"),
+            ("AZURE_TENANT_ID", "a.example"),
+            ("ENTRA_AUTH_TENANT_ID", "b.example"),
             ("AZURE_CLIENT_ID", "c"),
             ("ENTRA_AUTH_PORT", "8400"),
         ]);
         let p = resolve_profile(&none(), &env, "default", &ProfileSettings::default()).unwrap();
-        assert_eq!(p.tenant_id, "b");
+        assert_eq!(p.tenant_id, "b.example");
         assert_eq!(p.port, Some(8400));
     }
 
     #[test]
     fn environment_alone_makes_default_only() {
-        let env = MapEnv::from_pairs([("AZURE_TENANT_ID", "t"), ("AZURE_CLIENT_ID", "c")]);
+        let env = MapEnv::from_pairs([("AZURE_TENANT_ID", "t.example"), ("AZURE_CLIENT_ID", "c")]);
         assert!(resolve_profile(&none(), &env, "DEFAULT", &ProfileSettings::default()).is_ok());
         let err = resolve_profile(&none(), &env, "prod", &ProfileSettings::default()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ProfileNotFound);
@@ -196,6 +196,27 @@ mod tests {
         .unwrap_err();
         assert!(
             matches!(&err, Error::Profile(ProfileFailure::NotFound { known, .. }) if known == &["Prod"]),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_tenant_that_is_no_tenant_is_refused_before_any_request() {
+        let env = MapEnv::from_pairs([("AZURE_TENANT_ID", "contoso"), ("AZURE_CLIENT_ID", "c")]);
+        let err =
+            resolve_profile(&none(), &env, "default", &ProfileSettings::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            matches!(
+                &err,
+                Error::Profile(ProfileFailure::Invalid {
+                    error: crate::domain::profile::ProfileError::InvalidField {
+                        field: "tenant_id",
+                        ..
+                    },
+                    ..
+                })
+            ),
             "{err:?}"
         );
     }
@@ -221,7 +242,7 @@ mod tests {
     #[test]
     fn bad_port_in_env_is_a_config_error() {
         let env = MapEnv::from_pairs([
-            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_TENANT_ID", "t.example"),
             ("AZURE_CLIENT_ID", "c"),
             ("ENTRA_AUTH_PORT", "http"),
         ]);

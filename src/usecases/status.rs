@@ -31,6 +31,8 @@ pub struct StoreReport {
     pub backend: String,
     pub requested: String,
     pub reason: String,
+    /// The encrypted file store holds secrets this run cannot open (see `StoreInfo`).
+    pub locked_file_store: bool,
     pub error: Option<String>,
 }
 
@@ -90,6 +92,7 @@ pub fn gather(
                     backend: stores.info.backend.to_owned(),
                     requested: stores.info.requested.clone(),
                     reason: stores.info.reason.clone(),
+                    locked_file_store: stores.info.locked_file_store,
                     error: None,
                 },
                 tokens,
@@ -101,6 +104,7 @@ pub fn gather(
                 backend: "none".to_owned(),
                 requested: String::new(),
                 reason: String::new(),
+                locked_file_store: false,
                 error: Some(error.to_string()),
             },
             Vec::new(),

@@ -57,3 +57,28 @@ fn cli_reference_covers_every_command() {
         "no trailing spaces"
     );
 }
+
+/// The README's table of environment variables is generated from the registry
+/// (`cli::environment_reference`) between two markers; the same command updates it.
+#[test]
+fn readme_environment_table_matches_the_registry() {
+    const BEGIN: &str = "<!-- BEGIN environment: generated from src/domain/env_vars.rs and the profile fields by `UPDATE_CLI_REFERENCE=1 cargo test --test it cli_reference`; do not edit -->\n";
+    const END: &str = "<!-- END environment -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (Some(start), Some(end)) = (readme.find(BEGIN), readme.find(END)) else {
+        panic!("README.md has no environment markers:\n{BEGIN}{END}");
+    };
+    let start = start + BEGIN.len();
+    assert!(start <= end, "markers out of order");
+    let generated = entra_auth_cli::cli::environment_reference();
+    if std::env::var_os("UPDATE_CLI_REFERENCE").is_some() {
+        let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert!(
+        readme[start..end] == generated,
+        "the environment table in README.md is out of date with src/domain/env_vars.rs; regenerate it with `{UPDATE}` and commit it"
+    );
+}

@@ -482,7 +482,7 @@ fn usgov_cloud_sends_requests_to_the_us_government_host() {
 #[test]
 fn status_shows_the_authority_of_each_profile() {
     let env = TestEnv::new().var("ENTRA_AUTH_STORE", "memory");
-    env.write_config("[profiles.gov]\ntenant_id = \"t\"\nclient_id = \"c\"\ncloud = \"usgov\"\n");
+    env.write_config("[profiles.gov]\ntenant_id = \"contoso.onmicrosoft.us\"\nclient_id = \"c\"\ncloud = \"usgov\"\n");
     let out = env.run(&["status", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(

@@ -267,32 +267,50 @@ fn config_file_profile_with_env_secret() {
 }
 
 #[test]
-fn without_a_cache_key_auto_says_it_falls_back_to_memory() {
+fn without_a_cache_key_auto_says_once_that_it_falls_back_to_memory() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu)
         .without("ENTRA_AUTH_CACHE_KEY")
         .without("ENTRA_AUTH_STORE");
-    let out = env.run(&["get-token"]);
-    assert_eq!(code(&out), 0);
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("warning: the OS keyring is unavailable (no keyring service"),
-        "{err}"
-    );
-    assert!(
-        err.contains("tokens are kept in memory for this run only"),
-        "{err}"
-    );
     let quiet = env.run(&["get-token", "-q"]);
     assert!(quiet.stderr.is_empty(), "--silent hides the notice");
-    assert_eq!(emu.total_token_requests(), 2, "nothing persisted");
     let no_cache = env.run(&["get-token", "--no-cache"]);
     assert!(
         no_cache.stderr.is_empty(),
         "no cache notice when the cache is not used"
     );
-    assert!(!env.cache_dir().exists());
+    let out = env.run(&["get-token"]);
+    assert_eq!(code(&out), 0);
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        "warning: no OS keyring and no ENTRA_AUTH_CACHE_KEY: tokens are not kept between runs (see `entra-auth-cli status`)\n",
+        "one short line, without the raw D-Bus cause"
+    );
+    let again = env.run(&["get-token"]);
+    assert!(
+        again.stderr.is_empty(),
+        "said once per cache directory: {}",
+        stderr(&again)
+    );
+    assert_eq!(emu.total_token_requests(), 4, "nothing persisted");
+    let verbose = env.run(&["-v", "get-token"]);
+    assert!(
+        stderr(&verbose).contains("the OS keyring is unavailable: no keyring service"),
+        "-v keeps the raw cause: {}",
+        stderr(&verbose)
+    );
+    let status = env.run(&["status"]);
+    assert!(
+        stdout(&status).contains("the OS keyring is unavailable (no keyring service"),
+        "status keeps the raw cause: {}",
+        stdout(&status)
+    );
+    let files: Vec<_> = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["memory-fallback-noticed"], "no token was written");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod discover;
 mod emulator;
 mod emulator_selftest;
 mod export_import;
+mod first_hour;
 mod get_token_errors;
 mod get_token_flow;
 mod help;

@@ -11,8 +11,10 @@ use crate::usecases::profiles::{CreateRequest, SecretInput, create};
 const EXAMPLES: &str = "\
 Examples:
   # Entirely from flags (CI), with the secret from a pipe
-  printf %s \"$SECRET\" | entra-auth-cli config create --name ci --tenant-id contoso.onmicrosoft.com \\
-      --client-id 3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a --scope https://management.azure.com/.default \\
+  printf %s \"$SECRET\" | entra-auth-cli config create --name ci \\
+      --tenant-id contoso.onmicrosoft.com \\
+      --client-id 3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a \\
+      --scope https://management.azure.com/.default \\
       --client-secret-stdin
 
   # A user profile for the device code flow

@@ -12,7 +12,8 @@ use crate::usecases::profiles::{EditRequest, SecretInput, edit};
 const EXAMPLES: &str = "\
 Examples:
   # Point a profile at another tenant and scope
-  entra-auth-cli config edit -p prod --tenant-id fabrikam.onmicrosoft.com --scope https://vault.azure.net/.default
+  entra-auth-cli config edit -p prod --tenant-id fabrikam.onmicrosoft.com \\
+      --scope https://vault.azure.net/.default
 
   # Remove a field
   entra-auth-cli config edit -p prod --unset redirect_uri";

@@ -23,7 +23,8 @@ Examples:
   entra-auth-cli config export -p prod --include-secrets -o prod.export
 
   # In a script: the passphrase from a pipe, the export on stdout
-  printf %s \"$PASSPHRASE\" | entra-auth-cli config export -p prod --passphrase-stdin > prod.export
+  printf %s \"$PASSPHRASE\" |
+      entra-auth-cli config export -p prod --passphrase-stdin > prod.export
 
   # On the other machine
   entra-auth-cli config import -i prod.export";

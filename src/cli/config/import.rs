@@ -24,7 +24,8 @@ Examples:
   entra-auth-cli config import -i prod.export
 
   # In CI: the passphrase from a pipe, under another name
-  printf %s \"$PASSPHRASE\" | entra-auth-cli config import -i prod.export --passphrase-stdin -n ci
+  printf %s \"$PASSPHRASE\" |
+      entra-auth-cli config import -i prod.export --passphrase-stdin -n ci
 
   # Every profile of the seed tool (~/.config/entra-auth-cli/profiles.json), or one of them
   entra-auth-cli config import --from-seed

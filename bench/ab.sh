@@ -5,8 +5,9 @@
 #   bench/ab.sh OLD_BINARY [NEW_BINARY]     # NEW defaults to target/release/entra-auth-cli
 #   RUNS=300 bench/ab.sh /tmp/old/entra-auth-cli
 #
-# Build the baseline from another commit first, e.g.
-#   git worktree add /tmp/old <commit> && cargo build --release --manifest-path /tmp/old/Cargo.toml
+# Build the baseline from another commit first, the binary alone (never together with the
+# examples, whose dev-dependencies would change its features), e.g.
+#   git worktree add /tmp/old <commit> && cargo build --release --bin entra-auth-cli --manifest-path /tmp/old/Cargo.toml
 # Prints medians and NEW/OLD ratios; asserts nothing. Everything stays on 127.0.0.1.
 set -euo pipefail
 
@@ -19,6 +20,10 @@ CLIENT_SECRET='emu~s3cr3t.Value_0123456789'
 CACHE_KEY='AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8='
 
 command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+if [[ -z "${2:-}" ]]; then
+    # Alone: built together with the example, dev-dependency features would leak into it.
+    cargo build --release --locked --bin entra-auth-cli --manifest-path "$ROOT/Cargo.toml" >&2
+fi
 [[ -x "$OLD" && -x "$NEW" ]] || { echo "both binaries must exist: $OLD $NEW" >&2; exit 1; }
 cargo build --release --locked --example emulator --manifest-path "$ROOT/Cargo.toml" >&2
 EMU="$ROOT/target/release/examples/emulator"

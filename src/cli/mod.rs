@@ -6,6 +6,7 @@ pub mod config;
 pub mod discover;
 pub mod emit;
 pub mod get_token;
+pub mod git_credential;
 pub mod inspect;
 pub mod logout;
 pub mod output;
@@ -77,6 +78,14 @@ pub enum Command {
     Config(Box<config::ConfigArgs>),
     /// Search app registrations in a tenant through Microsoft Graph; optionally save one as a profile
     Discover(discover::DiscoverArgs),
+    /// A git credential helper: gives git a profile's token (Azure DevOps by default)
+    ///
+    /// git writes `key=value` lines on stdin; `get` prints `username`, `password` (the token) and
+    /// `password_expiry_utc`, or `authtype=Bearer` and `credential` when git offers
+    /// `capability[]=authtype`. `store` does nothing; `erase` forgets the cached token of the
+    /// profile and scope (the saved sign-in is kept); other actions are ignored. Only the protocol
+    /// goes to stdout. A sign-in that needs a person behaves as in `get-token`.
+    GitCredential(git_credential::GitCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
 }
@@ -90,6 +99,8 @@ impl Command {
             Self::Refresh(args) => args.token.silent,
             Self::Logout(args) => args.silent,
             Self::Config(args) => args.silent(),
+            // git shows a helper's stderr: errors and sign-in instructions only.
+            Self::GitCredential(_) => true,
             Self::Inspect(_) | Self::Status(_) | Self::Discover(_) | Self::Completions(_) => false,
         }
     }

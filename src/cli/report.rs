@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::domain::exit_code::ExitCode;
+use crate::domain::git_credential::ProtocolError;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::profile::{FieldTextError, ProfileError, field_names};
 use crate::domain::text::{clip, printable};
@@ -31,6 +32,23 @@ pub fn exit_code(kind: ErrorKind) -> ExitCode {
         ErrorKind::Auth => ExitCode::AuthFailed,
         ErrorKind::Network => ExitCode::Network,
         ErrorKind::Timeout => ExitCode::Timeout,
+    }
+}
+
+/// `git-credential`: a request that is not git's credential-helper protocol, or a token that
+/// cannot be sent in it.
+#[must_use]
+pub fn git_protocol(error: &ProtocolError) -> Report {
+    const HELPER: &str = "git config credential.helper \"!entra-auth-cli git-credential -p NAME\"";
+    match error {
+        ProtocolError::UnsafeValue => Report::new(
+            ErrorKind::Auth,
+            "the identity provider's token cannot be given to git",
+        )
+        .cause(error.to_string()),
+        _ => Report::new(ErrorKind::Usage, "not git's credential-helper protocol")
+            .cause(error.to_string())
+            .hint(format!("this command is run by git: {HELPER}")),
     }
 }
 

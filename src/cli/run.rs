@@ -36,6 +36,7 @@ pub fn main() -> ExitCode {
         Command::Logout(args) => super::logout::run(args, &services),
         Command::Config(args) => super::config::run(args, &services),
         Command::Discover(args) => super::discover::run(args, &services),
+        Command::GitCredential(args) => super::git_credential::run(args, &services),
         Command::Completions(args) => super::completions::run(args, &services),
     };
     match result {

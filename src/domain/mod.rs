@@ -10,6 +10,7 @@ pub mod duration;
 pub mod env_vars;
 pub mod exit_code;
 pub mod flow;
+pub mod git_credential;
 pub mod graph_filter;
 pub mod jwt;
 pub mod oauth_error;

@@ -7,9 +7,11 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::error::{AfterWrite, EditError, Error, FileCommand, NameUse, ProfileFailure};
+use super::managed_identity;
 use super::profile_resolution::{known_profiles, require_profile, resolve_profile};
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::cache_key::CacheKey;
+use crate::domain::credential::Credential;
 use crate::domain::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use crate::domain::profile::{
     ProfileSettings, ScopeList, field, validate_client_id_for_create, validate_profile_name,
@@ -532,6 +534,44 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
         sign_ins,
         backend: stores.info.backend,
     })
+}
+
+/// `git-credential erase`: forgets the cached access tokens of one profile for the scopes of
+/// `overrides` (else the profile's), whatever the account; the saved sign-in (refresh token)
+/// and the secrets stay. Returns how many tokens were removed.
+///
+/// # Errors
+/// Unknown profile (exit 2), unusable config or store.
+pub fn forget_token(
+    ports: &ProfilePorts<'_>,
+    profile: &str,
+    overrides: &ProfileSettings,
+) -> Result<usize, Error> {
+    let written = require_profile(ports.profiles, ports.env, profile)?;
+    let profile = resolve_profile(ports.profiles, ports.env, &written, overrides)?;
+    let scopes = profile.scopes.with_default_suffix();
+    let identity = CacheKey::identity_of(&profile);
+    let managed = match profile.credential() {
+        Ok(Credential::ManagedIdentity(selector)) => Some(managed_identity::cache_key(
+            &selector,
+            &managed_identity::Source::detect(ports.env),
+            &scopes,
+        )),
+        _ => None,
+    };
+    let stores = stores(ports)?;
+    let cache = |e: crate::ports::token_cache::CacheError| EditError::Cache {
+        cause: e.to_string(),
+    };
+    let mut removed = 0;
+    for (key, _) in stores.tokens.list().map_err(cache)? {
+        let same_identity = key.identity() == identity && key.scopes() == scopes.canonical();
+        if same_identity || managed.as_ref() == Some(&key) {
+            stores.tokens.remove(&key).map_err(cache)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// One profile, as `config list` and `config show` print it (never a secret).

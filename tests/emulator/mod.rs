@@ -180,6 +180,12 @@ impl Emulator {
         self.shared.key.verify(token)
     }
 
+    /// The same check as [`Emulator::verify`], as a plain function for servers on other threads
+    /// (every emulator signs with the one test-only key).
+    pub fn token_verifier() -> fn(&str) -> bool {
+        |token| jwt::SigningKey::test_only().verify(token).is_ok()
+    }
+
     /// Registers the tenant and app if new and adds an X.509 certificate (DER, RSA key) to the
     /// app's keys; client assertions signed by its key (PS256 or RS256) then authenticate the app.
     pub fn register_certificate_client(&self, tenant_id: &str, client_id: &str, cert_der: &[u8]) {

@@ -49,6 +49,7 @@ fn every_other_command_has_help() {
         &["logout", "--help"],
         &["config", "--help"],
         &["config", "set-secret", "--help"],
+        &["git-credential", "--help"],
     ] {
         let env = TestEnv::new();
         let output = env.run(args);

@@ -13,6 +13,7 @@ mod export_import;
 mod first_hour;
 mod get_token_errors;
 mod get_token_flow;
+mod git_credential;
 mod help;
 mod hostile_servers;
 mod inspect;

@@ -70,7 +70,12 @@ impl TestEnv {
 
     /// The binary with only this environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_entra-auth-cli"));
+        self.program(env!("CARGO_BIN_EXE_entra-auth-cli"), args)
+    }
+
+    /// Another program (git, which runs the binary) with only this environment.
+    pub fn program(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

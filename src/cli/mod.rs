@@ -7,6 +7,7 @@ pub mod discover;
 pub mod emit;
 pub mod get_token;
 pub mod inspect;
+pub mod kube;
 pub mod logout;
 pub mod output;
 pub mod reference;

@@ -16,6 +16,7 @@ mod get_token_flow;
 mod help;
 mod hostile_servers;
 mod inspect;
+mod kubectl;
 mod oidc_peer;
 mod peer_smoke;
 mod secret_service;

@@ -8,6 +8,7 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use super::emit::emit;
+use super::kube::{ExecInfo, parse_exec_info};
 use super::output::{OutputFormat, TokenView, render, rfc3339};
 use super::report::Report;
 use crate::composition::Services;
@@ -17,6 +18,7 @@ use crate::domain::env_vars::EnvVars;
 use crate::domain::flow::Flow;
 use crate::domain::profile::{ProfileSettings, ScopeList};
 use crate::ports::clock::Clock;
+use crate::ports::env::Env;
 use crate::ports::reporter::Reporter;
 use crate::usecases::error::ErrorKind;
 use crate::usecases::get_token::{CacheMode, TokenRequest, acquire};
@@ -41,7 +43,10 @@ Examples:
   entra-auth-cli get-token --force --timeout 20s
 
   # Use in a header
-  curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" \"$API_URL\"";
+  curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" \"$API_URL\"
+
+  # kubectl's exec credential plugin (a kubeconfig's users[].user.exec; see the README)
+  entra-auth-cli get-token -p aks -o exec-credential";
 
 fn parse_flow(text: &str) -> Result<Flow, String> {
     text.parse()
@@ -203,8 +208,18 @@ pub fn run_token(
     min_validity: Duration,
     services: &Services,
 ) -> Result<(), Report> {
+    let exec_info = if args.output == OutputFormat::ExecCredential {
+        exec_info(services)?
+    } else {
+        ExecInfo::default()
+    };
+    let mut request = args.request(cache_mode, min_validity);
+    // kubectl says whether a person is there; nobody would see a device code otherwise.
+    if exec_info.interactive == Some(false) {
+        request.non_interactive = true;
+    }
     let ports = services.token_ports();
-    let outcome = services.block_on(acquire(&ports, args.request(cache_mode, min_validity)))?;
+    let outcome = services.block_on(acquire(&ports, request))?;
     let now = services.clock.now();
     if let Some(within) = args.warn_expiry {
         let left = outcome.token.expires_in(now);
@@ -223,9 +238,24 @@ pub fn run_token(
             .as_ref()
             .map(ExposeSecret::expose_secret);
     }
-    let text = render(&view, args.output)
+    let text = render(&view, args.output, exec_info.api_version)
         .map_err(|e| Report::new(ErrorKind::Io, "cannot render the output").cause(e))?;
     emit(&text, args.file.as_deref(), services)
+}
+
+/// `KUBERNETES_EXEC_INFO`, as kubectl sets it for an exec credential plugin.
+fn exec_info(services: &Services) -> Result<ExecInfo, Report> {
+    parse_exec_info(services.env.var(EnvVars::KUBERNETES_EXEC_INFO).as_deref()).map_err(|e| {
+        Report::new(
+            ErrorKind::Usage,
+            format!(
+                "{} is not a valid ExecCredential",
+                EnvVars::KUBERNETES_EXEC_INFO
+            ),
+        )
+        .cause(e)
+        .hint("kubectl sets it for exec credential plugins; unset it to run by hand")
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod emit;
 pub mod get_token;
 pub mod git_credential;
 pub mod inspect;
+pub mod kube;
 pub mod logout;
 pub mod output;
 pub mod reference;

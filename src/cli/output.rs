@@ -1,4 +1,5 @@
-//! Renders a token the way scripts want it: the bare token, JSON or YAML (SPEC.md "Output shape").
+//! Renders a token the way scripts want it: the bare token, JSON, YAML or a kubectl
+//! `ExecCredential` (SPEC.md "Output shape", "One profile, every tool").
 
 use serde::Serialize;
 
@@ -13,6 +14,52 @@ pub enum OutputFormat {
     Json,
     /// The same object as YAML.
     Yaml,
+    /// A Kubernetes ExecCredential for kubectl's exec plugin (apiVersion from KUBERNETES_EXEC_INFO, else client.authentication.k8s.io/v1).
+    ExecCredential,
+}
+
+/// The `client.authentication.k8s.io` version of an `ExecCredential` (kubectl refuses a reply
+/// in another version than the one it asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecApiVersion {
+    #[default]
+    V1,
+    V1Beta1,
+}
+
+impl ExecApiVersion {
+    /// The `apiVersion` text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "client.authentication.k8s.io/v1",
+            Self::V1Beta1 => "client.authentication.k8s.io/v1beta1",
+        }
+    }
+
+    /// The version named `text`, if it is one of ours.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::V1, Self::V1Beta1]
+            .into_iter()
+            .find(|v| v.as_str() == text)
+    }
+}
+
+/// The `ExecCredential` kubectl reads from an exec plugin's stdout.
+#[derive(Debug, Serialize)]
+struct ExecCredential<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    status: ExecCredentialStatus<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExecCredentialStatus<'a> {
+    token: &'a str,
+    #[serde(rename = "expirationTimestamp")]
+    expiration_timestamp: &'a str,
 }
 
 /// The stable, snake_case output object. Field order is the documented order.
@@ -52,15 +99,28 @@ impl<'a> TokenView<'a> {
 
 pub use crate::domain::token::rfc3339;
 
-/// Renders the view; the result always ends with a newline.
+/// Renders the view (`exec_api` is the `ExecCredential`'s version, used by that format only);
+/// the result always ends with a newline.
 ///
 /// # Errors
 /// Only if serialization fails, which would be a bug.
-pub fn render(view: &TokenView<'_>, format: OutputFormat) -> Result<String, String> {
+pub fn render(
+    view: &TokenView<'_>,
+    format: OutputFormat,
+    exec_api: ExecApiVersion,
+) -> Result<String, String> {
     match format {
         OutputFormat::Token => Ok(format!("{}\n", view.access_token)),
         OutputFormat::Json => render_json(view),
         OutputFormat::Yaml => render_yaml(view),
+        OutputFormat::ExecCredential => render_json(&ExecCredential {
+            api_version: exec_api.as_str(),
+            kind: "ExecCredential",
+            status: ExecCredentialStatus {
+                token: view.access_token,
+                expiration_timestamp: &view.expires_at,
+            },
+        }),
     }
 }
 
@@ -84,7 +144,7 @@ fn render_yaml<T: Serialize>(value: &T) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{OutputFormat, TokenView, render};
+    use super::{ExecApiVersion, OutputFormat, TokenView, render};
     use crate::domain::token::{Token, TokenSource};
 
     fn token() -> Token {
@@ -105,7 +165,7 @@ mod tests {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
         assert_eq!(
-            render(&view, OutputFormat::Token).unwrap(),
+            render(&view, OutputFormat::Token, ExecApiVersion::V1).unwrap(),
             "eyJ0eXAiOiJKV1QifQ.e30.sig\n"
         );
     }
@@ -114,7 +174,7 @@ mod tests {
     fn json_snapshot() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
-        insta::assert_snapshot!(render(&view, OutputFormat::Json).unwrap());
+        insta::assert_snapshot!(render(&view, OutputFormat::Json, ExecApiVersion::V1).unwrap());
     }
 
     #[test]
@@ -122,6 +182,28 @@ mod tests {
         let t = token();
         let mut view = TokenView::new(&t, "prod", TokenSource::Network, 1_767_018_601);
         view.refresh_token = Some("rt-value");
-        insta::assert_snapshot!(render(&view, OutputFormat::Yaml).unwrap());
+        insta::assert_snapshot!(render(&view, OutputFormat::Yaml, ExecApiVersion::V1).unwrap());
+    }
+
+    #[test]
+    fn exec_credential_snapshot() {
+        let t = token();
+        let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
+        insta::assert_snapshot!(
+            render(&view, OutputFormat::ExecCredential, ExecApiVersion::V1).unwrap()
+        );
+    }
+
+    #[test]
+    fn exec_credential_answers_in_the_version_asked() {
+        let t = token();
+        let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
+        let text = render(&view, OutputFormat::ExecCredential, ExecApiVersion::V1Beta1).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["apiVersion"], "client.authentication.k8s.io/v1beta1");
+        assert_eq!(
+            value["status"]["expirationTimestamp"],
+            "2025-12-29T15:30:00Z"
+        );
     }
 }

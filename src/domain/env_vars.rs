@@ -53,6 +53,7 @@ env_vars! {
     IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
     XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
+    KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";
     BROWSER => "The browser for the interactive sign-in (else the system's default).";
 }
 

@@ -465,3 +465,47 @@ fn profile_from_entra_auth_profile_and_field_overrides() {
         format!("/{}/oauth2/v2.0/token", emulator::TENANT_DOMAIN)
     );
 }
+
+/// What kubectl runs: the plugin alone, with `KUBERNETES_EXEC_INFO` as client-go sets it.
+#[test]
+fn exec_info_picks_the_api_version_and_malformed_info_is_exit_1() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let args = [
+        "get-token",
+        "-o",
+        "exec-credential",
+        "-s",
+        "https://graph.microsoft.com/.default",
+    ];
+
+    let out = env.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(body["kind"], "ExecCredential");
+    emu.verify(body["status"]["token"].as_str().unwrap())
+        .unwrap();
+    let expiry = body["status"]["expirationTimestamp"].as_str().unwrap();
+    assert!(expiry.ends_with('Z') && expiry.contains('T'), "{expiry}");
+
+    let env = env.var(
+        "KUBERNETES_EXEC_INFO",
+        r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}"#,
+    );
+    let out = env.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["apiVersion"], "client.authentication.k8s.io/v1beta1");
+    assert_eq!(emu.total_token_requests(), 1, "served from the cache");
+
+    let env = env.var("KUBERNETES_EXEC_INFO", "{not json");
+    let out = env.run(&args);
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: KUBERNETES_EXEC_INFO is not a valid ExecCredential"),
+        "{err}"
+    );
+}

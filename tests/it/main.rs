@@ -17,6 +17,7 @@ mod git_credential;
 mod help;
 mod hostile_servers;
 mod inspect;
+mod kubectl;
 mod oidc_peer;
 mod peer_smoke;
 mod secret_service;

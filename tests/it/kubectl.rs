@@ -1,0 +1,433 @@
+//! The kubectl exec credential plugin end to end: real `kubectl` runs `get-token -o
+//! exec-credential` from a kubeconfig's `users[].user.exec` and sends the token to a loopback
+//! HTTPS "API server" (rustls, a self-signed certificate made with the `openssl` CLI) that answers
+//! 200 only for a valid token the emulator issued, 401 otherwise.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::emulator::{self, Emulator, Grant};
+use crate::support::CACHE_KEY;
+
+/// The AKS server application; its `.default` scope is what AKS clusters accept.
+const AKS_SERVER_APP: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
+const PODS: &str = "/api/v1/namespaces/default/pods";
+
+/// A loopback HTTPS server standing for the Kubernetes API server.
+struct ApiServer {
+    port: u16,
+    ca_pem: String,
+    /// Requests answered 200 (a valid emulator token) and 401 (anything else).
+    accepted: Arc<AtomicUsize>,
+    rejected: Arc<AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl ApiServer {
+    /// Serves until the test process ends; tokens are checked against the emulator's JWKS
+    /// (RS256 signature, `exp`) and must be for the AKS server app.
+    fn start(emu: &Emulator) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl (installed by .ci/run)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let certs = CertificateDer::pem_file_iter(&cert)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, PrivateKeyDer::from_pem_file(&key).unwrap())
+        .unwrap();
+        let jwks: JwkSet = serde_json::from_value(emu.jwks()).unwrap();
+        let keys: Vec<DecodingKey> = jwks
+            .keys
+            .iter()
+            .map(|k| DecodingKey::from_jwk(k).unwrap())
+            .collect();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (accepted, rejected) = (Arc::default(), Arc::default());
+        let shared = Arc::new((
+            Arc::new(config),
+            keys,
+            Arc::clone(&accepted),
+            Arc::clone(&rejected),
+        ));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let (config, keys, accepted, rejected) = &*shared;
+                    let _ = serve(stream, config, keys, accepted, rejected);
+                });
+            }
+        });
+        Self {
+            port,
+            ca_pem: std::fs::read_to_string(&cert).unwrap(),
+            accepted,
+            rejected,
+            _dir: dir,
+        }
+    }
+}
+
+/// One request per connection: 200 with an empty pod list for a valid token, else 401.
+fn serve(
+    tcp: TcpStream,
+    config: &Arc<rustls::ServerConfig>,
+    keys: &[DecodingKey],
+    accepted: &AtomicUsize,
+    rejected: &AtomicUsize,
+) -> std::io::Result<()> {
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let conn = rustls::ServerConnection::new(Arc::clone(config)).map_err(std::io::Error::other)?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tls.read(&mut buf)?;
+        if n == 0 || head.len() > 64 * 1024 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let token = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("authorization")
+            .then(|| value.trim().strip_prefix("Bearer "))
+            .flatten()
+            .map(str::to_owned)
+    });
+    let ok = head.starts_with(&format!("GET {PODS} ")) && token.is_some_and(|t| valid(&t, keys));
+    let (status, body) = if ok {
+        accepted.fetch_add(1, Ordering::SeqCst);
+        (
+            "200 OK",
+            r#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}"#,
+        )
+    } else {
+        rejected.fetch_add(1, Ordering::SeqCst);
+        (
+            "401 Unauthorized",
+            r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}"#,
+        )
+    };
+    write!(
+        tls,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    tls.conn.send_close_notify();
+    tls.flush()
+}
+
+/// An RS256 token signed by the emulator, unexpired, for the AKS server app.
+fn valid(token: &str, keys: &[DecodingKey]) -> bool {
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    keys.iter().any(|key| {
+        jsonwebtoken::decode::<serde_json::Value>(token, key, &validation).is_ok_and(|data| {
+            data.claims["aud"]
+                .as_str()
+                .is_some_and(|a| a.contains(AKS_SERVER_APP))
+        })
+    })
+}
+
+/// A kubeconfig `name` in `dir` for the server, whose user is `user` (YAML at six spaces).
+fn kubeconfig(dir: &Path, name: &str, server: &ApiServer, user: &str) -> PathBuf {
+    let text = format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+  - name: emu
+    cluster:
+      server: https://127.0.0.1:{port}
+      certificate-authority-data: {ca}
+contexts:
+  - name: emu
+    context:
+      cluster: emu
+      user: emu
+current-context: emu
+users:
+  - name: emu
+    user:
+{user}",
+        port = server.port,
+        ca = STANDARD.encode(&server.ca_pem),
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The `exec:` block running this build's binary with `args`, in `api_version`, with `extra`
+/// exec fields and `env` for the plugin.
+fn exec_block(api_version: &str, extra: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let args: String = args
+        .iter()
+        .map(|a| format!("\n          - \"{a}\""))
+        .collect();
+    let env: String = env
+        .iter()
+        .map(|(n, v)| format!("\n          - name: {n}\n            value: \"{v}\""))
+        .collect();
+    format!(
+        "      exec:
+        apiVersion: {api_version}
+        command: \"{bin}\"
+        args:{args}
+        env:{env}
+{extra}",
+        bin = env!("CARGO_BIN_EXE_entra-auth-cli"),
+    )
+}
+
+/// `kubectl get --raw PODS` with only HOME, PATH and loopback (no proxy) in its environment.
+fn kubectl(home: &Path, kubeconfig: &Path) -> Output {
+    Command::new("kubectl")
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_PROXY", "127.0.0.1,localhost,::1")
+        .env("LANG", "C")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/no-bus", home.display()),
+        )
+        .env("XDG_RUNTIME_DIR", home)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["get", "--raw", PODS])
+        .output()
+        .unwrap_or_else(|e| panic!("run kubectl ({e}): it is installed by .ci/run"))
+}
+
+/// kubectl's client minor version (`1.N`).
+fn kubectl_minor() -> u32 {
+    let out = Command::new("kubectl")
+        .args(["version", "--client", "-o", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("run kubectl ({e}): it is installed by .ci/run"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let version: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let minor = version["clientVersion"]["minor"]
+        .as_str()
+        .unwrap_or_default();
+    minor
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("kubectl's minor version: {version}"))
+}
+
+/// `client.authentication.k8s.io/v1` and `interactiveMode` came with kubectl 1.22.
+fn speaks_v1() -> bool {
+    kubectl_minor() >= 22
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn app_env(emu: &Emulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("AZURE_TENANT_ID", emulator::TENANT_ID.to_owned()),
+        ("AZURE_CLIENT_ID", emulator::CLIENT_ID.to_owned()),
+        ("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET.to_owned()),
+        ("AZURE_AUTHORITY_HOST", emu.authority()),
+        ("ENTRA_AUTH_STORE", "file".to_owned()),
+        ("ENTRA_AUTH_CACHE_KEY", CACHE_KEY.to_owned()),
+    ]
+}
+
+fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}
+
+#[test]
+#[ignore = "needs kubectl (installed by .ci/run); run with: cargo test -- --ignored"]
+fn kubectl_gets_pods_with_the_exec_credential_in_v1_and_v1beta1_and_the_cache_serves_the_second_call()
+ {
+    let emu = Emulator::start();
+    let server = ApiServer::start(&emu);
+    let home = tempfile::tempdir().unwrap();
+    let env = app_env(&emu);
+    let scope = format!("{AKS_SERVER_APP}/.default");
+    let args = ["get-token", "-o", "exec-credential", "-s", scope.as_str()];
+
+    // Without a token the server refuses: the 200s below are the plugin's doing.
+    let bogus = kubeconfig(
+        home.path(),
+        "static",
+        &server,
+        "      token: not-an-emulator-token\n",
+    );
+    let out = kubectl(home.path(), &bogus);
+    assert!(
+        !out.status.success(),
+        "a bogus token is refused: {}",
+        text(&out.stdout)
+    );
+    assert!(
+        server.rejected.load(Ordering::SeqCst) >= 1,
+        "the server saw it: {}",
+        text(&out.stderr)
+    );
+
+    // kubectl before 1.22 (Debian bookworm's is 1.20) knows neither v1 nor interactiveMode:
+    // it then runs v1beta1 twice.
+    let first = if speaks_v1() {
+        exec_block(
+            "client.authentication.k8s.io/v1",
+            "        interactiveMode: IfAvailable\n",
+            &args,
+            &borrowed(&env),
+        )
+    } else {
+        eprintln!(
+            "kubectl 1.{} predates client.authentication.k8s.io/v1: v1beta1 only",
+            kubectl_minor()
+        );
+        exec_block(
+            "client.authentication.k8s.io/v1beta1",
+            "",
+            &args,
+            &borrowed(&env),
+        )
+    };
+    let config = kubeconfig(home.path(), "first", &server, &first);
+    let out = kubectl(home.path(), &config);
+    assert!(out.status.success(), "first run: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("PodList"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 1);
+
+    let beta = exec_block(
+        "client.authentication.k8s.io/v1beta1",
+        "",
+        &args,
+        &borrowed(&env),
+    );
+    let config = kubeconfig(home.path(), "v1beta1", &server, &beta);
+    let out = kubectl(home.path(), &config);
+    assert!(out.status.success(), "v1beta1: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("PodList"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        emu.total_token_requests(),
+        1,
+        "the second kubectl run is served from the cache"
+    );
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+#[ignore = "needs kubectl (installed by .ci/run); run with: cargo test -- --ignored"]
+fn kubectl_interactive_mode_never_fails_fast_with_the_command_to_run() {
+    if !speaks_v1() {
+        // Not a silent pass: kubectl before 1.22 has no interactiveMode and never sends
+        // `spec.interactive`, so there is nothing to test with it.
+        eprintln!(
+            "SKIPPED: kubectl 1.{} has no interactiveMode (1.22 and later do)",
+            kubectl_minor()
+        );
+        return;
+    }
+    let emu = Emulator::start();
+    let server = ApiServer::start(&emu);
+    let home = tempfile::tempdir().unwrap();
+    let authority = emu.authority();
+    // A user profile with no saved sign-in, asking for the device code flow explicitly: only
+    // `spec.interactive: false` keeps it from waiting for a person nobody can see.
+    let env = [
+        ("AZURE_TENANT_ID", emulator::TENANT_ID),
+        ("AZURE_CLIENT_ID", emulator::PUBLIC_CLIENT_ID),
+        ("AZURE_AUTHORITY_HOST", authority.as_str()),
+        ("ENTRA_AUTH_STORE", "file"),
+        ("ENTRA_AUTH_CACHE_KEY", CACHE_KEY),
+    ];
+    let scope = format!("{AKS_SERVER_APP}/.default");
+    let args = [
+        "get-token",
+        "-o",
+        "exec-credential",
+        "-s",
+        scope.as_str(),
+        "-f",
+        "device-code",
+        "--timeout",
+        "30s",
+    ];
+    let never = exec_block(
+        "client.authentication.k8s.io/v1",
+        "        interactiveMode: Never\n",
+        &args,
+        &env,
+    );
+    let config = kubeconfig(home.path(), "never", &server, &never);
+    let started = Instant::now();
+    let out = kubectl(home.path(), &config);
+    let took = started.elapsed();
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        took < Duration::from_secs(15),
+        "fails at once, took {took:?}: {err}"
+    );
+    assert!(
+        err.contains("entra-auth-cli get-token -p default -f device-code"),
+        "the command to run: {err}"
+    );
+    assert_eq!(
+        emu.devicecode_requests(),
+        0,
+        "no device flow was started: {err}"
+    );
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 0);
+}

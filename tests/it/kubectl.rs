@@ -260,9 +260,14 @@ fn kubectl_minor() -> u32 {
         .unwrap_or_else(|_| panic!("kubectl's minor version: {version}"))
 }
 
-/// `client.authentication.k8s.io/v1` and `interactiveMode` came with kubectl 1.22.
-fn speaks_v1() -> bool {
-    kubectl_minor() >= 22
+/// `client.authentication.k8s.io/v1` and `interactiveMode` came with kubectl 1.22: an older
+/// kubectl (Debian bookworm's `kubernetes-client` is 1.20) fails these tests, never skips them.
+fn require_kubectl_1_22() {
+    let minor = kubectl_minor();
+    assert!(
+        minor >= 22,
+        "kubectl 1.{minor} predates client.authentication.k8s.io/v1 and interactiveMode: install kubectl 1.22 or later"
+    );
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -285,9 +290,10 @@ fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
 }
 
 #[test]
-#[ignore = "needs kubectl (installed by .ci/run); run with: cargo test -- --ignored"]
+#[ignore = "needs kubectl 1.22 or later (.ci/run installs one when missing); run with: cargo test -- --ignored"]
 fn kubectl_gets_pods_with_the_exec_credential_in_v1_and_v1beta1_and_the_cache_serves_the_second_call()
  {
+    require_kubectl_1_22();
     let emu = Emulator::start();
     let server = ApiServer::start(&emu);
     let home = tempfile::tempdir().unwrap();
@@ -314,27 +320,12 @@ fn kubectl_gets_pods_with_the_exec_credential_in_v1_and_v1beta1_and_the_cache_se
         text(&out.stderr)
     );
 
-    // kubectl before 1.22 (Debian bookworm's is 1.20) knows neither v1 nor interactiveMode:
-    // it then runs v1beta1 twice.
-    let first = if speaks_v1() {
-        exec_block(
-            "client.authentication.k8s.io/v1",
-            "        interactiveMode: IfAvailable\n",
-            &args,
-            &borrowed(&env),
-        )
-    } else {
-        eprintln!(
-            "kubectl 1.{} predates client.authentication.k8s.io/v1: v1beta1 only",
-            kubectl_minor()
-        );
-        exec_block(
-            "client.authentication.k8s.io/v1beta1",
-            "",
-            &args,
-            &borrowed(&env),
-        )
-    };
+    let first = exec_block(
+        "client.authentication.k8s.io/v1",
+        "        interactiveMode: IfAvailable\n",
+        &args,
+        &borrowed(&env),
+    );
     let config = kubeconfig(home.path(), "first", &server, &first);
     let out = kubectl(home.path(), &config);
     assert!(out.status.success(), "first run: {}", text(&out.stderr));
@@ -368,17 +359,9 @@ fn kubectl_gets_pods_with_the_exec_credential_in_v1_and_v1beta1_and_the_cache_se
 }
 
 #[test]
-#[ignore = "needs kubectl (installed by .ci/run); run with: cargo test -- --ignored"]
+#[ignore = "needs kubectl 1.22 or later (.ci/run installs one when missing); run with: cargo test -- --ignored"]
 fn kubectl_interactive_mode_never_fails_fast_with_the_command_to_run() {
-    if !speaks_v1() {
-        // Not a silent pass: kubectl before 1.22 has no interactiveMode and never sends
-        // `spec.interactive`, so there is nothing to test with it.
-        eprintln!(
-            "SKIPPED: kubectl 1.{} has no interactiveMode (1.22 and later do)",
-            kubectl_minor()
-        );
-        return;
-    }
+    require_kubectl_1_22();
     let emu = Emulator::start();
     let server = ApiServer::start(&emu);
     let home = tempfile::tempdir().unwrap();

@@ -152,6 +152,11 @@ pub struct TokenArgs {
     #[arg(long)]
     pub no_browser: bool,
 
+    /// Request a new token carrying these claims (never from the cache): a claims challenge from
+    /// a resource's WWW-Authenticate header, base64 or the JSON object
+    #[arg(long, visible_alias = "claims-challenge", value_name = "CLAIMS")]
+    pub claims: Option<String>,
+
     /// Never prompt or wait for a person; fail with exit 3 if a sign-in is needed
     /// (also ENTRA_AUTH_NONINTERACTIVE=1, and automatically with no terminal and no browser)
     #[arg(long)]
@@ -194,6 +199,7 @@ impl TokenArgs {
             cache_mode,
             min_validity,
             timeout: self.timeout,
+            claims: self.claims.clone(),
         }
     }
 }

@@ -83,6 +83,7 @@ pub fn run(args: &GitCredentialArgs, services: &Services) -> Result<(), Report> 
                 },
                 min_validity: Duration::from_secs(5 * 60),
                 timeout: args.timeout,
+                claims: None,
             };
             let ports = services.token_ports();
             let outcome = services.block_on(acquire(&ports, token_request))?;

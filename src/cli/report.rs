@@ -833,6 +833,9 @@ fn token(kind: ErrorKind, e: &TokenError) -> Report {
             format!("timed out after {} waiting for a token", humanize(*limit)),
         )
         .hint("raise the limit with --timeout (e.g. --timeout 2m), or check that the authority host answers"),
+        TokenError::Claims(cause) => Report::new(kind, "invalid --claims: not a claims request")
+            .cause(cause.to_string())
+            .hint("pass the claims=\"...\" value of the resource's WWW-Authenticate header (base64), or its JSON object"),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod authority;
 pub mod cache_key;
+pub mod claims;
 pub mod credential;
 pub mod device_code;
 pub mod duration;

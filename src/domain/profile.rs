@@ -123,6 +123,8 @@ profile_fields! {
         "Fixed loopback port for the browser sign-in";
     login_hint: String,
         "Username to pre-fill at sign-in";
+    client_capabilities: ScopeList,
+        "Client capabilities sent with every token request (xms_cc), e.g. cp1 for CAE";
 }
 
 /// One profile field as declared in `profile_fields!`.
@@ -146,7 +148,7 @@ pub enum FieldKind {
     Bool,
     /// A TCP port, 1–65535.
     Port,
-    /// Scopes: a list, or one space/comma separated string.
+    /// A list (scopes, client capabilities), or one space/comma separated string.
     Scopes,
 }
 
@@ -306,6 +308,9 @@ pub struct Profile {
     pub redirect_uri: Option<String>,
     pub port: Option<u16>,
     pub login_hint: Option<String>,
+    /// Client capabilities (`cp1`: the client handles CAE claims challenges), sent as `xms_cc`
+    /// claims with every token request.
+    pub client_capabilities: Vec<String>,
 }
 
 /// Why a profile could not be validated. `field` names the setting; the app adds where it
@@ -405,6 +410,10 @@ impl ProfileSettings {
             redirect_uri: non_empty(self.redirect_uri),
             port: self.port,
             login_hint: non_empty(self.login_hint),
+            client_capabilities: match self.client_capabilities.map(|l| l.to_value()) {
+                Some(FieldValue::List(items)) => items,
+                _ => Vec::new(),
+            },
         })
     }
 }

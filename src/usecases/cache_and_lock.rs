@@ -11,6 +11,7 @@ use super::error::{Error, TokenError};
 use super::managed_identity;
 use super::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::domain::cache_key::CacheKey;
+use crate::domain::claims::Claims;
 use crate::domain::credential::Credential;
 use crate::domain::flow::Flow;
 use crate::domain::profile::Profile;
@@ -62,6 +63,8 @@ pub struct GetTokenRequest {
     pub cache_mode: CacheMode,
     pub min_validity: Duration,
     pub deadline: Instant,
+    /// The `claims` parameter: the profile's client capabilities merged with `--claims`.
+    pub claims: Option<Claims>,
 }
 
 impl GetTokenRequest {

@@ -121,6 +121,7 @@ pub async fn discover(
             },
             min_validity: Duration::from_secs(300),
             timeout: request.timeout,
+            claims: None,
         },
     )
     .await?;

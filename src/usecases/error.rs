@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::domain::claims::ClaimsError;
 use crate::domain::flow::Flow;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::profile::{FieldTextError, ProfileError};
@@ -512,12 +513,17 @@ pub enum TokenError {
     TimedOut { limit: Duration },
     #[error("cannot start the async runtime: {cause}")]
     Runtime { cause: String },
+    /// `--claims` is not a claims request.
+    #[error("invalid --claims: {0}")]
+    Claims(ClaimsError),
 }
 
 impl TokenError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::FlowUnavailable { .. } | Self::ManagedIdentityFlow { .. } => ErrorKind::Usage,
+            Self::FlowUnavailable { .. } | Self::ManagedIdentityFlow { .. } | Self::Claims(_) => {
+                ErrorKind::Usage
+            }
             Self::LockTimedOut | Self::TimedOut { .. } => ErrorKind::Timeout,
             Self::Runtime { .. } => ErrorKind::Io,
         }

@@ -22,6 +22,7 @@ use super::profile_resolution::resolve_profile;
 use super::user_flows::{BrowserOptions, UserFlowPorts};
 use super::user_token::get_user_token;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
+use crate::domain::claims::Claims;
 use crate::domain::credential::Credential;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::flow::Flow;
@@ -77,6 +78,9 @@ pub struct TokenRequest {
     pub min_validity: Duration,
     /// The limit for everything, retries and sign-in included.
     pub timeout: Duration,
+    /// `--claims`: a claims challenge (base64 or JSON), requested in a new token that is
+    /// never served from the cache.
+    pub claims: Option<String>,
 }
 
 /// Gets a token as `get-token` does: profile, credential, flow, cache, IdP, within the limit.
@@ -85,6 +89,12 @@ pub struct TokenRequest {
 /// Profile, store and credential problems before any request; the IdP's refusal; network
 /// failures; `TimedOut` when the limit elapses.
 pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<TokenOutcome, Error> {
+    let challenge = request
+        .claims
+        .as_deref()
+        .map(Claims::parse)
+        .transpose()
+        .map_err(TokenError::Claims)?;
     let timeout = request.timeout.min(MAX_TIMEOUT);
     let start = Instant::now();
     let deadline = checked_deadline(start, timeout).unwrap_or(start);
@@ -148,15 +158,23 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         random: ports.random,
         reporter: ports.reporter,
     };
+    let mut cache_mode = request.cache_mode;
+    // A token carrying a challenge's claims is new by definition: never the cached one.
+    cache_mode.read &= challenge.is_none();
+    let claims = Claims::merge(
+        Claims::capabilities(&profile.client_capabilities),
+        challenge,
+    );
     let resolved = GetTokenRequest {
         flow: Some(flow),
+        claims,
         profile,
         credential,
         scopes,
         managed_identity,
         browser: request.browser,
         interactive,
-        cache_mode: request.cache_mode,
+        cache_mode,
         min_validity: request.min_validity,
         deadline,
     };
@@ -358,6 +376,9 @@ async fn one_request(
         ("client_id", FormValue::Plain(profile.client_id.clone())),
         ("scope", FormValue::Plain(scope.clone())),
     ];
+    if let Some(claims) = &request.claims {
+        form.push(("claims", FormValue::Plain(claims.to_param())));
+    }
     match credential {
         ClientCredential::Secret(secret) => {
             form.push(("client_secret", FormValue::Secret(secret.clone())));

@@ -272,6 +272,7 @@ pub fn request(profile: Profile, flow: Option<Flow>, interactive: bool) -> GetTo
         },
         min_validity: Duration::from_secs(300),
         deadline: Instant::now() + Duration::from_secs(60),
+        claims: None,
     }
 }
 

@@ -88,6 +88,18 @@ impl EntraError {
 
     // ---- catalogue (texts as Entra sends them; protocol.md §3.3) ----
 
+    /// Token endpoint, a claims challenge not met (CAE, authentication context `acrs`).
+    pub fn insufficient_claims(acrs: &str) -> Self {
+        Self::bad_request(
+            "insufficient_claims",
+            50_076,
+            "The access policy requires authentication context claims the request did not carry.",
+        )
+        .with_claims(format!(
+            r#"{{"access_token":{{"acrs":{{"essential":true,"value":"{acrs}"}}}}}}"#
+        ))
+    }
+
     /// Token endpoint, unknown tenant.
     pub fn tenant_not_found(tenant: &str) -> Self {
         Self::bad_request("invalid_request", 90002, tenant_not_found_text(tenant))

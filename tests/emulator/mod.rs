@@ -165,6 +165,19 @@ impl Emulator {
         self.shared.set_token_lifetime(secs);
     }
 
+    /// Demands a claims challenge (CAE): while set, the token endpoint refuses every request
+    /// with `insufficient_claims` (and the challenge in `claims`) unless its `claims` parameter
+    /// asks for `{"access_token":{"acrs":{"value":ACRS}}}`. `None` stops demanding.
+    pub fn demand_claims(&self, acrs: Option<&str>) {
+        self.shared.set_demanded_acrs(acrs);
+    }
+
+    /// The `claims` parameter of the last token request, if it had one.
+    pub fn last_claims(&self) -> Option<serde_json::Value> {
+        let claims = self.shared.last_request()?.form.get("claims")?.clone();
+        Some(serde_json::from_str(&claims).unwrap_or(serde_json::Value::String(claims)))
+    }
+
     /// The last token request's form (secrets included), headers (lowercase names) and path.
     pub fn last_token_request(&self) -> Option<RecordedRequest> {
         self.shared.last_request()

@@ -72,6 +72,7 @@ struct Inner {
     last_request: Option<RecordedRequest>,
     seen_jtis: HashSet<String>,
     last_assertion_header: Option<Value>,
+    demanded_acrs: Option<String>,
 }
 
 pub struct Shared {
@@ -104,6 +105,7 @@ impl Shared {
                 last_request: None,
                 seen_jtis: HashSet::new(),
                 last_assertion_header: None,
+                demanded_acrs: None,
             }),
         }
     }
@@ -288,5 +290,13 @@ impl Shared {
 
     pub fn last_assertion_header(&self) -> Option<Value> {
         self.lock().last_assertion_header.clone()
+    }
+
+    pub fn set_demanded_acrs(&self, acrs: Option<&str>) {
+        self.lock().demanded_acrs = acrs.map(str::to_owned);
+    }
+
+    pub fn demanded_acrs(&self) -> Option<String> {
+        self.lock().demanded_acrs.clone()
     }
 }

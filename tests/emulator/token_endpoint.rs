@@ -43,7 +43,12 @@ pub async fn token(
     {
         return response;
     }
-    let outcome = if method == Method::POST {
+    let outcome = if method == Method::POST
+        && let Some(acrs) = shared.demanded_acrs()
+        && !asks_for_acrs(form.get("claims"), &acrs)
+    {
+        Err(EntraError::insufficient_claims(&acrs))
+    } else if method == Method::POST {
         let tenant_ref = shared.resolve_tenant(&tenant);
         if tenant_ref == TenantRef::Unknown {
             Err(EntraError::tenant_not_found(&tenant))
@@ -63,6 +68,19 @@ pub async fn token(
         Ok(success) => success.into_response(&ctx),
         Err(error) => error.into_response(&ctx, CachePolicy::NoStore),
     }
+}
+
+/// Whether `claims` (JSON) asks for the authentication context `acrs`
+/// (`access_token.acrs.value`, or one of `access_token.acrs.values`).
+fn asks_for_acrs(claims: Option<&String>, acrs: &str) -> bool {
+    let Some(value) = claims.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok()) else {
+        return false;
+    };
+    let requested = &value["access_token"]["acrs"];
+    requested["value"] == acrs
+        || requested["values"]
+            .as_array()
+            .is_some_and(|values| values.iter().any(|v| v == acrs))
 }
 
 /// Lowercase header names; repeated headers joined with `, `.

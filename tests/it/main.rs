@@ -2,6 +2,7 @@
 
 mod architecture;
 mod certs;
+mod claims;
 mod cli_reference;
 mod config_commands;
 mod credentials;

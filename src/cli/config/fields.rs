@@ -30,10 +30,11 @@ impl FieldArgs {
     }
 }
 
-/// `--tenant-id` for `tenant_id`; scopes are given one flag at a time as `--scope`.
+/// `--tenant-id` for `tenant_id`; scopes are given one flag at a time as `--scope`, other lists
+/// (`--client-capabilities`) likewise.
 fn flag(spec: &FieldSpec) -> String {
     match spec.kind {
-        FieldKind::Scopes => "scope".to_owned(),
+        FieldKind::Scopes if spec.name == "scopes" => "scope".to_owned(),
         _ => spec.name.replace('_', "-"),
     }
 }
@@ -41,7 +42,7 @@ fn flag(spec: &FieldSpec) -> String {
 fn value_name(spec: &FieldSpec) -> String {
     let name = spec.name;
     match spec.kind {
-        FieldKind::Scopes => "SCOPES".to_owned(),
+        FieldKind::Scopes if name == "scopes" => "SCOPES".to_owned(),
         FieldKind::Port => "PORT".to_owned(),
         FieldKind::Bool => "BOOL".to_owned(),
         FieldKind::Text if name.ends_with("_path") || name.ends_with("_file") => "PATH".to_owned(),
@@ -49,7 +50,9 @@ fn value_name(spec: &FieldSpec) -> String {
         FieldKind::Text if name.ends_with("_host") => "URL".to_owned(),
         FieldKind::Text if name.ends_with("_algorithm") => "ALG".to_owned(),
         // The last word: TENANT_ID -> ID, AUTH_METHOD -> METHOD.
-        FieldKind::Text => name.rsplit('_').next().unwrap_or(name).to_ascii_uppercase(),
+        FieldKind::Text | FieldKind::Scopes => {
+            name.rsplit('_').next().unwrap_or(name).to_ascii_uppercase()
+        }
     }
 }
 

@@ -461,6 +461,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn claims_are_sent_as_the_claims_parameter() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, _| {
+                assert_eq!(
+                    seen.field("claims"),
+                    Some(r#"{"access_token":{"xms_cc":{"values":["cp1"]}}}"#)
+                );
+                token_reply("tok", 3599, None)
+            }),
+            1_000,
+        );
+        let mut r = app_request(true, true);
+        r.claims = crate::domain::claims::Claims::capabilities(&["cp1".to_owned()]);
+        assert_eq!(f.get(r).await.unwrap().source, TokenSource::Network);
+        assert_eq!(f.idp.grants(), ["client_credentials"]);
+    }
+
+    #[tokio::test]
     async fn force_skips_reading_and_no_cache_skips_both() {
         let f = Fixture::new(app_idp(3599), 1_000);
         source(&f, true, true).await;

@@ -11,6 +11,7 @@ use super::error::{Error, IdpError, SignInError};
 use super::http_retry::checked_deadline;
 use super::idp_call::{interpret_token_reply, post_with_retries, refusal};
 use crate::domain::account::{Account, home_account_id, username};
+use crate::domain::claims::Claims;
 use crate::domain::device_code::parse_device_code;
 use crate::domain::jwt::unverified_string_claim;
 use crate::domain::oauth_error::OAuthError;
@@ -141,15 +142,23 @@ fn user_tokens(
     Ok(UserTokens { token, account })
 }
 
+/// Adds the `claims` parameter, when there are claims to request.
+fn add_claims(form: &mut Vec<(&'static str, FormValue)>, claims: Option<&Claims>) {
+    if let Some(claims) = claims {
+        form.push(("claims", FormValue::Plain(claims.to_param())));
+    }
+}
+
 /// Redeems `account`'s refresh token for `scopes`; the result carries the rotated one.
 pub async fn refresh(
     ports: &UserFlowPorts<'_>,
     profile: &Profile,
     scopes: &Scopes,
     account: &Account,
+    claims: Option<&Claims>,
     deadline: Instant,
 ) -> Result<UserTokens, RefreshFailure> {
-    let form = vec![
+    let mut form = vec![
         ("grant_type", FormValue::Plain("refresh_token".to_owned())),
         ("client_id", FormValue::Plain(profile.client_id.clone())),
         (
@@ -159,6 +168,7 @@ pub async fn refresh(
         ("scope", FormValue::Plain(user_scope(scopes))),
         ("client_info", FormValue::Plain("1".to_owned())),
     ];
+    add_claims(&mut form, claims);
     let client_request_id = ports
         .random
         .uuid_v4()
@@ -196,6 +206,7 @@ pub async fn browser_sign_in(
     profile: &Profile,
     scopes: &Scopes,
     options: &BrowserOptions,
+    claims: Option<&Claims>,
     deadline: Instant,
 ) -> Result<UserTokens, Error> {
     // Randomness first: nothing is bound or opened when the generator fails.
@@ -232,6 +243,9 @@ pub async fn browser_sign_in(
         .append_pair("response_mode", "form_post");
     if let Some(hint) = &profile.login_hint {
         query.append_pair("login_hint", hint);
+    }
+    if let Some(claims) = claims {
+        query.append_pair("claims", &claims.to_param());
     }
     let url = format!(
         "{}/{}/oauth2/v2.0/authorize?{}",
@@ -277,7 +291,7 @@ pub async fn browser_sign_in(
             return Err(SignInError::Redirected { error, description }.into());
         }
     };
-    let form = vec![
+    let mut form = vec![
         (
             "grant_type",
             FormValue::Plain("authorization_code".to_owned()),
@@ -292,6 +306,7 @@ pub async fn browser_sign_in(
         ("scope", FormValue::Plain(user_scope(scopes))),
         ("client_info", FormValue::Plain("1".to_owned())),
     ];
+    add_claims(&mut form, claims);
     Ok(redeem(ports, profile, scopes, form, client_request_id, deadline).await?)
 }
 
@@ -304,18 +319,21 @@ pub async fn device_sign_in(
     ports: &UserFlowPorts<'_>,
     profile: &Profile,
     scopes: &Scopes,
+    claims: Option<&Claims>,
     deadline: Instant,
 ) -> Result<UserTokens, Error> {
+    let mut form = vec![
+        ("client_id", FormValue::Plain(profile.client_id.clone())),
+        ("scope", FormValue::Plain(user_scope(scopes))),
+    ];
+    add_claims(&mut form, claims);
     let request = FormPost {
         url: format!(
             "{}/{}/oauth2/v2.0/devicecode",
             profile.authority.as_str(),
             profile.tenant_id
         ),
-        form: vec![
-            ("client_id", FormValue::Plain(profile.client_id.clone())),
-            ("scope", FormValue::Plain(user_scope(scopes))),
-        ],
+        form,
         client_request_id: ports.random.uuid_v4()?,
         max_reply_bytes: TOKEN_REPLY_LIMIT,
     };
@@ -346,17 +364,19 @@ pub async fn device_sign_in(
         if Instant::now() >= expires {
             return Err(SignInError::DeviceCodeExpired.into());
         }
+        let mut form = vec![
+            (
+                "grant_type",
+                FormValue::Plain("urn:ietf:params:oauth:grant-type:device_code".to_owned()),
+            ),
+            ("client_id", FormValue::Plain(profile.client_id.clone())),
+            ("device_code", FormValue::Secret(device.device_code.clone())),
+            ("client_info", FormValue::Plain("1".to_owned())),
+        ];
+        add_claims(&mut form, claims);
         let poll = FormPost {
             url: profile.authority.token_url(&profile.tenant_id),
-            form: vec![
-                (
-                    "grant_type",
-                    FormValue::Plain("urn:ietf:params:oauth:grant-type:device_code".to_owned()),
-                ),
-                ("client_id", FormValue::Plain(profile.client_id.clone())),
-                ("device_code", FormValue::Secret(device.device_code.clone())),
-                ("client_info", FormValue::Plain("1".to_owned())),
-            ],
+            form,
             client_request_id: ports.random.uuid_v4()?,
             max_reply_bytes: TOKEN_REPLY_LIMIT,
         };
@@ -475,6 +495,7 @@ mod tests {
             &p,
             &p.scopes,
             &BrowserOptions::default(),
+            None,
             deadline(),
         )
         .await
@@ -486,7 +507,7 @@ mod tests {
         );
 
         let f = FailingFakes::new();
-        let out = device_sign_in(&f.ports(), &p, &p.scopes, deadline())
+        let out = device_sign_in(&f.ports(), &p, &p.scopes, None, deadline())
             .await
             .err();
         assert_eq!((out, f.sent()), (random_error.clone(), 0));
@@ -498,7 +519,7 @@ mod tests {
             refresh_token: "rt".into(),
             updated_at: 0,
         };
-        let out = match refresh(&f.ports(), &p, &p.scopes, &account, deadline()).await {
+        let out = match refresh(&f.ports(), &p, &p.scopes, &account, None, deadline()).await {
             Err(RefreshFailure::Other(error)) => Some(error),
             _ => None,
         };

@@ -76,7 +76,16 @@ pub async fn get_user_token(
                 profile: profile.name.clone(),
             });
         }
-        match refresh(user, profile, &request.scopes, account, request.deadline).await {
+        match refresh(
+            user,
+            profile,
+            &request.scopes,
+            account,
+            request.claims.as_ref(),
+            request.deadline,
+        )
+        .await
+        {
             Ok(tokens) => return Ok(store(ports, request, &identity, tokens, use_cache)),
             Err(RefreshFailure::Rejected(error)) => {
                 // The refresh token is dead for good: forget it, then sign in again.
@@ -96,7 +105,14 @@ pub async fn get_user_token(
     }
     let tokens = match flow {
         Flow::DeviceCode => {
-            device_sign_in(user, profile, &request.scopes, request.deadline).await?
+            device_sign_in(
+                user,
+                profile,
+                &request.scopes,
+                request.claims.as_ref(),
+                request.deadline,
+            )
+            .await?
         }
         _ => {
             browser_sign_in(
@@ -104,6 +120,7 @@ pub async fn get_user_token(
                 profile,
                 &request.scopes,
                 &request.browser,
+                request.claims.as_ref(),
                 request.deadline,
             )
             .await?
@@ -231,6 +248,31 @@ mod tests {
         let outcome = f.get(r).await.unwrap();
         assert_eq!(outcome.source, TokenSource::Cache);
         assert_eq!(outcome.token.access_token.expose_secret(), "cached");
+    }
+
+    #[tokio::test]
+    async fn claims_are_sent_with_the_refresh_token() {
+        let f = Fixture::new(
+            ScriptedIdp::new(|seen, _| {
+                assert_eq!(seen.field("grant_type"), Some("refresh_token"));
+                assert_eq!(
+                    seen.field("claims"),
+                    Some(r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#)
+                );
+                token_reply("stepped-up", 3600, Some("rt-2"))
+            }),
+            NOW,
+        );
+        sign_in(&f, "rt-1");
+        let mut r = request(user_profile(), Some(Flow::DeviceCode), false);
+        r.cache_mode.read = false;
+        r.claims = crate::domain::claims::Claims::parse(
+            r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#,
+        )
+        .ok();
+        let outcome = f.get(r).await.unwrap();
+        assert_eq!(outcome.token.access_token.expose_secret(), "stepped-up");
+        assert_eq!(f.idp.grants(), ["refresh_token"]);
     }
 
     #[tokio::test]

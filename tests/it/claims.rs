@@ -1,6 +1,7 @@
 //! Claims challenges (CAE) end to end: `get-token --claims` sends the challenge's claims and
-//! never serves the cached token; a profile's `client_capabilities` adds `xms_cc` to every
-//! request; malformed claims fail before any request.
+//! never serves the cached token (client credentials, the browser sign-in, the refresh token);
+//! a profile's `client_capabilities` adds `xms_cc` to every request; malformed claims fail
+//! before any request.
 
 use serde_json::json;
 
@@ -126,4 +127,58 @@ fn malformed_claims_fail_with_exit_1_before_any_request() {
         assert!(stdout(&out).is_empty());
     }
     assert_eq!(emu.total_token_requests(), 0, "no request was sent");
+}
+
+/// A public-client profile with the fake browser (as in `user_flows.rs`).
+fn user_env(emu: &Emulator) -> TestEnv {
+    let browser =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_browser.py");
+    TestEnv::new()
+        .var("AZURE_TENANT_ID", emulator::TENANT_ID)
+        .var("AZURE_CLIENT_ID", emulator::PUBLIC_CLIENT_ID)
+        .var("AZURE_AUTHORITY_HOST", &emu.authority())
+        .var("ENTRA_AUTH_STORE", "file")
+        .var("ENTRA_AUTH_CACHE_KEY", crate::support::CACHE_KEY)
+        .var("BROWSER", &browser.display().to_string())
+}
+
+#[test]
+fn user_flows_carry_the_claims_to_the_sign_in_and_the_refresh_token() {
+    const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+    let emu = Emulator::start();
+    emu.demand_claims(Some("cp1"));
+    let env = user_env(&emu);
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "get-token",
+            "-s",
+            SCOPE,
+            "-o",
+            "json",
+            "--claims",
+            CHALLENGE,
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    let wanted = json!({"access_token":{"acrs":{"essential":true,"value":"cp1"}}});
+
+    let signed_in = env.run(&args(&["-f", "interactive", "--timeout", "30s"]));
+    assert_eq!(code(&signed_in), 0, "{}", stderr(&signed_in));
+    let authorize = emu.last_authorize_request().unwrap().form;
+    let asked: serde_json::Value = serde_json::from_str(&authorize["claims"]).unwrap();
+    assert_eq!(asked, wanted, "the sign-in page is asked for the claims");
+    assert_eq!(
+        emu.last_claims(),
+        Some(wanted.clone()),
+        "and the code redemption"
+    );
+
+    // Silent: the refresh token is redeemed with the claims, nobody is asked.
+    let refreshed = env.run(&args(&["--non-interactive"]));
+    assert_eq!(code(&refreshed), 0, "{}", stderr(&refreshed));
+    assert_eq!(source(&refreshed), "network");
+    assert_eq!(emu.token_requests(Grant::RefreshToken), 1);
+    assert_eq!(emu.last_claims(), Some(wanted));
+    assert_eq!(emu.authorize_requests(), 1, "no second sign-in");
 }

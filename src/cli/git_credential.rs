@@ -18,10 +18,9 @@ use crate::domain::git_credential::{
 };
 use crate::domain::profile::{ProfileSettings, ScopeList};
 use crate::usecases::error::ErrorKind;
-use crate::usecases::get_token::{CacheMode, TokenRequest, acquire};
+use crate::usecases::get_token::{TokenRequest, acquire};
 use crate::usecases::profile_resolution::DEFAULT_PROFILE;
 use crate::usecases::profiles::forget_token;
-use crate::usecases::user_flows::BrowserOptions;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -71,20 +70,8 @@ pub fn run(args: &GitCredentialArgs, services: &Services) -> Result<(), Report> 
     match args.action.as_str() {
         "get" => {
             let request = parse_request(&input).map_err(|e| git_protocol(&e))?;
-            let token_request = TokenRequest {
-                profile: args.profile.clone(),
-                overrides: args.overrides(),
-                flow: None,
-                browser: BrowserOptions::default(),
-                non_interactive: false,
-                cache_mode: CacheMode {
-                    read: true,
-                    write: true,
-                },
-                min_validity: Duration::from_secs(5 * 60),
-                timeout: args.timeout,
-                claims: None,
-            };
+            let token_request =
+                TokenRequest::cached(args.profile.clone(), args.overrides(), args.timeout);
             let ports = services.token_ports();
             let outcome = services.block_on(acquire(&ports, token_request))?;
             let answer = render_answer(

@@ -11,10 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::error::{EditError, Error, GraphError, NameUse};
-use super::get_token::{CacheMode, TokenPorts, TokenRequest, acquire};
+use super::get_token::{TokenPorts, TokenRequest, acquire};
 use super::http_retry::{Attempted, RetryPolicy, checked_deadline, send_with_retries};
 use super::profile_resolution::resolve_profile;
-use super::user_flows::BrowserOptions;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::graph_filter::{Pattern, applications_url, graph_endpoint, same_origin};
@@ -104,25 +103,16 @@ pub async fn discover(
     )?;
     let outcome = acquire(
         ports,
-        TokenRequest {
-            profile: request.profile.clone(),
-            overrides: ProfileSettings {
+        TokenRequest::cached(
+            request.profile.clone(),
+            ProfileSettings {
                 scopes: Some(ScopeList::Text(
                     profile.cloud.default_graph_scope().to_owned(),
                 )),
                 ..overrides
             },
-            flow: None,
-            browser: BrowserOptions::default(),
-            non_interactive: false,
-            cache_mode: CacheMode {
-                read: true,
-                write: true,
-            },
-            min_validity: Duration::from_secs(300),
-            timeout: request.timeout,
-            claims: None,
-        },
+            request.timeout,
+        ),
     )
     .await?;
     let pattern = Pattern::new(&request.pattern);

@@ -83,6 +83,29 @@ pub struct TokenRequest {
     pub claims: Option<String>,
 }
 
+impl TokenRequest {
+    /// A token for `profile` as `get-token` gets one by default: cache first (and written), at
+    /// least 5 minutes left, the profile's flow, no claims. Front-ends that are not `get-token`
+    /// (discover, git-credential) start from this.
+    #[must_use]
+    pub fn cached(profile: String, overrides: ProfileSettings, timeout: Duration) -> Self {
+        Self {
+            profile,
+            overrides,
+            flow: None,
+            browser: BrowserOptions::default(),
+            non_interactive: false,
+            cache_mode: CacheMode {
+                read: true,
+                write: true,
+            },
+            min_validity: Duration::from_secs(300),
+            timeout,
+            claims: None,
+        }
+    }
+}
+
 /// Gets a token as `get-token` does: profile, credential, flow, cache, IdP, within the limit.
 ///
 /// # Errors

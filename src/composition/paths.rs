@@ -73,7 +73,7 @@ fn platform_cache_dir(env: &dyn Env) -> Option<PathBuf> {
 #[cfg(all(test, unix, not(target_os = "macos")))]
 mod tests {
     use super::Paths;
-    use crate::adapters::process_env::MapEnv;
+    use crate::ports::env::MapEnv;
     use std::path::PathBuf;
 
     #[test]

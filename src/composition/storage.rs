@@ -279,8 +279,8 @@ mod tests {
     // Only choices that never probe the OS keyring: unit tests must not touch a real keyring
     // (tests/it/storage.rs covers `auto` and `keyring` against a private Secret Service).
     use super::select_storage;
-    use crate::adapters::process_env::MapEnv;
     use crate::composition::paths::Paths;
+    use crate::ports::env::MapEnv;
     use crate::ports::store::StoreSelectionError;
 
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

@@ -164,13 +164,15 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         Some(flow) => flow,
         None => default_flow(&profile, &credential, &credentials, ports.browser),
     };
-    let person_can_act = ports.terminal.attended() || ports.browser.available();
-    let interactive = !request.non_interactive
+    // Only user flows ask anyone; the app flows (and so every cached app token) never look for
+    // a terminal or a browser (WSL detection reads /proc).
+    let interactive = flow != Flow::ClientCredentials
+        && !request.non_interactive
         && ports
             .env
             .non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE)
             .is_none()
-        && (explicit_flow.is_some() || person_can_act);
+        && (explicit_flow.is_some() || ports.terminal.attended() || ports.browser.available());
     let token_ports = GetTokenPorts {
         cache: stores.tokens,
         credentials: &credentials,
@@ -559,8 +561,8 @@ mod tests {
     #[test]
     fn a_blank_client_secret_variable_is_an_error_not_unset() {
         use super::env_client_secret;
-        use crate::adapters::process_env::MapEnv;
         use crate::domain::credential::Credential;
+        use crate::ports::env::MapEnv;
         let auto = Credential::Auto {
             certificate: None,
             federated_token_file: None,

@@ -237,10 +237,10 @@ fn interpret(
 #[cfg(test)]
 mod tests {
     use super::{Source, cache_key, interpret, request};
-    use crate::adapters::process_env::MapEnv;
     use crate::domain::credential::ManagedIdentitySelector;
     use crate::domain::scopes::Scopes;
     use crate::domain::token_response::TokenResponseError;
+    use crate::ports::env::MapEnv;
     use crate::ports::idp::HttpReply;
     use crate::usecases::error::{ManagedIdentityEndpoint, ManagedIdentityError};
 

@@ -132,8 +132,8 @@ fn not_found(profiles: &dyn ProfileRepository, _env: &dyn Env, name: &str) -> Er
 mod tests {
     use super::resolve_profile;
     use crate::adapters::config_repository::TomlProfileRepository;
-    use crate::adapters::process_env::MapEnv;
     use crate::domain::profile::{ProfileSettings, ScopeList};
+    use crate::ports::env::MapEnv;
     use crate::usecases::error::{Error, ErrorKind, ProfileFailure};
 
     fn config(text: &str) -> TomlProfileRepository {

@@ -23,6 +23,16 @@ use crate::usecases::get_token::TokenRequest;
 use crate::usecases::profile_resolution::DEFAULT_PROFILE;
 
 const EXAMPLES: &str = "\
+How it works:
+  The endpoint listens on 127.0.0.1 for as long as the command runs. It answers only requests
+  carrying the random IDENTITY_HEADER (or the IMDS URL's random path), refuses web browsers
+  (Origin, Sec-Fetch-*) and foreign Host names, and never serves a token with under 5 minutes
+  left. Tokens come from the cache first, as with get-token, one identity provider call per
+  resource; the first token is got before the command starts, so a sign-in or a profile error
+  happens up front, with get-token's exit codes. Interrupt, terminate, hang-up and quit signals
+  are passed on to the command; exec exits with its exit code (128 + the signal if a signal
+  ended it), and the endpoint stops with it.
+
 Examples:
   # terraform, an Azure SDK program, anything: tokens from the profile, never its secret
   entra-auth-cli exec -p prod -- terraform plan
@@ -44,16 +54,11 @@ It does not get AZURE_CLIENT_SECRET, certificate or federated-token variables,
 ENTRA_AUTH_CACHE_KEY, MSI_ENDPOINT, MSI_SECRET, IMDS_ENDPOINT or IDENTITY_SERVER_THUMBPRINT.";
 
 /// Run a command that gets the profile's tokens from a local credential endpoint.
-///
-/// The endpoint listens on 127.0.0.1 for as long as the command runs. It answers only
-/// requests carrying the random IDENTITY_HEADER (or the IMDS URL's random path), refuses web
-/// browsers and foreign Host names, and never serves a token with under 5 minutes left. Tokens
-/// come from the cache first, as with get-token; the first one is got before the command starts,
-/// so a sign-in or a profile error happens up front. Interrupt, terminate, hang-up and quit
-/// signals are passed on to the command; exec exits with the command's exit code (128 + the
-/// signal if a signal ended it).
 #[derive(Debug, Args)]
-#[command(after_help = EXAMPLES)]
+#[command(
+    after_help = EXAMPLES,
+    override_usage = "entra-auth-cli exec [OPTIONS] [--] <COMMAND>..."
+)]
 pub struct ExecArgs {
     /// Profile whose tokens the command gets (names match case-insensitively)
     #[arg(short, long, env = EnvVars::ENTRA_AUTH_PROFILE, default_value = DEFAULT_PROFILE)]

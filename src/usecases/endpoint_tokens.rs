@@ -15,7 +15,6 @@ use super::error::{Error, TokenError};
 use super::get_token::{CacheMode, TokenPorts, TokenRequest, acquire};
 use super::profile_resolution::resolve_profile;
 use crate::domain::authority::Cloud;
-use crate::domain::credential::Credential;
 use crate::domain::jwt::unverified_string_claim;
 use crate::domain::profile::ScopeList;
 use crate::domain::token::Token;
@@ -61,18 +60,14 @@ impl<'a> EndpointTokens<'a> {
     /// Whatever [`acquire`] fails with.
     pub async fn start(ports: &'a TokenPorts<'a>, base: TokenRequest) -> Result<Self, Error> {
         let profile = resolve_profile(ports.profiles, ports.env, &base.profile, &base.overrides)?;
-        let is_app = !matches!(profile.credential(), Ok(Credential::PublicClient));
         let first = acquire(ports, base.clone()).await?;
         let access_token = first.token.access_token_str();
         let tenant_id = unverified_string_claim(access_token, "tid")
             .or_else(|| Some(first.token.tenant_id.clone()).filter(|t| !t.is_empty()))
             .unwrap_or_else(|| profile.tenant_id.clone());
-        let user = if is_app {
-            None
-        } else {
-            unverified_string_claim(access_token, "upn")
-                .or_else(|| unverified_string_claim(access_token, "preferred_username"))
-        };
+        // App tokens name no user; a user's token names them.
+        let user = unverified_string_claim(access_token, "upn")
+            .or_else(|| unverified_string_claim(access_token, "preferred_username"));
         let identity = EndpointIdentity {
             profile: first.profile,
             client_id: profile.client_id,

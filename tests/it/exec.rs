@@ -357,3 +357,35 @@ fn wait_with_limit(child: &mut std::process::Child, limit: Duration) -> std::pro
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_signed_in_user_profile_serves_the_child_through_its_refresh_token() {
+    let emu = Emulator::start();
+    let env = crate::user_flows::user_env(&emu);
+    let sign_in = env.run(&["get-token", "-s", crate::user_flows::SCOPE, "--timeout", "30s"]);
+    assert_eq!(code(&sign_in), 0, "{}", stderr(&sign_in));
+    // No browser from here on: every token must come from the saved sign-in.
+    let env = env.without("BROWSER");
+    let (_, seen) = exec_probe(
+        &env,
+        &["--non-interactive", "--az-shim"],
+        &json!([{"route": "app", "resource": ARM, "times": 3}]),
+    );
+    for result in results(&seen, 0) {
+        assert_eq!(result["status"], 200, "{result}");
+        let claims = emu
+            .verify(result["body"]["access_token"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(claims["aud"], ARM);
+        assert_eq!(claims["oid"], crate::emulator::USER_OBJECT_ID);
+    }
+    assert_eq!(emu.authorize_requests(), 1, "no second sign-in");
+    // The profile's own scope when exec starts, then ARM: one refresh each.
+    assert_eq!(emu.token_requests(Grant::RefreshToken), 2);
+    let account: Value =
+        serde_json::from_str(seen["env"]["ENTRA_AUTH_AZ_ACCOUNT"].as_str().unwrap()).unwrap();
+    assert_eq!(account["user"]["type"], "user");
+    assert_eq!(account["user"]["name"], crate::emulator::USER_NAME);
+    assert_eq!(account["tenantId"], crate::emulator::TENANT_ID);
+    assert_eq!(account["id"], crate::emulator::TENANT_ID, "a tenant-level account");
+}

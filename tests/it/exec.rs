@@ -362,7 +362,13 @@ fn wait_with_limit(child: &mut std::process::Child, limit: Duration) -> std::pro
 fn a_signed_in_user_profile_serves_the_child_through_its_refresh_token() {
     let emu = Emulator::start();
     let env = crate::user_flows::user_env(&emu);
-    let sign_in = env.run(&["get-token", "-s", crate::user_flows::SCOPE, "--timeout", "30s"]);
+    let sign_in = env.run(&[
+        "get-token",
+        "-s",
+        crate::user_flows::SCOPE,
+        "--timeout",
+        "30s",
+    ]);
     assert_eq!(code(&sign_in), 0, "{}", stderr(&sign_in));
     // No browser from here on: every token must come from the saved sign-in.
     let env = env.without("BROWSER");
@@ -387,5 +393,9 @@ fn a_signed_in_user_profile_serves_the_child_through_its_refresh_token() {
     assert_eq!(account["user"]["type"], "user");
     assert_eq!(account["user"]["name"], crate::emulator::USER_NAME);
     assert_eq!(account["tenantId"], crate::emulator::TENANT_ID);
-    assert_eq!(account["id"], crate::emulator::TENANT_ID, "a tenant-level account");
+    assert_eq!(
+        account["id"],
+        crate::emulator::TENANT_ID,
+        "a tenant-level account"
+    );
 }

@@ -308,40 +308,45 @@ fn profile_and_credential_errors_stop_exec_before_the_child_starts() {
 fn signals_reach_the_child_and_the_endpoint_ends_with_it() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu);
-    let script = "trap 'echo \"$IDENTITY_ENDPOINT\"; exit 99' TERM; echo ready; \
-                  while :; do sleep 0.1; done";
-    let mut child = env
-        .cmd(&["exec", "--", "sh", "-c", script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    assert_eq!(line, "ready\n");
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = wait_with_limit(&mut child, Duration::from_secs(20));
-    assert_eq!(status.code(), Some(99), "exec passes the child's code on");
-    line.clear();
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    let endpoint = line.trim();
-    let address = endpoint
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap();
-    assert!(
-        std::net::TcpStream::connect(address).is_err(),
-        "the endpoint {endpoint} still answers after exec ended"
-    );
+    for signal in ["TERM", "INT"] {
+        let script = format!(
+            "trap 'echo \"$IDENTITY_ENDPOINT\"; exit 99' {signal}; echo ready; \
+             while :; do sleep 0.1; done"
+        );
+        let mut child = env
+            .cmd(&["exec", "--", "sh", "-c", &script])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        let pid = child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.unwrap().success());
+        let status = wait_with_limit(&mut child, Duration::from_secs(20));
+        assert_eq!(
+            status.code(),
+            Some(99),
+            "SIG{signal}: exec passes the child's code on"
+        );
+        line.clear();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        let endpoint = line.trim();
+        let address = endpoint
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap();
+        assert!(
+            std::net::TcpStream::connect(address).is_err(),
+            "the endpoint {endpoint} still answers after exec ended"
+        );
+    }
 }
 
 fn wait_with_limit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {

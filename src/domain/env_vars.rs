@@ -51,6 +51,8 @@ env_vars! {
     AZURE_AUTHORITY_HOST => "Azure SDK convention: authority host such as `https://login.microsoftonline.us` (`http://` only for loopback emulators).";
     IDENTITY_ENDPOINT => "App Service / Functions managed identity endpoint (set by the platform).";
     IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
+    AZURE_SUBSCRIPTION_ID => "Azure SDK convention: the subscription `get-token -o az` reports (omitted when unset).";
+    ENTRA_AUTH_AZ_ACCOUNT => "Set by `exec --az-shim` for the `az` shim: the account `az account show` prints (JSON).";
     XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
     KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";

@@ -305,7 +305,14 @@ mod tests {
         assert_eq!((reply.status, reply.body.as_slice()), (401, &b"abcde"[..]));
         assert!(parse_reply(b"garbage").is_err());
         assert!(parse_reply(b"HTTP/1.1 999 X\r\n\r\n").is_err());
-        assert!(parse_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n").is_err());
-        assert!(parse_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab").is_err());
+        assert!(
+            parse_reply(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n"
+            )
+            .is_err()
+        );
+        assert!(
+            parse_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab").is_err()
+        );
     }
 }

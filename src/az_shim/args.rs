@@ -229,8 +229,12 @@ mod tests {
         let (args, _) = token("account get-access-token --resource R --subscription \"S\"");
         assert_eq!(args.subscription.as_deref(), Some("S"));
         let (args, _) = token("account get-access-token --scope=S1 -o=json --subscription='X'");
-        assert_eq!((args.scopes.as_slice(), args.subscription.as_deref()), (&["S1".to_owned()][..], Some("X")));
-        let (args, output) = token("account get-access-token --output=tsv -t T2 --resource-type ms-graph");
+        assert_eq!(
+            (args.scopes.as_slice(), args.subscription.as_deref()),
+            (&["S1".to_owned()][..], Some("X"))
+        );
+        let (args, output) =
+            token("account get-access-token --output=tsv -t T2 --resource-type ms-graph");
         assert_eq!(args.tenant.as_deref(), Some("T2"));
         assert_eq!(args.resource_type.as_deref(), Some("ms-graph"));
         assert_eq!(output, OutputKind::Tsv);
@@ -262,7 +266,13 @@ mod tests {
 
     #[test]
     fn forwards_what_it_does_not_answer() {
-        for line in ["acr login -n reg", "", "account set --subscription S", "login", "account show --help"] {
+        for line in [
+            "acr login -n reg",
+            "",
+            "account set --subscription S",
+            "login",
+            "account show --help",
+        ] {
             assert_eq!(run(line), Parsed::Forward, "{line}");
         }
     }
@@ -276,7 +286,11 @@ mod tests {
             "account get-access-token -o yaml",
             "account show --all",
         ] {
-            assert!(matches!(run(line), Parsed::Usage(_)), "{line}: {:?}", run(line));
+            assert!(
+                matches!(run(line), Parsed::Usage(_)),
+                "{line}: {:?}",
+                run(line)
+            );
         }
     }
 }

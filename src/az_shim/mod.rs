@@ -84,7 +84,10 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     match result {
         Ok(text) => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => ExitCode::from(1),
             }
@@ -265,9 +268,9 @@ fn forward(program: &OsStr, args: &[OsString]) -> Result<String, Failure> {
     }
     #[cfg(not(unix))]
     {
-        let status = command.status().map_err(|error| {
-            Failure::usage(format!("cannot run {}: {error}", real.display()))
-        })?;
+        let status = command
+            .status()
+            .map_err(|error| Failure::usage(format!("cannot run {}: {error}", real.display())))?;
         std::process::exit(status.code().unwrap_or(1));
     }
 }
@@ -290,9 +293,7 @@ fn real_az(program: &OsStr) -> Option<PathBuf> {
     };
     std::env::split_paths(&path)
         .filter(|dir| !dir.as_os_str().is_empty())
-        .filter(|dir| {
-            own_dir.is_none() || dir.canonicalize().ok() != own_dir
-        })
+        .filter(|dir| own_dir.is_none() || dir.canonicalize().ok() != own_dir)
         .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|candidate| {
             let Ok(resolved) = candidate.canonicalize() else {

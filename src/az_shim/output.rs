@@ -171,7 +171,10 @@ mod tests {
         );
         assert_eq!(render(list, None, OutputKind::None).unwrap(), "");
         for bad in ["[?x=='y']", "a[0]", "", "a..b", "[x]", "length(@)"] {
-            assert!(render(account(), Some(bad), OutputKind::Json).is_err(), "{bad}");
+            assert!(
+                render(account(), Some(bad), OutputKind::Json).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -213,7 +213,9 @@ mod tests {
     fn json_snapshot() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
-        insta::assert_snapshot!(render(&view, OutputFormat::Json, &RenderOptions::default()).unwrap());
+        insta::assert_snapshot!(
+            render(&view, OutputFormat::Json, &RenderOptions::default()).unwrap()
+        );
     }
 
     #[test]
@@ -221,7 +223,9 @@ mod tests {
         let t = token();
         let mut view = TokenView::new(&t, "prod", TokenSource::Network, 1_767_018_601);
         view.refresh_token = Some("rt-value");
-        insta::assert_snapshot!(render(&view, OutputFormat::Yaml, &RenderOptions::default()).unwrap());
+        insta::assert_snapshot!(
+            render(&view, OutputFormat::Yaml, &RenderOptions::default()).unwrap()
+        );
     }
 
     #[test]
@@ -229,7 +233,12 @@ mod tests {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
         insta::assert_snapshot!(
-            render(&view, OutputFormat::ExecCredential, &RenderOptions::default()).unwrap()
+            render(
+                &view,
+                OutputFormat::ExecCredential,
+                &RenderOptions::default()
+            )
+            .unwrap()
         );
     }
 
@@ -237,7 +246,15 @@ mod tests {
     fn exec_credential_answers_in_the_version_asked() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
-        let text = render(&view, OutputFormat::ExecCredential, &RenderOptions { exec_api: ExecApiVersion::V1Beta1, ..RenderOptions::default() }).unwrap();
+        let text = render(
+            &view,
+            OutputFormat::ExecCredential,
+            &RenderOptions {
+                exec_api: ExecApiVersion::V1Beta1,
+                ..RenderOptions::default()
+            },
+        )
+        .unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["apiVersion"], "client.authentication.k8s.io/v1beta1");
         assert_eq!(

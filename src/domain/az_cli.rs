@@ -189,15 +189,19 @@ mod tests {
 
     #[test]
     fn keys_come_in_az_order_and_subscription_is_optional() {
-        let with = AzAccessToken::new("t", 1_767_022_200, "tid", Some("sub"), &TimeZone::UTC)
-            .unwrap();
+        let with =
+            AzAccessToken::new("t", 1_767_022_200, "tid", Some("sub"), &TimeZone::UTC).unwrap();
         let text = serde_json::to_string(&with).unwrap();
         assert_eq!(
             text,
             r#"{"accessToken":"t","expiresOn":"2025-12-29 15:30:00.000000","expires_on":1767022200,"subscription":"sub","tenant":"tid","tokenType":"Bearer"}"#
         );
         let without = AzAccessToken::new("t", 1, "tid", None, &TimeZone::UTC).unwrap();
-        assert!(!serde_json::to_string(&without).unwrap().contains("subscription"));
+        assert!(
+            !serde_json::to_string(&without)
+                .unwrap()
+                .contains("subscription")
+        );
     }
 
     #[test]
@@ -212,7 +216,10 @@ mod tests {
         );
         assert_eq!(AzCloud::AzureChinaCloud.resource_of_type("data-lake"), None);
         assert_eq!(AzCloud::AzureCloud.resource_of_type("nope"), None);
-        assert_eq!(AzCloud::from_name("AzureChinaCloud"), Some(AzCloud::AzureChinaCloud));
+        assert_eq!(
+            AzCloud::from_name("AzureChinaCloud"),
+            Some(AzCloud::AzureChinaCloud)
+        );
     }
 
     #[test]
@@ -221,6 +228,9 @@ mod tests {
             scope_resource("https://management.azure.com/.default"),
             "https://management.azure.com"
         );
-        assert_eq!(scope_resource("https://vault.azure.net"), "https://vault.azure.net");
+        assert_eq!(
+            scope_resource("https://vault.azure.net"),
+            "https://vault.azure.net"
+        );
     }
 }

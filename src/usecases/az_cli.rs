@@ -65,8 +65,8 @@ pub fn access_token(
     }
     let token = parse_token_response(&reply.body, clock.now(), &request.resource, "")
         .map_err(AzCliError::Unusable)?;
-    let token_tenant = unverified_string_claim(token.secret(), "tid")
-        .or_else(|| account.tenant_id.clone());
+    let token_tenant =
+        unverified_string_claim(token.secret(), "tid").or_else(|| account.tenant_id.clone());
     let tenant = match (&request.tenant, token_tenant) {
         (Some(requested), Some(actual)) if !requested.eq_ignore_ascii_case(&actual) => {
             return Err(AzCliError::OtherTenant {
@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(got.subscription.as_deref(), Some("s"));
         let got =
             access_token(&endpoint, &clock(), &request(Some("TID-1"), None), &account).unwrap();
-        assert_eq!(got.subscription, None, "no subscription when a tenant is asked");
+        assert_eq!(
+            got.subscription, None,
+            "no subscription when a tenant is asked"
+        );
     }
 
     #[test]
@@ -235,14 +238,20 @@ mod tests {
             .unwrap_err()
         };
         assert_eq!(
-            refused(403, r#"{"statusCode":403,"message":"resource not allowed","correlationId":"c"}"#),
+            refused(
+                403,
+                r#"{"statusCode":403,"message":"resource not allowed","correlationId":"c"}"#
+            ),
             AzCliError::Refused {
                 status: 403,
                 message: Some("resource not allowed".into())
             }
         );
         assert_eq!(
-            refused(400, r#"{"error":"invalid_request","error_description":"AADSTS1: no"}"#),
+            refused(
+                400,
+                r#"{"error":"invalid_request","error_description":"AADSTS1: no"}"#
+            ),
             AzCliError::Refused {
                 status: 400,
                 message: Some("AADSTS1: no".into())
@@ -255,9 +264,6 @@ mod tests {
                 message: None
             }
         );
-        assert!(matches!(
-            refused(200, "{}"),
-            AzCliError::Unusable(_)
-        ));
+        assert!(matches!(refused(200, "{}"), AzCliError::Unusable(_)));
     }
 }

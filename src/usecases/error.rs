@@ -452,7 +452,10 @@ pub enum AzCliError {
     Endpoint(#[from] EndpointError),
     /// The endpoint answered with an error status; `message` is its own text, when it had one.
     #[error("the credential endpoint refused the request (HTTP {status})")]
-    Refused { status: u16, message: Option<String> },
+    Refused {
+        status: u16,
+        message: Option<String>,
+    },
     /// A 2xx that is not a token.
     #[error("the credential endpoint sent an unusable token: {0}")]
     Unusable(TokenResponseError),

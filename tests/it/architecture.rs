@@ -142,7 +142,13 @@ fn only_the_composition_root_names_adapters() {
 fn the_az_shim_is_a_front_end_of_its_own() {
     assert_none(
         "az_shim",
-        &["crate::adapters", "crate::cli", "clap", "reqwest", "composition::Services"],
+        &[
+            "crate::adapters",
+            "crate::cli",
+            "clap",
+            "reqwest",
+            "composition::Services",
+        ],
     );
 }
 

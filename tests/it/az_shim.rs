@@ -95,7 +95,10 @@ fn failure(out: &Output, expected: i32) -> String {
 fn local(expires_on: i64, tz: &str) -> String {
     let tz = jiff::tz::TimeZone::posix(tz).unwrap();
     let at = jiff::Timestamp::from_second(expires_on).unwrap();
-    format!("{}.000000", tz.to_datetime(at).strftime("%Y-%m-%d %H:%M:%S"))
+    format!(
+        "{}.000000",
+        tz.to_datetime(at).strftime("%Y-%m-%d %H:%M:%S")
+    )
 }
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -120,35 +123,76 @@ fn get_access_token_in_every_form_sdks_use() {
         "tenant",
         "tokenType",
     ];
-    let without_subscription = ["accessToken", "expiresOn", "expires_on", "tenant", "tokenType"];
+    let without_subscription = [
+        "accessToken",
+        "expiresOn",
+        "expires_on",
+        "tenant",
+        "tokenType",
+    ];
     // (argv, resource asked of the endpoint, subscription printed)
     let cases: [(&[&str], &str, Option<&str>); 9] = [
         // Python azure-identity
         (
-            &["account", "get-access-token", "--output", "json", "--resource", "https://vault.azure.net"],
+            &[
+                "account",
+                "get-access-token",
+                "--output",
+                "json",
+                "--resource",
+                "https://vault.azure.net",
+            ],
             "https://vault.azure.net",
             Some(SUBSCRIPTION),
         ),
         // Go azidentity, with a subscription in literal quotes (.NET and Go quote it)
         (
-            &["account", "get-access-token", "-o", "json", "--resource", "https://storage.azure.com", "--subscription", "\"sub-2\""],
+            &[
+                "account",
+                "get-access-token",
+                "-o",
+                "json",
+                "--resource",
+                "https://storage.azure.com",
+                "--subscription",
+                "\"sub-2\"",
+            ],
             "https://storage.azure.com",
             Some("sub-2"),
         ),
         // Rust azure_identity: a scope
         (
-            &["account", "get-access-token", "-o", "json", "--scope", "https://management.azure.com/.default"],
+            &[
+                "account",
+                "get-access-token",
+                "-o",
+                "json",
+                "--scope",
+                "https://management.azure.com/.default",
+            ],
             "https://management.azure.com",
             Some(SUBSCRIPTION),
         ),
         // terraform's go-azure-sdk
         (
-            &["account", "get-access-token", "--scope", "https://graph.microsoft.com/.default", "-o=json"],
+            &[
+                "account",
+                "get-access-token",
+                "--scope",
+                "https://graph.microsoft.com/.default",
+                "-o=json",
+            ],
             "https://graph.microsoft.com",
             Some(SUBSCRIPTION),
         ),
         (
-            &["account", "get-access-token", "--output=json", "--resource-type", "ms-graph"],
+            &[
+                "account",
+                "get-access-token",
+                "--output=json",
+                "--resource-type",
+                "ms-graph",
+            ],
             "https://graph.microsoft.com/",
             Some(SUBSCRIPTION),
         ),
@@ -165,12 +209,29 @@ fn get_access_token_in_every_form_sdks_use() {
         ),
         // A tenant: no subscription in the output
         (
-            &["account", "get-access-token", "--output", "json", "--resource", "https://vault.azure.net", "--tenant", emulator::TENANT_ID],
+            &[
+                "account",
+                "get-access-token",
+                "--output",
+                "json",
+                "--resource",
+                "https://vault.azure.net",
+                "--tenant",
+                emulator::TENANT_ID,
+            ],
             "https://vault.azure.net",
             None,
         ),
         (
-            &["account", "get-access-token", "-t", &emulator::TENANT_ID.to_uppercase(), "--resource", "https://vault.azure.net", "--only-show-errors"],
+            &[
+                "account",
+                "get-access-token",
+                "-t",
+                &emulator::TENANT_ID.to_uppercase(),
+                "--resource",
+                "https://vault.azure.net",
+                "--only-show-errors",
+            ],
             "https://vault.azure.net",
             None,
         ),
@@ -192,14 +253,28 @@ fn get_access_token_in_every_form_sdks_use() {
         assert_eq!(body["tokenType"], "Bearer");
         let token = body["accessToken"].as_str().unwrap();
         assert_eq!(token.split('.').count(), 3, "a JWT");
-        let expires_on = body["expires_on"].as_i64().expect("expires_on is a JSON number");
+        let expires_on = body["expires_on"]
+            .as_i64()
+            .expect("expires_on is a JSON number");
         assert_eq!(body["expiresOn"], local(expires_on, "UTC0"));
     }
     // Printed the way az prints JSON: 2-space indent, sorted keys, one trailing newline.
-    let out = az(&env, &shim, &["account", "get-access-token", "--resource", "https://vault.azure.net"]);
+    let out = az(
+        &env,
+        &shim,
+        &[
+            "account",
+            "get-access-token",
+            "--resource",
+            "https://vault.azure.net",
+        ],
+    );
     let text = stdout(&out);
     assert!(text.starts_with("{\n  \"accessToken\": \"ey"), "{text}");
-    assert!(text.ends_with("\n  \"tokenType\": \"Bearer\"\n}\n"), "{text}");
+    assert!(
+        text.ends_with("\n  \"tokenType\": \"Bearer\"\n}\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -208,7 +283,11 @@ fn expires_on_is_local_time_from_tz() {
     let shim = Shim::new();
     for tz in ["UTC0", "EST5EDT,M3.2.0,M11.1.0", "<+0530>-5:30"] {
         let env = shim_env(&emu, &shim).var("TZ", tz);
-        let body = success(&az(&env, &shim, &["account", "get-access-token", "-o", "json"]));
+        let body = success(&az(
+            &env,
+            &shim,
+            &["account", "get-access-token", "-o", "json"],
+        ));
         let expires_on = body["expires_on"].as_i64().unwrap();
         assert_eq!(body["expiresOn"], local(expires_on, tz), "TZ={tz}");
     }
@@ -222,7 +301,10 @@ fn works_through_bin_sh_as_dotnet_go_and_java_start_it() {
     let out = env
         .program(
             "/bin/sh",
-            &["-c", "az account get-access-token --output json --resource https://vault.azure.net"],
+            &[
+                "-c",
+                "az account get-access-token --output json --resource https://vault.azure.net",
+            ],
         )
         .current_dir("/bin")
         .output()
@@ -233,7 +315,10 @@ fn works_through_bin_sh_as_dotnet_go_and_java_start_it() {
     let merged = env
         .program(
             "/bin/sh",
-            &["-c", "az account get-access-token --output json --resource https://vault.azure.net 2>&1"],
+            &[
+                "-c",
+                "az account get-access-token --output json --resource https://vault.azure.net 2>&1",
+            ],
         )
         .output()
         .unwrap();
@@ -246,7 +331,14 @@ fn failures_say_az_login_and_print_nothing() {
     let emu = Emulator::start();
     let shim = Shim::new();
     let env = shim_env(&emu, &shim);
-    let get = ["account", "get-access-token", "--output", "json", "--resource", "https://vault.azure.net"];
+    let get = [
+        "account",
+        "get-access-token",
+        "--output",
+        "json",
+        "--resource",
+        "https://vault.azure.net",
+    ];
 
     // Not under exec: no endpoint.
     let bare = without_endpoint(shim_env(&emu, &shim));
@@ -259,20 +351,29 @@ fn failures_say_az_login_and_print_nothing() {
     let err = failure(&az(&stale, &shim, &get), 1);
     assert!(err.contains(LOGIN_HINT), "{err}");
     assert!(err.contains("HTTP 401"), "{err}");
-    assert!(err.contains("X-IDENTITY-HEADER value is not valid"), "{err}");
+    assert!(
+        err.contains("X-IDENTITY-HEADER value is not valid"),
+        "{err}"
+    );
     assert!(!err.contains("stale-secret"), "{err}");
 
     // The endpoint fails (the IdP is down behind it).
     emu.push_app_service_fault(502);
     let err = failure(&az(&env, &shim, &get), 1);
-    assert!(err.contains("HTTP 502") && err.contains(LOGIN_HINT), "{err}");
+    assert!(
+        err.contains("HTTP 502") && err.contains(LOGIN_HINT),
+        "{err}"
+    );
 
     // A tenant this session has no account in.
     let mut other = get.to_vec();
     other.extend(["--tenant", "00000000-0000-0000-0000-000000000001"]);
     let err = failure(&az(&env, &shim, &other), 1);
     assert!(err.contains(LOGIN_HINT), "{err}");
-    assert!(err.contains("00000000-0000-0000-0000-000000000001"), "{err}");
+    assert!(
+        err.contains("00000000-0000-0000-0000-000000000001"),
+        "{err}"
+    );
 
     // Nothing listens on the endpoint any more.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -283,27 +384,44 @@ fn failures_say_az_login_and_print_nothing() {
         &format!("http://127.0.0.1:{port}/msi/token"),
     );
     let err = failure(&az(&gone, &shim, &get), 1);
-    assert!(err.contains("cannot reach") || err.contains("Cannot reach"), "{err}");
+    assert!(
+        err.contains("cannot reach") || err.contains("Cannot reach"),
+        "{err}"
+    );
     assert!(err.contains(LOGIN_HINT), "{err}");
 
     // The secret header never leaves loopback.
     let remote = shim_env(&emu, &shim).var("IDENTITY_ENDPOINT", "http://192.0.2.1/msi/token");
     let err = failure(&az(&remote, &shim, &get), 1);
-    assert!(err.contains("loopback") && err.contains(LOGIN_HINT), "{err}");
+    assert!(
+        err.contains("loopback") && err.contains(LOGIN_HINT),
+        "{err}"
+    );
 
     let before = emu.app_service_requests();
     // az's own error, before asking anyone, without the login line (SDKs report it as is).
     let mut both = get.to_vec();
-    both.extend(["--subscription", SUBSCRIPTION, "--tenant", emulator::TENANT_ID]);
+    both.extend([
+        "--subscription",
+        SUBSCRIPTION,
+        "--tenant",
+        emulator::TENANT_ID,
+    ]);
     let err = failure(&az(&env, &shim, &both), 1);
     assert_eq!(
         err,
         "ERROR: Please specify only one of subscription and tenant, not both\n"
     );
     // Arguments az's parser rejects: exit 2.
-    let err = failure(&az(&env, &shim, &["account", "get-access-token", "--bogus"]), 2);
+    let err = failure(
+        &az(&env, &shim, &["account", "get-access-token", "--bogus"]),
+        2,
+    );
     assert!(err.contains("unrecognized arguments: --bogus"), "{err}");
-    let err = failure(&az(&env, &shim, &["account", "get-access-token", "-o", "yaml"]), 2);
+    let err = failure(
+        &az(&env, &shim, &["account", "get-access-token", "-o", "yaml"]),
+        2,
+    );
     assert!(err.contains("--output"), "{err}");
     assert_eq!(emu.app_service_requests(), before, "nothing asked");
 }
@@ -324,22 +442,47 @@ fn account_show_list_and_version() {
 
     let list = success(&az(&env, &shim, &["account", "list", "-o=json"]));
     let entry = &list.as_array().unwrap()[0];
-    assert_eq!(entry["cloudName"], "AzureCloud", "list renames environmentName");
+    assert_eq!(
+        entry["cloudName"], "AzureCloud",
+        "list renames environmentName"
+    );
     assert!(entry.get("environmentName").is_none());
     assert_eq!(entry["id"], SUBSCRIPTION);
 
     let version = success(&az(&env, &shim, &["version", "-o=json"]));
     let cli = version["azure-cli"].as_str().unwrap();
     let parts: Vec<u32> = cli.split('.').map(|p| p.parse().unwrap()).collect();
-    assert!(parts[0] == 2 && parts[1] >= 54, "terraform and Rust accept {cli}");
+    assert!(
+        parts[0] == 2 && parts[1] >= 54,
+        "terraform and Rust accept {cli}"
+    );
     assert!(version["extensions"].is_object());
 
     // What scripts run.
-    let out = az(&env, &shim, &["account", "show", "--query", "id", "-o", "tsv"]);
+    let out = az(
+        &env,
+        &shim,
+        &["account", "show", "--query", "id", "-o", "tsv"],
+    );
     assert_eq!((code(&out), stdout(&out)), (0, format!("{SUBSCRIPTION}\n")));
-    let out = az(&env, &shim, &["account", "show", "--query", "user.type", "--output", "tsv"]);
+    let out = az(
+        &env,
+        &shim,
+        &["account", "show", "--query", "user.type", "--output", "tsv"],
+    );
     assert_eq!(stdout(&out), "servicePrincipal\n");
-    let out = az(&env, &shim, &["account", "get-access-token", "--query", "accessToken", "-o", "tsv"]);
+    let out = az(
+        &env,
+        &shim,
+        &[
+            "account",
+            "get-access-token",
+            "--query",
+            "accessToken",
+            "-o",
+            "tsv",
+        ],
+    );
     assert_eq!(stdout(&out).matches('.').count(), 2, "the bare JWT");
 
     // Without a session, show fails like az with no account.
@@ -378,10 +521,16 @@ fn other_commands_go_to_the_real_az_later_on_path() {
         .program("/bin/sh", &["-c", "az account set --subscription S"])
         .output()
         .unwrap();
-    assert_eq!(stdout(&out), "real az: [account] [set] [--subscription] [S]\n");
+    assert_eq!(
+        stdout(&out),
+        "real az: [account] [set] [--subscription] [S]\n"
+    );
 
     // No real az: a clear message, exit 2.
     let alone = shim_env(&emu, &shim);
     let err = failure(&az(&alone, &shim, &["acr", "login"]), 2);
-    assert!(err.contains("'az acr login'") && err.contains("no other az on PATH"), "{err}");
+    assert!(
+        err.contains("'az acr login'") && err.contains("no other az on PATH"),
+        "{err}"
+    );
 }

@@ -144,7 +144,13 @@ fn az_output_is_what_az_prints() {
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["accessToken", "expiresOn", "expires_on", "tenant", "tokenType"],
+        [
+            "accessToken",
+            "expiresOn",
+            "expires_on",
+            "tenant",
+            "tokenType"
+        ],
         "no subscription without AZURE_SUBSCRIPTION_ID"
     );
     assert!(emu.verify(body["accessToken"].as_str().unwrap()).is_ok());
@@ -158,9 +164,15 @@ fn az_output_is_what_az_prints() {
         .strftime("%Y-%m-%d %H:%M:%S.000000")
         .to_string();
     assert_eq!(body["expiresOn"], local, "local time from TZ");
-    assert!(stdout(&out).starts_with("{\n  \"accessToken\": "), "az's layout");
+    assert!(
+        stdout(&out).starts_with("{\n  \"accessToken\": "),
+        "az's layout"
+    );
 
-    let env = env.var("AZURE_SUBSCRIPTION_ID", "0b1f6471-1bf0-4dda-aec3-111122223333");
+    let env = env.var(
+        "AZURE_SUBSCRIPTION_ID",
+        "0b1f6471-1bf0-4dda-aec3-111122223333",
+    );
     let body = json(&env.run(&["get-token", "-o", "az"]));
     assert_eq!(body["subscription"], "0b1f6471-1bf0-4dda-aec3-111122223333");
 }

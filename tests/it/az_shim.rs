@@ -68,6 +68,14 @@ fn shim_env(emu: &Emulator, shim: &Shim) -> TestEnv {
         .var("TZ", "UTC")
 }
 
+/// An emulator, a shim directory, and the child's environment for both.
+fn start() -> (Emulator, Shim, TestEnv) {
+    let emu = Emulator::start();
+    let shim = Shim::new();
+    let env = shim_env(&emu, &shim);
+    (emu, shim, env)
+}
+
 /// The same outside `exec`: no credential endpoint.
 fn without_endpoint(env: TestEnv) -> TestEnv {
     env.without("IDENTITY_ENDPOINT").without("IDENTITY_HEADER")
@@ -112,140 +120,91 @@ fn keys(value: &Value) -> Vec<&str> {
 
 #[test]
 fn get_access_token_in_every_form_sdks_use() {
-    let emu = Emulator::start();
-    let shim = Shim::new();
-    let env = shim_env(&emu, &shim);
-    let with_subscription = [
-        "accessToken",
-        "expiresOn",
-        "expires_on",
-        "subscription",
-        "tenant",
-        "tokenType",
-    ];
-    let without_subscription = [
-        "accessToken",
-        "expiresOn",
-        "expires_on",
-        "tenant",
-        "tokenType",
-    ];
-    // (argv, resource asked of the endpoint, subscription printed)
-    let cases: [(&[&str], &str, Option<&str>); 9] = [
+    let (emu, shim, env) = start();
+    let upper_tenant = emulator::TENANT_ID.to_uppercase();
+    // (command line after `az`, resource asked of the endpoint, subscription printed)
+    let cases: [(String, &str, Option<&str>); 9] = [
         // Python azure-identity
         (
-            &[
-                "account",
-                "get-access-token",
-                "--output",
-                "json",
-                "--resource",
-                "https://vault.azure.net",
-            ],
+            "account get-access-token --output json --resource https://vault.azure.net".into(),
             "https://vault.azure.net",
             Some(SUBSCRIPTION),
         ),
         // Go azidentity, with a subscription in literal quotes (.NET and Go quote it)
         (
-            &[
-                "account",
-                "get-access-token",
-                "-o",
-                "json",
-                "--resource",
-                "https://storage.azure.com",
-                "--subscription",
-                "\"sub-2\"",
-            ],
+            "account get-access-token -o json --resource https://storage.azure.com --subscription \"sub-2\"".into(),
             "https://storage.azure.com",
             Some("sub-2"),
         ),
         // Rust azure_identity: a scope
         (
-            &[
-                "account",
-                "get-access-token",
-                "-o",
-                "json",
-                "--scope",
-                "https://management.azure.com/.default",
-            ],
+            "account get-access-token -o json --scope https://management.azure.com/.default".into(),
             "https://management.azure.com",
             Some(SUBSCRIPTION),
         ),
         // terraform's go-azure-sdk
         (
-            &[
-                "account",
-                "get-access-token",
-                "--scope",
-                "https://graph.microsoft.com/.default",
-                "-o=json",
-            ],
+            "account get-access-token --scope https://graph.microsoft.com/.default -o=json".into(),
             "https://graph.microsoft.com",
             Some(SUBSCRIPTION),
         ),
         (
-            &[
-                "account",
-                "get-access-token",
-                "--output=json",
-                "--resource-type",
-                "ms-graph",
-            ],
+            "account get-access-token --output=json --resource-type ms-graph".into(),
             "https://graph.microsoft.com/",
             Some(SUBSCRIPTION),
         ),
         (
-            &["account", "get-access-token", "--resource-type=arm"],
+            "account get-access-token --resource-type=arm".into(),
             "https://management.core.windows.net/",
             Some(SUBSCRIPTION),
         ),
         // No resource: ARM, as az
         (
-            &["account", "get-access-token"],
+            "account get-access-token".into(),
             "https://management.core.windows.net/",
             Some(SUBSCRIPTION),
         ),
         // A tenant: no subscription in the output
         (
-            &[
-                "account",
-                "get-access-token",
-                "--output",
-                "json",
-                "--resource",
-                "https://vault.azure.net",
-                "--tenant",
-                emulator::TENANT_ID,
-            ],
+            format!(
+                "account get-access-token --output json --resource https://vault.azure.net --tenant {}",
+                emulator::TENANT_ID
+            ),
             "https://vault.azure.net",
             None,
         ),
         (
-            &[
-                "account",
-                "get-access-token",
-                "-t",
-                &emulator::TENANT_ID.to_uppercase(),
-                "--resource",
-                "https://vault.azure.net",
-                "--only-show-errors",
-            ],
+            format!(
+                "account get-access-token -t {upper_tenant} --resource https://vault.azure.net --only-show-errors"
+            ),
             "https://vault.azure.net",
             None,
         ),
     ];
-    for (argv, resource, subscription) in cases {
-        let body = success(&az(&env, &shim, argv));
+    for (line, resource, subscription) in cases {
+        let argv: Vec<&str> = line.split_whitespace().collect();
+        let body = success(&az(&env, &shim, &argv));
         let request = emu.last_app_service_request().unwrap();
         assert_eq!(request.form["resource"], resource, "{argv:?}");
         assert_eq!(request.form["api-version"], "2019-08-01");
         assert_eq!(request.headers["x-identity-header"], emu.identity_header());
         let expected_keys: &[&str] = if subscription.is_some() {
-            &with_subscription
+            &[
+                "accessToken",
+                "expiresOn",
+                "expires_on",
+                "subscription",
+                "tenant",
+                "tokenType",
+            ]
         } else {
-            &without_subscription
+            &[
+                "accessToken",
+                "expiresOn",
+                "expires_on",
+                "tenant",
+                "tokenType",
+            ]
         };
         assert_eq!(keys(&body), expected_keys, "{argv:?}");
         assert_eq!(body["subscription"].as_str(), subscription, "{argv:?}");
@@ -295,9 +254,7 @@ fn expires_on_is_local_time_from_tz() {
 
 #[test]
 fn works_through_bin_sh_as_dotnet_go_and_java_start_it() {
-    let emu = Emulator::start();
-    let shim = Shim::new();
-    let env = shim_env(&emu, &shim);
+    let (emu, shim, env) = start();
     let out = env
         .program(
             "/bin/sh",
@@ -328,17 +285,11 @@ fn works_through_bin_sh_as_dotnet_go_and_java_start_it() {
 
 #[test]
 fn failures_say_az_login_and_print_nothing() {
-    let emu = Emulator::start();
-    let shim = Shim::new();
-    let env = shim_env(&emu, &shim);
-    let get = [
-        "account",
-        "get-access-token",
-        "--output",
-        "json",
-        "--resource",
-        "https://vault.azure.net",
-    ];
+    let (emu, shim, env) = start();
+    let get: Vec<&str> =
+        "account get-access-token --output json --resource https://vault.azure.net"
+            .split_whitespace()
+            .collect();
 
     // Not under exec: no endpoint.
     let bare = without_endpoint(shim_env(&emu, &shim));
@@ -428,9 +379,7 @@ fn failures_say_az_login_and_print_nothing() {
 
 #[test]
 fn account_show_list_and_version() {
-    let emu = Emulator::start();
-    let shim = Shim::new();
-    let env = shim_env(&emu, &shim);
+    let (emu, shim, env) = start();
 
     let out = az(&env, &shim, &["account", "show", "-o=json"]);
     assert_eq!(success(&out), account());

@@ -254,7 +254,8 @@ fn expires_on_is_local_time_from_tz() {
 
 #[test]
 fn works_through_bin_sh_as_dotnet_go_and_java_start_it() {
-    let (emu, shim, env) = start();
+    // Both stay alive for the run: the endpoint and the `az` directory on PATH.
+    let (_emu, _shim, env) = start();
     let out = env
         .program(
             "/bin/sh",

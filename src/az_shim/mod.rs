@@ -106,7 +106,11 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
 
 /// Runs one command and returns what to print.
 fn run(invocation: &Invocation, services: &ShimServices) -> Result<String, Failure> {
-    let account = session_account(&services.env)?;
+    // `az version` needs no session.
+    let account = match invocation.command {
+        AzCommand::Version => None,
+        _ => session_account(&services.env)?,
+    };
     let value = match &invocation.command {
         AzCommand::GetAccessToken(args) => get_access_token(args, account.as_ref(), services)?,
         AzCommand::AccountShow => account.ok_or_else(no_session)?,

@@ -439,8 +439,15 @@ fn account_show_list_and_version() {
     let bare = without_endpoint(shim_env(&emu, &shim)).without("ENTRA_AUTH_AZ_ACCOUNT");
     let err = failure(&az(&bare, &shim, &["account", "show"]), 1);
     assert!(err.contains(LOGIN_HINT), "{err}");
-    // `az version` needs no session.
+    // `az version` needs no session, and does not mind a broken one.
     success(&az(&bare, &shim, &["version"]));
+    let broken = shim_env(&emu, &shim).var("ENTRA_AUTH_AZ_ACCOUNT", "{not json");
+    success(&az(&broken, &shim, &["version"]));
+    let err = failure(&az(&broken, &shim, &["account", "show"]), 1);
+    assert!(
+        err.contains("not a JSON object") && err.contains(LOGIN_HINT),
+        "{err}"
+    );
     assert_eq!(emu.app_service_requests(), 1, "only get-access-token asked");
 }
 

@@ -3,9 +3,10 @@
 //! Layers (see ARCHITECTURE.md): [`domain`] (pure rules, no I/O) → [`ports`] (traits the use
 //! cases need) → [`usecases`] (what the tool does, against ports only); [`adapters`] implement
 //! the ports; [`composition`] builds the adapters and plugs them in; [`cli`] is the
-//! command-line front-end.
+//! command-line front-end; [`az_shim`] is the `az` front-end (the binary started as `az`).
 
 pub mod adapters;
+pub mod az_shim;
 pub mod cli;
 pub mod composition;
 pub mod domain;

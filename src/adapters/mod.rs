@@ -10,6 +10,7 @@ pub mod config_file;
 pub mod config_repository;
 pub mod config_writer;
 pub mod credential_files;
+pub mod endpoint_client;
 pub mod federated_token;
 pub mod file_cache;
 pub mod file_lock;

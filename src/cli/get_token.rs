@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 
 use super::emit::emit;
 use super::kube::{ExecInfo, parse_exec_info};
-use super::output::{OutputFormat, TokenView, render, rfc3339};
+use super::output::{OutputFormat, RenderOptions, TokenView, render, rfc3339};
 use super::report::Report;
 use crate::composition::Services;
 use crate::domain::authority::Cloud;
@@ -244,7 +244,16 @@ pub fn run_token(
             .as_ref()
             .map(ExposeSecret::expose_secret);
     }
-    let text = render(&view, args.output, exec_info.api_version)
+    let options = RenderOptions {
+        exec_api: exec_info.api_version,
+        az_subscription: services.env.non_empty(EnvVars::AZURE_SUBSCRIPTION_ID),
+        time_zone: if args.output == OutputFormat::Az {
+            jiff::tz::TimeZone::system()
+        } else {
+            jiff::tz::TimeZone::UTC
+        },
+    };
+    let text = render(&view, args.output, &options)
         .map_err(|e| Report::new(ErrorKind::Io, "cannot render the output").cause(e))?;
     emit(&text, args.file.as_deref(), services)
 }

@@ -1,8 +1,12 @@
-//! Renders a token the way scripts want it: the bare token, JSON, YAML or a kubectl
-//! `ExecCredential` (SPEC.md "Output shape", "One profile, every tool").
+//! Renders a token the way scripts want it: the bare token, JSON, YAML, a kubectl
+//! `ExecCredential` or the Azure CLI's `az account get-access-token` object (SPEC.md "Output
+//! shape", "One profile, every tool").
 
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use crate::domain::az_cli::AzAccessToken;
+use crate::domain::jwt::unverified_string_claim;
 use crate::domain::token::{Token, TokenSource};
 
 /// The `-o/--output` choices.
@@ -16,6 +20,28 @@ pub enum OutputFormat {
     Yaml,
     /// A Kubernetes ExecCredential for kubectl's exec plugin (apiVersion from KUBERNETES_EXEC_INFO, else client.authentication.k8s.io/v1).
     ExecCredential,
+    /// What `az account get-access-token` prints: accessToken, expiresOn (local time), expires_on, subscription (AZURE_SUBSCRIPTION_ID; left out when unset), tenant, tokenType.
+    Az,
+}
+
+/// What some formats need besides the token: the `ExecCredential` version, and for `az` the
+/// subscription to report and the local time zone.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub exec_api: ExecApiVersion,
+    pub az_subscription: Option<String>,
+    pub time_zone: TimeZone,
+}
+
+impl Default for RenderOptions {
+    /// `ExecCredential` v1, no subscription, UTC.
+    fn default() -> Self {
+        Self {
+            exec_api: ExecApiVersion::default(),
+            az_subscription: None,
+            time_zone: TimeZone::UTC,
+        }
+    }
 }
 
 /// The `client.authentication.k8s.io` version of an `ExecCredential` (kubectl refuses a reply
@@ -99,28 +125,41 @@ impl<'a> TokenView<'a> {
 
 pub use crate::domain::token::rfc3339;
 
-/// Renders the view (`exec_api` is the `ExecCredential`'s version, used by that format only);
-/// the result always ends with a newline.
+/// Renders the view (`options` hold what single formats need); the result always ends with a
+/// newline.
 ///
 /// # Errors
 /// Only if serialization fails, which would be a bug.
 pub fn render(
     view: &TokenView<'_>,
     format: OutputFormat,
-    exec_api: ExecApiVersion,
+    options: &RenderOptions,
 ) -> Result<String, String> {
     match format {
         OutputFormat::Token => Ok(format!("{}\n", view.access_token)),
         OutputFormat::Json => render_json(view),
         OutputFormat::Yaml => render_yaml(view),
         OutputFormat::ExecCredential => render_json(&ExecCredential {
-            api_version: exec_api.as_str(),
+            api_version: options.exec_api.as_str(),
             kind: "ExecCredential",
             status: ExecCredentialStatus {
                 token: view.access_token,
                 expiration_timestamp: &view.expires_at,
             },
         }),
+        OutputFormat::Az => {
+            // The token's own tenant (a GUID) as az reports it, else the profile's.
+            let tid = unverified_string_claim(view.access_token, "tid");
+            let az = AzAccessToken::new(
+                view.access_token,
+                view.expires_on,
+                tid.as_deref().unwrap_or(view.tenant_id),
+                options.az_subscription.as_deref(),
+                &options.time_zone,
+            )
+            .ok_or("the expiry is not a valid time")?;
+            render_json(&az)
+        }
     }
 }
 
@@ -144,7 +183,7 @@ fn render_yaml<T: Serialize>(value: &T) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ExecApiVersion, OutputFormat, TokenView, render};
+    use super::{ExecApiVersion, OutputFormat, RenderOptions, TokenView, render};
     use crate::domain::token::{Token, TokenSource};
 
     fn token() -> Token {
@@ -165,7 +204,7 @@ mod tests {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
         assert_eq!(
-            render(&view, OutputFormat::Token, ExecApiVersion::V1).unwrap(),
+            render(&view, OutputFormat::Token, &RenderOptions::default()).unwrap(),
             "eyJ0eXAiOiJKV1QifQ.e30.sig\n"
         );
     }
@@ -174,7 +213,9 @@ mod tests {
     fn json_snapshot() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
-        insta::assert_snapshot!(render(&view, OutputFormat::Json, ExecApiVersion::V1).unwrap());
+        insta::assert_snapshot!(
+            render(&view, OutputFormat::Json, &RenderOptions::default()).unwrap()
+        );
     }
 
     #[test]
@@ -182,7 +223,9 @@ mod tests {
         let t = token();
         let mut view = TokenView::new(&t, "prod", TokenSource::Network, 1_767_018_601);
         view.refresh_token = Some("rt-value");
-        insta::assert_snapshot!(render(&view, OutputFormat::Yaml, ExecApiVersion::V1).unwrap());
+        insta::assert_snapshot!(
+            render(&view, OutputFormat::Yaml, &RenderOptions::default()).unwrap()
+        );
     }
 
     #[test]
@@ -190,7 +233,12 @@ mod tests {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
         insta::assert_snapshot!(
-            render(&view, OutputFormat::ExecCredential, ExecApiVersion::V1).unwrap()
+            render(
+                &view,
+                OutputFormat::ExecCredential,
+                &RenderOptions::default()
+            )
+            .unwrap()
         );
     }
 
@@ -198,12 +246,48 @@ mod tests {
     fn exec_credential_answers_in_the_version_asked() {
         let t = token();
         let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
-        let text = render(&view, OutputFormat::ExecCredential, ExecApiVersion::V1Beta1).unwrap();
+        let text = render(
+            &view,
+            OutputFormat::ExecCredential,
+            &RenderOptions {
+                exec_api: ExecApiVersion::V1Beta1,
+                ..RenderOptions::default()
+            },
+        )
+        .unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["apiVersion"], "client.authentication.k8s.io/v1beta1");
         assert_eq!(
             value["status"]["expirationTimestamp"],
             "2025-12-29T15:30:00Z"
         );
+    }
+
+    #[test]
+    fn az_snapshot() {
+        let t = token();
+        let view = TokenView::new(&t, "default", TokenSource::Network, 1_767_018_601);
+        let options = RenderOptions {
+            az_subscription: Some("0b1f6471-1bf0-4dda-aec3-111122223333".into()),
+            time_zone: jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap(),
+            ..RenderOptions::default()
+        };
+        insta::assert_snapshot!(render(&view, OutputFormat::Az, &options).unwrap());
+    }
+
+    #[test]
+    fn az_tenant_is_the_token_tid_and_subscription_is_optional() {
+        let mut t = token();
+        // {"tid":"11111111-2222-3333-4444-555555555555"}
+        t.access_token = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiIxMTExMTExMS0yMjIyLTMzMzMtNDQ0NC01NTU1NTU1NTU1NTUifQ.sig"
+            .to_owned()
+            .into();
+        let view = TokenView::new(&t, "default", TokenSource::Cache, 1_767_018_601);
+        let text = render(&view, OutputFormat::Az, &RenderOptions::default()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["tenant"], "11111111-2222-3333-4444-555555555555");
+        assert_eq!(value["expires_on"], 1_767_022_200);
+        assert_eq!(value["expiresOn"], "2025-12-29 15:30:00.000000");
+        assert!(value.get("subscription").is_none());
     }
 }

@@ -15,6 +15,13 @@ use crate::ports::env::Env;
 /// Runs the CLI and returns the process exit code.
 #[must_use]
 pub fn main() -> ExitCode {
+    // Started as `az` (the `exec --az-shim` symlink): the shim, before any CLI parsing.
+    if std::env::args_os()
+        .next()
+        .is_some_and(|argv0| crate::az_shim::is_shim(&argv0))
+    {
+        return crate::az_shim::main(std::env::args_os().collect());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

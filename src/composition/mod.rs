@@ -2,6 +2,7 @@
 //! lazily where it costs anything) and plugs them into the use cases. Front-ends build one
 //! [`Services`] and ask it for the ports a use case needs.
 
+pub mod az_shim;
 pub mod paths;
 pub mod storage;
 

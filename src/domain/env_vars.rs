@@ -51,11 +51,12 @@ env_vars! {
     AZURE_AUTHORITY_HOST => "Azure SDK convention: authority host such as `https://login.microsoftonline.us` (`http://` only for loopback emulators).";
     IDENTITY_ENDPOINT => "App Service / Functions managed identity endpoint (set by the platform).";
     IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
+    ENTRA_AUTH_AZ_ACCOUNT => "Set by `exec --az-shim` for the `az` shim: the account `az account show` prints (JSON).";
     XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
     KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";
     BROWSER => "The browser for the interactive sign-in (else the system's default).";
-    AZURE_SUBSCRIPTION_ID => "Read by `exec --az-shim`: the subscription `az account show` reports (else `ARM_SUBSCRIPTION_ID`, else the tenant, as `az` does for a tenant-level account).";
+    AZURE_SUBSCRIPTION_ID => "Azure SDK convention: the subscription `get-token -o az` reports (omitted when unset) and `exec --az-shim`'s `az account show` shows (else `ARM_SUBSCRIPTION_ID`, else the tenant, as `az` does for a tenant-level account).";
     ARM_SUBSCRIPTION_ID => "Terraform's name for the subscription; `exec --az-shim` reads it when `AZURE_SUBSCRIPTION_ID` is not set.";
 }
 
@@ -100,10 +101,9 @@ impl EnvVars {
     ];
 
     /// What `exec` sets in its child's environment (besides `IDENTITY_ENDPOINT` and
-    /// `IDENTITY_HEADER`): the IMDS-shaped URL for tools that speak only IMDS (terraform's
-    /// `use_msi`), and, with `--az-shim`, the account `az account show` prints.
+    /// `IDENTITY_HEADER`, and `ENTRA_AUTH_AZ_ACCOUNT` with `--az-shim`): the IMDS-shaped URL for
+    /// tools that speak only IMDS (terraform's `use_msi`).
     pub const ARM_MSI_ENDPOINT: &'static str = "ARM_MSI_ENDPOINT";
-    pub const ENTRA_AUTH_AZ_ACCOUNT: &'static str = "ENTRA_AUTH_AZ_ACCOUNT";
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod authority;
+pub mod az_cli;
 pub mod cache_key;
 pub mod claims;
 pub mod constant_time;

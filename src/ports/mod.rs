@@ -18,3 +18,4 @@ pub mod secret_store;
 pub mod store;
 pub mod terminal;
 pub mod token_cache;
+pub mod token_endpoint;

@@ -3,6 +3,7 @@
 //! enforces it). Front-ends (`crate::cli`) call them with typed requests and render the typed
 //! outcome or [`error::Error`]; `crate::composition` plugs the adapters in.
 
+pub mod az_cli;
 pub mod cache_and_lock;
 pub mod credentials;
 pub mod discover;

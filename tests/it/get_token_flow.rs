@@ -130,6 +130,53 @@ fn yaml_has_the_json_keys() {
     }
 }
 
+/// `-o az`: what `az account get-access-token` prints (az's sorted keys, a numeric
+/// `expires_on`, local `expiresOn` with six fraction digits, the token's tenant, the
+/// subscription from AZURE_SUBSCRIPTION_ID when set).
+#[test]
+fn az_output_is_what_az_prints() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).var("TZ", "<+0530>-5:30");
+    let out = env.run(&["get-token", "-o", "az"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let body = json(&out);
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "accessToken",
+            "expiresOn",
+            "expires_on",
+            "tenant",
+            "tokenType"
+        ],
+        "no subscription without AZURE_SUBSCRIPTION_ID"
+    );
+    assert!(emu.verify(body["accessToken"].as_str().unwrap()).is_ok());
+    assert_eq!(body["tenant"], emulator::TENANT_ID);
+    assert_eq!(body["tokenType"], "Bearer");
+    let expires_on = body["expires_on"].as_i64().expect("a JSON number");
+    let at = jiff::Timestamp::from_second(expires_on).unwrap();
+    let local = jiff::tz::TimeZone::posix("<+0530>-5:30")
+        .unwrap()
+        .to_datetime(at)
+        .strftime("%Y-%m-%d %H:%M:%S.000000")
+        .to_string();
+    assert_eq!(body["expiresOn"], local, "local time from TZ");
+    assert!(
+        stdout(&out).starts_with("{\n  \"accessToken\": "),
+        "az's layout"
+    );
+
+    let env = env.var(
+        "AZURE_SUBSCRIPTION_ID",
+        "0b1f6471-1bf0-4dda-aec3-111122223333",
+    );
+    let body = json(&env.run(&["get-token", "-o", "az"]));
+    assert_eq!(body["subscription"], "0b1f6471-1bf0-4dda-aec3-111122223333");
+}
+
 #[test]
 fn file_output_is_private_and_stdout_stays_empty() {
     let emu = Emulator::start();

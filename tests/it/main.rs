@@ -1,6 +1,7 @@
 //! The one integration-test binary: the CLI end to end against the Entra emulator, and the emulator's own tests.
 
 mod architecture;
+mod az_shim;
 mod certs;
 mod claims;
 mod cli_reference;

@@ -19,11 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
 use crate::emulator::{self, Emulator};
-use crate::support::CACHE_KEY;
+use crate::support::{CACHE_KEY, tls_server_config};
 
 /// The name the HTTPS case reaches the TLS front by: only the empty root's `/etc/hosts` has it.
 const TLS_HOST: &str = "login.emulator.test";
@@ -216,37 +213,19 @@ impl TlsFront {
     fn start(backend_port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = |name: &str| dir.path().join(name);
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=entra-auth-cli test CA",
-            ],
+        // A CA, then a leaf for TLS_HOST signed by it (P-256 keys, valid for a day).
+        let subject = format!("/CN={TLS_HOST}");
+        let san = format!("subjectAltName=DNS:{TLS_HOST}");
+        openssl_ec_cert(
+            &["-subj", "/CN=entra-auth-cli test CA"],
             &[("-keyout", path("ca.key")), ("-out", path("ca.pem"))],
         );
-        openssl(
+        openssl_ec_cert(
             &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "1",
                 "-subj",
-                &format!("/CN={TLS_HOST}"),
+                &subject,
                 "-addext",
-                &format!("subjectAltName=DNS:{TLS_HOST}"),
+                &san,
                 "-addext",
                 "basicConstraints=critical,CA:FALSE",
             ],
@@ -257,22 +236,7 @@ impl TlsFront {
                 ("-out", path("leaf.pem")),
             ],
         );
-        let certs = CertificateDer::pem_file_iter(path("leaf.pem"))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            certs,
-            PrivateKeyDer::from_pem_file(path("leaf.key")).unwrap(),
-        )
-        .unwrap();
-        let config = Arc::new(config);
+        let config = tls_server_config(&path("leaf.pem"), &path("leaf.key"));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let served = Arc::new(AtomicUsize::new(0));
@@ -312,9 +276,19 @@ impl Drop for TlsFront {
     }
 }
 
-fn openssl(args: &[&str], paths: &[(&str, PathBuf)]) {
+/// `openssl req -x509` with a fresh P-256 key, valid for a day, plus `args` and `paths`.
+fn openssl_ec_cert(args: &[&str], paths: &[(&str, PathBuf)]) {
     let mut cmd = Command::new("openssl");
-    cmd.args(args);
+    cmd.args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+    ])
+    .args(["-nodes", "-days", "1"])
+    .args(args);
     for (flag, path) in paths {
         cmd.arg(flag).arg(path);
     }

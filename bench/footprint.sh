@@ -5,6 +5,7 @@
 #
 #   bench/footprint.sh                      # RUNS=300
 #   COMPARE_DYNAMIC=1 bench/footprint.sh    # also the dynamically linked `cargo build --release`
+#   EMULATOR=target/debug/examples/emulator bench/footprint.sh   # skip the emulator's release build
 #
 # Medians and ratios against the baselines of the same run; nothing here asserts a timing.
 # Everything stays on 127.0.0.1. Raw hyperfine JSON goes to $BENCH_OUT (default target/bench/).
@@ -61,7 +62,13 @@ if [[ "$COMPARE_DYNAMIC" == 1 ]]; then
     cargo build --release --locked --bin entra-auth-cli
     DYN="$ROOT/target/release/entra-auth-cli"
 fi
-cargo build --release --locked --example emulator
+# EMULATOR=path skips this build (e.g. the debug one `cargo test` made: slower replies, which
+# only make the network ratio less flattering).
+EMULATOR="${EMULATOR:-}"
+if [[ -z "$EMULATOR" ]]; then
+    cargo build --release --locked --example emulator
+    EMULATOR="$ROOT/target/release/examples/emulator"
+fi
 
 # ---------------------------------------------------------------- emulator and sandbox
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/entra-footprint.XXXXXX")"
@@ -72,7 +79,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-start_emulator "$ROOT/target/release/examples/emulator"
+start_emulator "$EMULATOR"
 log "emulator at $AUTHORITY (pid $EMU_PID)"
 
 # Nothing from the real HOME, no proxies, no config file, the file backend only, no session bus.

@@ -30,27 +30,14 @@ EMU="$ROOT/target/release/examples/emulator"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/entra-ab.XXXXXX")"
 EMU_PID=""
+# shellcheck source=bench/emulator.sh
+source "$ROOT/bench/emulator.sh"
 cleanup() {
-    exec 3>&- || true
-    [[ -n "$EMU_PID" ]] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+    stop_emulator
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-mkfifo "$TMP/emu.stdin"
-"$EMU" <"$TMP/emu.stdin" >"$TMP/emu.out" 2>"$TMP/emu.err" &
-EMU_PID=$!
-exec 3>"$TMP/emu.stdin"                    # the emulator serves until its stdin closes
-line=""
-for _ in $(seq 1 200); do
-    line="$(head -n1 "$TMP/emu.out" 2>/dev/null || true)"
-    [[ "$line" == *client_id=* ]] && break
-    sleep 0.05
-done
-[[ "$line" == authority=http://127.0.0.1:* ]] || { cat "$TMP/emu.err" >&2; exit 1; }
-AUTHORITY="$(sed -E 's/.*authority=([^ ]+).*/\1/' <<<"$line")"
-TENANT="$(sed -E 's/.*tenant=([^ ]+).*/\1/' <<<"$line")"
-CLIENT_ID="$(sed -E 's/.*client_id=([^ ]+).*/\1/' <<<"$line")"
+start_emulator "$EMU"
 
 # A sandbox per binary (own cache), nothing from the real HOME, file backend, no proxies.
 sandbox() {

@@ -3,6 +3,7 @@
 //! handed back as a reply), and a reply body is read chunk by chunk up to the request's
 //! `max_reply_bytes`, no further (see `ports::idp`).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -14,11 +15,21 @@ use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, T
 
 const USER_AGENT: &str = concat!("entra-auth-cli/", env!("CARGO_PKG_VERSION"));
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `localhost` is loopback without a lookup (RFC 6761 section 6.3): a static binary in an empty
+/// root, or a container without `/etc/hosts`, has no other way to know it (port 0 = the URL's).
+const LOCALHOST: [SocketAddr; 2] = [
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+    SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+];
 
 /// reqwest-backed transport. Requests to loopback and link-local hosts (an emulator, the
 /// managed identity endpoints) go through a direct client that skips proxies and system TLS
 /// roots; everything else uses the platform verifier and the proxy environment. Each client is
-/// built on its first request.
+/// built on its first request. On Linux the verifier's roots are the bundle in `SSL_CERT_FILE`
+/// and/or the directories in `SSL_CERT_DIR` when set, else the system bundle; they are read when
+/// that client is built, so never on a cache hit. Names resolve through the C library's
+/// resolver (in the static build: glibc's built-in `/etc/hosts` and DNS, no NSS modules), except
+/// `localhost`.
 #[derive(Default)]
 pub struct HttpTransport {
     direct: OnceLock<Result<reqwest::Client, String>>,
@@ -55,11 +66,22 @@ impl HttpTransport {
                 // Every request carries a credential (secret, assertion, code, refresh token,
                 // X-IDENTITY-HEADER, bearer token): following a redirect would hand it to
                 // whatever host the `Location` names.
-                .redirect(reqwest::redirect::Policy::none());
+                .redirect(reqwest::redirect::Policy::none())
+                .resolve_to_addrs("localhost", &LOCALHOST);
             if direct {
                 builder = builder.no_proxy().tls_certs_only([]);
             }
-            builder.build().map_err(|e| error_chain(&e))
+            builder.build().map_err(|e| {
+                let cause = error_chain(&e);
+                if direct {
+                    cause
+                } else {
+                    // Nearly always the roots: say where they come from.
+                    format!(
+                        "{cause} (TLS roots come from the PEM bundle in SSL_CERT_FILE or the directories in SSL_CERT_DIR, else the system's CA bundle)"
+                    )
+                }
+            })
         })
         .as_ref()
         .map_err(|e| TransportError::Setup(format!("could not set up the HTTP client: {e}")))

@@ -6,6 +6,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use super::{Cli, Command};
 use crate::composition::Services;
@@ -62,15 +65,34 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: u8, env: &dyn Env) {
-    let filter = match (verbose, env.non_empty(EnvVars::ENTRA_AUTH_LOG)) {
-        (0, None) => return,
-        (_, Some(filter)) => filter,
-        (1, None) => "entra_auth_cli=debug".to_owned(),
-        (_, None) => "entra_auth_cli=trace".to_owned(),
+    let default = match verbose {
+        0 => None,
+        1 => Some("entra_auth_cli=debug"),
+        _ => Some("entra_auth_cli=trace"),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_target(false)
+    // `Targets` takes the usual `level` / `target=level,...` directives without pulling a regex
+    // engine into the binary (EnvFilter's span and field filters are not offered).
+    let asked = env
+        .non_empty(EnvVars::ENTRA_AUTH_LOG)
+        .and_then(|text| match text.parse::<Targets>() {
+            Ok(filter) => Some(filter),
+            Err(error) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: ignoring ENTRA_AUTH_LOG, not a log filter such as `debug` or `entra_auth_cli=trace` ({error})"
+                );
+                None
+            }
+        });
+    let Some(filter) = asked.or_else(|| default.and_then(|d| d.parse().ok())) else {
+        return;
+    };
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false),
+        )
+        .with(filter)
         .try_init();
 }

@@ -556,3 +556,25 @@ fn exec_info_picks_the_api_version_and_malformed_info_is_exit_1() {
         "{err}"
     );
 }
+
+#[test]
+fn entra_auth_log_filters_diagnostics_and_a_bad_filter_is_only_a_warning() {
+    let emu = Emulator::start();
+    let run = |filter: &str| {
+        let out = TestEnv::for_emulator(&emu)
+            .var("ENTRA_AUTH_LOG", filter)
+            .run(&["get-token", "--no-cache"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!stdout(&out).is_empty(), "the token still goes to stdout");
+        stderr(&out)
+    };
+    let debug = run("entra_auth_cli=debug");
+    assert!(debug.contains(" DEBUG POST "), "{debug}");
+    assert_eq!(run("some_other_crate=trace"), "", "other targets only");
+    let bad = run("entra_auth_cli=loud");
+    assert!(
+        bad.starts_with("warning: ignoring ENTRA_AUTH_LOG, not a log filter"),
+        "{bad}"
+    );
+    assert_eq!(bad.lines().count(), 1, "no logging on a bad filter: {bad}");
+}

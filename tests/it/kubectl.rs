@@ -15,11 +15,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::emulator::{self, Emulator, Grant};
-use crate::support::CACHE_KEY;
+use crate::support::{CACHE_KEY, tls_server_config};
 
 /// The AKS server application; its `.default` scope is what AKS clusters accept.
 const AKS_SERVER_APP: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -61,18 +59,7 @@ impl ApiServer {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let certs = CertificateDer::pem_file_iter(&cert)
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, PrivateKeyDer::from_pem_file(&key).unwrap())
-        .unwrap();
+        let config = tls_server_config(&cert, &key);
         let jwks: JwkSet = serde_json::from_value(emu.jwks()).unwrap();
         let keys: Vec<DecodingKey> = jwks
             .keys
@@ -82,12 +69,7 @@ impl ApiServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let (accepted, rejected) = (Arc::default(), Arc::default());
-        let shared = Arc::new((
-            Arc::new(config),
-            keys,
-            Arc::clone(&accepted),
-            Arc::clone(&rejected),
-        ));
+        let shared = Arc::new((config, keys, Arc::clone(&accepted), Arc::clone(&rejected)));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let shared = Arc::clone(&shared);

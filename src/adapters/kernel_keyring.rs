@@ -46,10 +46,13 @@ pub fn bus_namespace() -> String {
 
 #[cfg(target_os = "linux")]
 mod imp {
-    use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier};
+    use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier, KeySerialId, KeyType};
     use zeroize::Zeroizing;
 
     use super::{MAX_PAYLOAD, PREFIX};
+
+    /// The most key serials read from the user keyring (a million keys; root's default quota).
+    const MAX_LINK_BYTES: usize = 4 * 1024 * 1024;
 
     /// The user keyring and the namespace of our entries in it.
     pub struct KernelTier {
@@ -67,7 +70,9 @@ mod imp {
             KeyError::QuotaExceeded => {
                 "the kernel's per-user key quota is full (sysctl kernel.keys.maxbytes)".to_owned()
             }
-            KeyError::Unknown(38) => "the kernel has no key management (ENOSYS)".to_owned(),
+            KeyError::Unknown(code) if code == rustix::io::Errno::NOSYS.raw_os_error() => {
+                "the kernel has no key management (ENOSYS)".to_owned()
+            }
             other => format!("keyctl failed: {other:?}"),
         }
     }
@@ -148,15 +153,35 @@ mod imp {
             }
         }
 
+        /// The serials linked in the user keyring. Read as a key's payload into our own
+        /// bounded buffer (`KeyRing::get_links` trusts the kernel's length past its buffer).
+        fn serials() -> Result<Vec<Key>, String> {
+            let ring = Key::from_id(KeySerialId::new(KeyRingIdentifier::User as i32));
+            let mut buffer = vec![0u8; 16 * 1024];
+            let mut len = ring.read(&mut buffer).map_err(describe)?;
+            if len > buffer.len() {
+                buffer = vec![0u8; len.min(MAX_LINK_BYTES)];
+                len = ring.read(&mut buffer).map_err(describe)?;
+            }
+            let len = len.min(buffer.len());
+            Ok(buffer[..len]
+                .chunks_exact(4)
+                .filter_map(|b| b.try_into().ok())
+                .map(|b| Key::from_id(KeySerialId::new(i32::from_ne_bytes(b))))
+                .collect())
+        }
+
         /// Every readable entry of this namespace whose user starts with `prefix`.
         pub fn entries(&self, prefix: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, String> {
             let mine = self.description(prefix);
-            let links = self.ring.get_links(4096).map_err(describe)?;
             let mut found = Vec::new();
-            for key in links.iter().filter_map(linux_keyutils::LinkNode::as_key) {
+            for key in Self::serials()? {
                 let Ok(metadata) = key.metadata() else {
                     continue;
                 };
+                if metadata.get_type() != KeyType::User {
+                    continue;
+                }
                 let Some(user) = metadata
                     .get_description()
                     .strip_prefix(&mine)
@@ -177,29 +202,28 @@ mod imp {
 mod imp {
     use zeroize::Zeroizing;
 
-    /// No kernel keyring outside Linux: the store always reads the platform keyring.
-    pub struct KernelTier {
-        namespace: String,
-    }
+    /// No kernel keyring outside Linux: [`KernelTier::open`] always fails, so the store reads
+    /// the platform keyring (there is never a value of this type).
+    pub struct KernelTier(std::convert::Infallible);
 
     impl KernelTier {
         pub fn open(_namespace: String) -> Result<Self, String> {
             Err("the kernel keyring exists only on Linux".to_owned())
         }
         pub fn namespace(&self) -> &str {
-            &self.namespace
+            match self.0 {}
         }
         pub fn load(&self, _user: &str) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
-            Ok(None)
+            match self.0 {}
         }
         pub fn store(&self, _user: &str, _payload: &[u8], _ttl_secs: u64) -> Result<(), String> {
-            Ok(())
+            match self.0 {}
         }
         pub fn remove(&self, _user: &str) -> Result<(), String> {
-            Ok(())
+            match self.0 {}
         }
         pub fn entries(&self, _prefix: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, String> {
-            Ok(Vec::new())
+            match self.0 {}
         }
     }
 }

@@ -5,6 +5,12 @@
 //!
 //! Every call runs on a helper thread with a deadline: a missing or hung D-Bus must not stall
 //! the CLI (it has been seen to hang for two minutes in the field).
+//!
+//! On Linux, `auto` and `keyring` put a fast tier in front of it ([`super::kernel_keyring`]):
+//! access tokens are copied to the kernel's user keyring when read or written, and a cache hit
+//! found there opens no D-Bus connection at all; a `store-check` marker there spares the probe
+//! for 10 minutes after the Secret Service last answered it. The Secret Service stays the
+//! store of record: every write and removal goes to both, removals to the tier first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::file_secret_store::entry_name;
+use super::kernel_keyring::{self, KernelTier};
 use super::sealed_file::KeyMaterial;
 use super::token_record;
 use crate::domain::account::Account;
@@ -123,9 +130,75 @@ fn search_all() -> Result<Vec<(String, Zeroizing<String>)>, String> {
 pub struct KeyringStore {
     /// Set after a call timed out: later calls fail at once instead of waiting again.
     hung: Arc<AtomicBool>,
+    /// The kernel keyring copies of access tokens, when the tier is on.
+    tier: Option<Arc<KernelTier>>,
+}
+
+/// What [`KeyringStore::probe_with_fast_tier`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FastTierReport {
+    /// The Secret Service was not asked: it answered within the marker's lifetime.
+    pub remembered: bool,
+    /// For `status`: what the tier is and who can read it, or why there is none.
+    pub description: String,
 }
 
 impl KeyringStore {
+    /// Like [`KeyringStore::probe`], with the kernel keyring fast tier in front of the Secret
+    /// Service when keyctl works. A `store-check` marker in the tier (written after a probe
+    /// succeeded, gone 10 minutes later or as soon as a Secret Service call fails) stands for
+    /// the probe.
+    ///
+    /// # Errors
+    /// Why the keyring cannot be used, in words for a one-line notice.
+    pub fn probe_with_fast_tier() -> Result<(Self, FastTierReport), String> {
+        let tier = match KernelTier::open(kernel_keyring::bus_namespace()) {
+            Ok(tier) => Arc::new(tier),
+            Err(cause) => {
+                tracing::debug!("no kernel keyring fast tier: {cause}");
+                return Self::probe().map(|store| {
+                    (
+                        store,
+                        FastTierReport {
+                            remembered: false,
+                            description: format!(
+                                "none ({cause}): every cache hit reads the Secret Service"
+                            ),
+                        },
+                    )
+                });
+            }
+        };
+        let description = format!(
+            "the kernel user keyring (entries `entra-auth-cli:{}:*`): copies of access tokens, \
+             readable only by processes of this user, each kept until its token expires and {} \
+             min at most; `logout` clears them",
+            tier.namespace(),
+            kernel_keyring::MAX_TTL.as_secs() / 60
+        );
+        let remembered = matches!(tier.load(PROBE_USER), Ok(Some(_)));
+        let store = if remembered {
+            Self {
+                hung: Arc::new(AtomicBool::new(false)),
+                tier: Some(tier),
+            }
+        } else {
+            let mut store = Self::probe()?;
+            if let Err(cause) = tier.store(PROBE_USER, b"ok", kernel_keyring::MAX_TTL.as_secs()) {
+                tracing::debug!("cannot remember the probe in the kernel keyring: {cause}");
+            }
+            store.tier = Some(tier);
+            store
+        };
+        Ok((
+            store,
+            FastTierReport {
+                remembered,
+                description,
+            },
+        ))
+    }
+
     /// Connects and checks that the keyring can be read and written: a locked keyring or one
     /// that needs a prompt is reported, not used.
     ///
@@ -138,6 +211,7 @@ impl KeyringStore {
         }
         Ok(Self {
             hung: Arc::new(AtomicBool::new(false)),
+            tier: None,
         })
     }
 
@@ -145,12 +219,54 @@ impl KeyringStore {
         if self.hung.load(Ordering::Relaxed) {
             return Err("the keyring stopped answering earlier in this run".to_owned());
         }
-        if let Err(message) = &result
-            && message.contains("did not answer")
-        {
-            self.hung.store(true, Ordering::Relaxed);
+        if let Err(message) = &result {
+            if message.contains("did not answer") {
+                self.hung.store(true, Ordering::Relaxed);
+            }
+            // The Secret Service failed: the next run probes it again instead of trusting the
+            // marker.
+            if let Some(tier) = &self.tier {
+                let _ = tier.remove(PROBE_USER);
+            }
         }
         result
+    }
+
+    /// Copies a token record to the fast tier, or drops the tier's older copy when that fails
+    /// (a stale copy must not outlive a newer token in the Secret Service).
+    fn copy_to_tier(&self, user: &str, record: &[u8], expires_on: i64) {
+        let Some(tier) = &self.tier else {
+            return;
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let copied = match kernel_keyring::ttl_for(expires_on, now) {
+            Some(ttl) => tier.store(user, record, ttl),
+            None => Err("the token has expired".to_owned()),
+        };
+        if let Err(cause) = copied {
+            tracing::debug!("no kernel keyring copy of {user}: {cause}");
+            if let Err(cause) = tier.remove(user) {
+                tracing::warn!("cannot drop the kernel keyring copy of {user}: {cause}");
+            }
+        }
+    }
+
+    /// The fast tier's copy of `key`'s token: `None` on a miss, and for a copy that cannot be
+    /// trusted (corrupt, under another key's name, unreadable), which is dropped.
+    fn load_from_tier(&self, user: &str, key: &CacheKey) -> Option<Token> {
+        let tier = self.tier.as_deref()?;
+        match tier.load(user) {
+            Ok(Some(bytes)) => match token_record::decode_for(key, &bytes) {
+                Ok(token) => return Some(token),
+                Err(reason) => {
+                    tracing::debug!("ignoring the kernel keyring copy of {user}: {reason}");
+                    let _ = tier.remove(user);
+                }
+            },
+            Ok(None) => {}
+            Err(cause) => tracing::debug!("kernel keyring read of {user} failed: {cause}"),
+        }
+        None
     }
 
     /// The `file` store's key kept in the keyring, created on first use.
@@ -193,54 +309,80 @@ impl TokenCache for KeyringStore {
 
     fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError> {
         let user = Self::token_user(key);
-        let value = self
-            .guard(get(user.clone()))
-            .map_err(|reason| CacheError::Io {
+        if let Some(token) = self.load_from_tier(&user, key) {
+            return Ok(Some(token));
+        }
+        let value = self.guard(get(user.clone())).map_err(Self::io(&user))?;
+        let Some(json) = value else {
+            return Ok(None);
+        };
+        let token = token_record::decode_for(key, json.as_bytes()).map_err(|reason| {
+            CacheError::Unreadable {
                 location: format!("keyring entry {user}"),
                 reason,
-            })?;
-        value
-            .map(|json| token_record::decode_for(key, json.as_bytes()))
-            .transpose()
-            .map_err(|reason| CacheError::Unreadable {
-                location: format!("keyring entry {user}"),
-                reason,
-            })
+            }
+        })?;
+        self.copy_to_tier(&user, json.as_bytes(), token.expires_on);
+        Ok(Some(token))
     }
 
     fn store(&self, key: &CacheKey, token: &Token) -> Result<(), CacheError> {
         let user = Self::token_user(key);
-        let json =
-            Zeroizing::new(String::from_utf8_lossy(&token_record::encode(key, token)).into_owned());
-        self.guard(set(user.clone(), json))
-            .map_err(|reason| CacheError::Io {
-                location: format!("keyring entry {user}"),
-                reason,
-            })
+        let record = token_record::encode(key, token);
+        let json = Zeroizing::new(String::from_utf8_lossy(&record).into_owned());
+        let stored = self.guard(set(user.clone(), json)).map_err(Self::io(&user));
+        if stored.is_ok() {
+            self.copy_to_tier(&user, &record, token.expires_on);
+        }
+        stored
     }
 
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
         let user = Self::token_user(key);
-        self.guard(delete(user.clone()))
-            .map_err(|reason| CacheError::Io {
-                location: format!("keyring entry {user}"),
+        if let Some(tier) = &self.tier {
+            tier.remove(&user).map_err(|reason| CacheError::Io {
+                location: format!("kernel keyring copy of {user}"),
                 reason,
-            })
+            })?;
+        }
+        self.guard(delete(user.clone())).map_err(Self::io(&user))
     }
 
+    /// The Secret Service's tokens, and any the fast tier still holds a copy of that the
+    /// Secret Service no longer has (so `logout` and `status` cover the tier too).
     fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError> {
         let entries = self.guard(search_all()).map_err(|reason| CacheError::Io {
             location: "the keyring".to_owned(),
             reason,
         })?;
-        Ok(entries
-            .into_iter()
+        let copies = match &self.tier {
+            Some(tier) => tier
+                .entries(TOKEN_PREFIX)
+                .map_err(|reason| CacheError::Io {
+                    location: "the kernel keyring".to_owned(),
+                    reason,
+                })?,
+            None => Vec::new(),
+        };
+        let mut found: Vec<(CacheKey, Token)> = Vec::new();
+        let records = entries
+            .iter()
             .filter(|(user, _)| user.starts_with(TOKEN_PREFIX))
-            .filter_map(|(user, json)| {
-                let (key, token) = token_record::decode(json.as_bytes()).ok()?;
-                (user == Self::token_user(&key)).then_some((key, token))
-            })
-            .collect())
+            .map(|(user, json)| (user.as_str(), json.as_bytes()))
+            .chain(
+                copies
+                    .iter()
+                    .map(|(user, bytes)| (user.as_str(), &bytes[..])),
+            );
+        for (user, bytes) in records {
+            let Ok((key, token)) = token_record::decode(bytes) else {
+                continue;
+            };
+            if user == Self::token_user(&key) && !found.iter().any(|(k, _)| k == &key) {
+                found.push((key, token));
+            }
+        }
+        Ok(found)
     }
 
     fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {

@@ -16,6 +16,7 @@ pub mod file_cache;
 pub mod file_lock;
 pub mod file_secret_store;
 pub mod http_transport;
+pub mod kernel_keyring;
 pub mod keyring_store;
 pub mod locked_file_store;
 pub mod loopback_listener;

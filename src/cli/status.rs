@@ -90,6 +90,9 @@ pub fn render_text(report: &StatusReport) -> String {
                 report.store.backend, report.store.reason
             );
             let _ = writeln!(out, "requested:    {}", report.store.requested);
+            if let Some(tier) = &report.store.fast_tier {
+                let _ = writeln!(out, "fast tier:    {tier}");
+            }
             if report.store.locked_file_store {
                 let _ = writeln!(
                     out,

@@ -11,7 +11,7 @@ use super::paths::Paths;
 use crate::adapters::file_cache::FileTokenCache;
 use crate::adapters::file_lock::FileLocks;
 use crate::adapters::file_secret_store::{FileSecretStore, holds_sealed_secrets};
-use crate::adapters::keyring_store::KeyringStore;
+use crate::adapters::keyring_store::{FastTierReport, KeyringStore};
 use crate::adapters::locked_file_store::LockedFileAwareSecrets;
 use crate::adapters::memory_cache::{MemorySecretStore, MemoryTokenCache};
 use crate::adapters::sealed_file::KeyMaterial;
@@ -104,6 +104,7 @@ fn info(backend: &'static str, requested: String, reason: String) -> StoreInfo {
         reason,
         fallback_notice: None,
         locked_file_store: false,
+        fast_tier: None,
     }
 }
 
@@ -130,17 +131,29 @@ pub fn first_notice_in(cache_dir: &std::path::Path) -> bool {
     )
 }
 
+/// The keyring store and its fast tier; `reason` says why the keyring, when it answered the
+/// probe just now.
 fn keyring_storage(
-    store: KeyringStore,
+    (store, tier): (KeyringStore, FastTierReport),
     paths: &Paths,
     requested: String,
-    reason: String,
+    reason: &str,
 ) -> Storage {
+    let reason = if tier.remembered {
+        format!(
+            "{reason} (it answered within the last {} min, as the kernel keyring remembers)",
+            crate::adapters::kernel_keyring::MAX_TTL.as_secs() / 60
+        )
+    } else {
+        reason.to_owned()
+    };
+    let mut info = info("keyring", requested, reason);
+    info.fast_tier = Some(tier.description);
     Storage {
         tokens: Box::new(store.clone()),
         secrets: Box::new(store),
         locks: locks(paths),
-        info: info("keyring", requested, reason),
+        info,
     }
 }
 
@@ -198,12 +211,12 @@ pub fn select_storage(
             requested,
             "asked for: nothing is persisted".to_owned(),
         )),
-        StoreChoice::Keyring => match KeyringStore::probe() {
+        StoreChoice::Keyring => match KeyringStore::probe_with_fast_tier() {
             Ok(store) => Ok(keyring_storage(
                 store,
                 paths,
                 requested,
-                "asked for, and the OS keyring answers".to_owned(),
+                "asked for, and the OS keyring answers",
             )),
             Err(cause) => Err(StoreSelectionError::KeyringUnavailable { requested, cause }),
         },
@@ -226,12 +239,12 @@ pub fn select_storage(
                 Err(cause) => Err(StoreSelectionError::FileStoreNeedsKey { cause }),
             }
         }
-        StoreChoice::Auto => match KeyringStore::probe() {
+        StoreChoice::Auto => match KeyringStore::probe_with_fast_tier() {
             Ok(store) => Ok(keyring_storage(
                 store,
                 paths,
                 requested,
-                "the OS keyring answers".to_owned(),
+                "the OS keyring answers",
             )),
             Err(cause) => {
                 tracing::debug!("the OS keyring is unavailable: {cause}");

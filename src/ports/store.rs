@@ -21,6 +21,9 @@ pub struct StoreInfo {
     /// run cannot open (no `ENTRA_AUTH_CACHE_KEY`); such a secret reads as
     /// `SecretStoreError::Locked`, not as missing.
     pub locked_file_store: bool,
+    /// The `keyring` store's fast tier: what it is and who can read it, or why there is none
+    /// (`None` for the other stores).
+    pub fast_tier: Option<String>,
 }
 
 /// The stores of this run.

@@ -33,6 +33,8 @@ pub struct StoreReport {
     pub reason: String,
     /// The encrypted file store holds secrets this run cannot open (see `StoreInfo`).
     pub locked_file_store: bool,
+    /// The `keyring` store's fast tier (kernel keyring): what and who can read it, or why none.
+    pub fast_tier: Option<String>,
     pub error: Option<String>,
 }
 
@@ -93,6 +95,7 @@ pub fn gather(
                     requested: stores.info.requested.clone(),
                     reason: stores.info.reason.clone(),
                     locked_file_store: stores.info.locked_file_store,
+                    fast_tier: stores.info.fast_tier.clone(),
                     error: None,
                 },
                 tokens,
@@ -105,6 +108,7 @@ pub fn gather(
                 requested: String::new(),
                 reason: String::new(),
                 locked_file_store: false,
+                fast_tier: None,
                 error: Some(error.to_string()),
             },
             Vec::new(),

@@ -21,6 +21,8 @@ mod git_credential;
 mod help;
 mod hostile_servers;
 mod inspect;
+#[cfg(target_os = "linux")]
+mod keyring_fast_tier;
 mod kubectl;
 mod oidc_peer;
 mod peer_smoke;

@@ -18,6 +18,7 @@ mod get_token_flow;
 mod git_credential;
 mod help;
 mod hostile_servers;
+mod https_server;
 mod inspect;
 mod kubectl;
 mod oidc_peer;

@@ -2,15 +2,20 @@
 //! DefaultAzureCredential, AzureCliCredential through `--az-shim`) and JS @azure/identity
 //! (ManagedIdentityCredential, DefaultAzureCredential) get tokens from exec's credential endpoint,
 //! which gets them from the emulator with the profile's client secret; the child never sees it.
-//! The same child programs (tests/support/sdk_child.{py,mjs}) also run straight against the
-//! emulator's App Service managed identity, the real protocol exec's endpoint imitates.
+//! azure-cli itself (`az login --identity`, `az account get-access-token`) runs inside exec too,
+//! with a loopback HTTPS stand-in for Resource Manager's subscription list. The same children
+//! (tests/support/sdk_child.{py,mjs}, az) also run straight against the emulator's App Service
+//! managed identity, the real protocol exec's endpoint imitates.
 
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
 use crate::emulator::{Emulator, Grant};
+use crate::https_server::HttpsServer;
 use crate::support::{TestEnv, code, stderr, stdout};
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
@@ -261,4 +266,162 @@ fn exec_serves_js_default_azure_credential_and_returns_the_childs_exit_code() {
         report["picked"],
         serde_json::json!(["ManagedIdentityCredential"])
     );
+}
+
+/// azure-cli's own pinned copy, in a virtualenv .ci/run makes (`pip install azure-cli==2.91.0`).
+fn azure_cli() -> PathBuf {
+    let az = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/azure-cli-venv/bin/az");
+    assert!(
+        az.is_file(),
+        "{} is missing: .ci/run makes it (python3 -m venv target/azure-cli-venv && target/azure-cli-venv/bin/pip install azure-cli==2.91.0)",
+        az.display()
+    );
+    az
+}
+
+/// The subscription the stand-in Resource Manager lists.
+const SUBSCRIPTION_ID: &str = "11111111-2222-4333-8444-555555555555";
+
+/// Azure Resource Manager as `az login` uses it, on loopback HTTPS (azure-core sends bearer
+/// tokens only over TLS): the cloud metadata `az cloud register` reads, and the subscription
+/// list, only for a valid emulator token. Counts the subscription lists it answered.
+fn resource_manager() -> (HttpsServer, Arc<AtomicUsize>) {
+    let listed = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&listed);
+    let verify = Emulator::token_verifier();
+    let server = HttpsServer::start(move |request| {
+        let path = request.target().trim_start_matches('/');
+        if request.method() != "GET" {
+            return ("405 Method Not Allowed", "{}".to_owned());
+        }
+        if path.starts_with("metadata/endpoints?") {
+            let host = request.header("host").unwrap_or_default();
+            let body = serde_json::json!({
+                "name": "Emulator",
+                "resourceManager": format!("https://{host}/"),
+                "authentication": {
+                    "loginEndpoint": "https://login.microsoftonline.com",
+                    "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+                },
+                "suffixes": {},
+            });
+            return ("200 OK", body.to_string());
+        }
+        if !path.starts_with("subscriptions?") {
+            return ("404 Not Found", "{}".to_owned());
+        }
+        if !request.bearer().is_some_and(verify) {
+            return (
+                "401 Unauthorized",
+                r#"{"error":{"code":"InvalidAuthenticationToken"}}"#.to_owned(),
+            );
+        }
+        counter.fetch_add(1, Ordering::SeqCst);
+        let body = serde_json::json!({"value": [{
+            "id": format!("/subscriptions/{SUBSCRIPTION_ID}"),
+            "subscriptionId": SUBSCRIPTION_ID,
+            "tenantId": crate::emulator::TENANT_ID,
+            "displayName": "Emulator subscription",
+            "state": "Enabled",
+            "authorizationSource": "RoleBased",
+            "managedByTenants": [],
+        }]});
+        ("200 OK", body.to_string())
+    });
+    (server, listed)
+}
+
+/// `az login --identity`, then `az account get-access-token --resource` Key Vault and
+/// `az account show`, in one shell: inside `exec` (the profile from AZURE_* variables) or
+/// straight against the emulator's App Service managed identity.
+fn run_azure_cli(through_exec: bool) -> (Emulator, Output, usize) {
+    let az = azure_cli();
+    let emu = Emulator::start();
+    let (arm, listed) = resource_manager();
+    let base = if through_exec {
+        TestEnv::for_emulator(&emu)
+    } else {
+        TestEnv::new()
+            .var("IDENTITY_ENDPOINT", &emu.app_service_endpoint())
+            .var("IDENTITY_HEADER", &emu.identity_header())
+    };
+    let bin = az.parent().expect("venv bin").display().to_string();
+    let env = base
+        .var(
+            "PATH",
+            &format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
+        )
+        .var("AZURE_CORE_COLLECT_TELEMETRY", "false")
+        .var("AZURE_CORE_NO_COLOR", "true")
+        .var("REQUESTS_CA_BUNDLE", &arm.ca_file.display().to_string())
+        // Anything not on loopback goes to a closed port, never to Azure.
+        .var("HTTPS_PROXY", "http://127.0.0.1:9")
+        .var("HTTP_PROXY", "http://127.0.0.1:9");
+    let rm = format!("https://127.0.0.1:{}/", arm.port);
+    for args in [
+        &[
+            "cloud",
+            "register",
+            "-n",
+            "Emulator",
+            "--endpoint-resource-manager",
+            &rm,
+        ][..],
+        &["cloud", "set", "-n", "Emulator"],
+    ] {
+        let out = env.program(&az, args).output().expect("run az");
+        assert_eq!(code(&out), 0, "az {args:?}: {}", stderr(&out));
+    }
+    let script = "az login --identity -o none && \
+                  az account get-access-token --resource https://vault.azure.net -o json && \
+                  az account show -o json";
+    let out = if through_exec {
+        env.run(&["exec", "--", "sh", "-c", script])
+    } else {
+        env.program("sh", &["-c", script]).output().expect("run sh")
+    };
+    let listed = listed.load(Ordering::SeqCst);
+    (emu, out, listed)
+}
+
+/// The two JSON documents the script prints: the token, then the account.
+fn assert_azure_cli(emu: &Emulator, out: &Output, listed: usize) {
+    assert_eq!(code(out), 0, "stderr: {}", stderr(out));
+    let text = stdout(out);
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("az printed no JSON ({e}): {text}"));
+    let [token, account] = &docs[..] else {
+        panic!("expected a token and an account: {text}")
+    };
+    let access = token["accessToken"].as_str().expect("accessToken");
+    let claims = emu.verify(access).expect("an emulator token");
+    assert_eq!(claims["aud"], "https://vault.azure.net");
+    assert_eq!(token["expires_on"].as_i64(), claims["exp"].as_i64());
+    assert_eq!(account["id"], SUBSCRIPTION_ID);
+    assert_eq!(account["tenantId"], crate::emulator::TENANT_ID);
+    assert_eq!(account["user"]["name"], "systemAssignedIdentity");
+    assert_eq!(
+        listed, 1,
+        "az login listed the subscriptions with its token"
+    );
+}
+
+#[test]
+#[ignore = "needs azure-cli in target/azure-cli-venv (PyPI; .ci/run installs it) and openssl; run with: cargo test -- --ignored"]
+fn azure_cli_logs_in_with_app_service_managed_identity() {
+    let (emu, out, listed) = run_azure_cli(false);
+    assert_azure_cli(&emu, &out, listed);
+    assert!(emu.app_service_requests() >= 2);
+}
+
+#[test]
+#[ignore = "needs azure-cli in target/azure-cli-venv (PyPI; .ci/run installs it) and openssl; run with: cargo test -- --ignored"]
+fn exec_serves_azure_cli_login_identity_and_get_access_token() {
+    let (emu, out, listed) = run_azure_cli(true);
+    assert_azure_cli(&emu, &out, listed);
+    assert_eq!(emu.app_service_requests(), 0, "az used exec's endpoint");
+    // Graph (exec's own first token), Resource Manager (az login), Key Vault.
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 3);
 }

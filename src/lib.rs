@@ -9,5 +9,6 @@ pub mod adapters;
 pub mod cli;
 pub mod composition;
 pub mod domain;
+pub mod endpoint;
 pub mod ports;
 pub mod usecases;

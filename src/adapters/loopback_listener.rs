@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use zeroize::Zeroizing;
 
+use crate::domain::constant_time;
 use crate::ports::redirect_listener::{LoopbackServer, RedirectListener, RedirectOutcome};
 
 /// Request line plus headers.
@@ -359,7 +360,7 @@ fn judge(request: &Request, expected_state: &str) -> (Reply, Verdict) {
         return (Reply::plain(BAD_REQUEST), Verdict::Unrelated);
     }
     let state_matches = state.is_some_and(|state| {
-        !expected_state.is_empty() && constant_time_eq(state.as_bytes(), expected_state.as_bytes())
+        !expected_state.is_empty() && constant_time::eq(state.as_bytes(), expected_state.as_bytes())
     });
     if !state_matches {
         tracing::debug!("loopback response with another state ignored");
@@ -387,14 +388,6 @@ fn judge(request: &Request, expected_state: &str) -> (Reply, Verdict) {
 }
 
 /// Compares without an early exit, so timing does not reveal how much of `state` matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let difference = a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(difference) == 0
-}
-
 fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
@@ -640,11 +633,5 @@ mod tests {
             .err()
             .expect("::1 taken");
         assert_eq!(error, format!("port {port} is already in use on ::1"));
-    }
-
-    #[test]
-    fn constant_time_eq_compares_exactly() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"abc", b"abcd"));
     }
 }

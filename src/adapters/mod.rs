@@ -1,8 +1,10 @@
 //! Real implementations of the ports, one module each, plus the file formats they use.
 
 pub mod atomic_file;
+pub mod az_shim_dir;
 pub mod browser_opener;
 pub mod certificate;
+pub mod child_process;
 pub mod client_assertion;
 pub mod config_file;
 pub mod config_repository;

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod config;
 pub mod discover;
 pub mod emit;
+pub mod exec;
 pub mod get_token;
 pub mod git_credential;
 pub mod inspect;
@@ -87,6 +88,9 @@ pub enum Command {
     /// profile and scope (the saved sign-in is kept); other actions are ignored. Only the protocol
     /// goes to stdout. A sign-in that needs a person behaves as in `get-token`.
     GitCredential(git_credential::GitCredentialArgs),
+    /// Run a command that gets this profile's tokens from a local credential endpoint (Azure SDKs,
+    /// az, terraform), never its secret
+    Exec(exec::ExecArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
 }
@@ -99,6 +103,7 @@ impl Command {
             Self::GetToken(args) => args.token.silent,
             Self::Refresh(args) => args.token.silent,
             Self::Logout(args) => args.silent,
+            Self::Exec(args) => args.silent,
             Self::Config(args) => args.silent(),
             // git shows a helper's stderr: errors and sign-in instructions only.
             Self::GitCredential(_) => true,

@@ -110,6 +110,19 @@ impl Report {
     }
 }
 
+impl Report {
+    /// One line: the message, then each cause after `: ` (for a reply to another program, such
+    /// as the credential endpoint's JSON errors). Printable, like [`Report::render`].
+    #[must_use]
+    pub fn one_line(&self) -> String {
+        std::iter::once(&self.message)
+            .chain(&self.causes)
+            .map(|part| printable(part).lines().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(": ")
+    }
+}
+
 /// `text` for the terminal: printable, its further lines indented.
 fn safe(text: &str) -> String {
     printable(text).lines().collect::<Vec<_>>().join("\n    ")
@@ -824,7 +837,8 @@ fn token(kind: ErrorKind, e: &TokenError) -> Report {
     match e {
         TokenError::FlowUnavailable { .. }
         | TokenError::ManagedIdentityFlow { .. }
-        | TokenError::Runtime { .. } => Report::new(kind, e.to_string()),
+        | TokenError::Runtime { .. }
+        | TokenError::TooShortLived => Report::new(kind, e.to_string()),
         TokenError::LockTimedOut => {
             Report::new(kind, e.to_string()).hint("retry, or raise --timeout")
         }

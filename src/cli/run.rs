@@ -29,6 +29,10 @@ pub fn main() -> ExitCode {
     let services = Services::new(cli.command.silent());
     init_logging(cli.verbose, &services.env);
     let result = match &cli.command {
+        Command::Exec(args) => match super::exec::run(args, &services) {
+            Ok(code) => return ExitCode::from(code),
+            Err(report) => Err(report),
+        },
         Command::GetToken(args) => super::get_token::run(args, &services),
         Command::Refresh(args) => super::refresh::run(args, &services),
         Command::Inspect(args) => super::inspect::run(args, &services),

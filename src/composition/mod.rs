@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 use self::paths::Paths;
 use self::storage::{Storage, first_notice_in, select_storage};
+use crate::adapters::az_shim_dir::AzShimDir;
 use crate::adapters::browser_opener::SystemBrowser;
+use crate::adapters::child_process::TokioChildRunner;
 use crate::adapters::config_repository::TomlProfileRepository;
 use crate::adapters::credential_files::FileCredentialLoader;
 use crate::adapters::http_transport::HttpTransport;
@@ -84,6 +86,21 @@ pub struct Services {
     pub listener: TokioRedirectListener,
     pub loader: FileCredentialLoader,
     pub archive: ExportArchive,
+    /// Runs `exec`'s child.
+    pub child: TokioChildRunner,
+}
+
+/// `exec --az-shim`'s private directory with its `az`; removed when dropped.
+pub struct AzShim {
+    dir: AzShimDir,
+}
+
+impl AzShim {
+    /// The directory to put first on the child's `PATH`.
+    #[must_use]
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 impl Services {
@@ -120,6 +137,7 @@ impl Services {
             listener: TokioRedirectListener,
             loader: FileCredentialLoader,
             archive: ExportArchive,
+            child: TokioChildRunner,
         }
     }
 
@@ -181,17 +199,34 @@ impl Services {
         crate::adapters::atomic_file::write_private(path, bytes)
     }
 
+    /// Makes `exec --az-shim`'s directory.
+    ///
+    /// # Errors
+    /// The directory or its `az` link cannot be made.
+    pub fn az_shim(&self) -> std::io::Result<AzShim> {
+        AzShimDir::create().map(|dir| AzShim { dir })
+    }
+
     /// Runs an async use case to completion on a single-threaded runtime.
     ///
     /// # Errors
     /// The runtime cannot start; otherwise the use case's own result.
     pub fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        tokio::runtime::Builder::new_current_thread()
+        self.run_async(future)?
+    }
+
+    /// Runs any future to completion on a single-threaded runtime (front-ends whose work is not
+    /// one use case, like `exec`).
+    ///
+    /// # Errors
+    /// The runtime cannot start.
+    pub fn run_async<T>(&self, future: impl Future<Output = T>) -> Result<T, Error> {
+        Ok(tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| TokenError::Runtime {
                 cause: e.to_string(),
             })?
-            .block_on(future)
+            .block_on(future))
     }
 }

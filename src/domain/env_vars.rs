@@ -55,6 +55,8 @@ env_vars! {
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
     KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";
     BROWSER => "The browser for the interactive sign-in (else the system's default).";
+    AZURE_SUBSCRIPTION_ID => "Read by `exec --az-shim`: the subscription `az account show` reports (else `ARM_SUBSCRIPTION_ID`, else the tenant, as `az` does for a tenant-level account).";
+    ARM_SUBSCRIPTION_ID => "Terraform's name for the subscription; `exec --az-shim` reads it when `AZURE_SUBSCRIPTION_ID` is not set.";
 }
 
 impl EnvVars {
@@ -71,6 +73,37 @@ impl EnvVars {
         Self::IDENTITY_HEADER,
         "MSI_SECRET",
     ];
+
+    /// What `exec` removes from its child's environment: every secret, and every variable that
+    /// would make an Azure SDK (or terraform) choose another credential than the endpoint
+    /// (`IDENTITY_ENDPOINT`/`IDENTITY_HEADER` are replaced by the endpoint's own).
+    pub const EXEC_REMOVED: &'static [&'static str] = &[
+        Self::AZURE_CLIENT_SECRET,
+        Self::AZURE_CLIENT_CERTIFICATE_PATH,
+        Self::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+        Self::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN,
+        Self::AZURE_FEDERATED_TOKEN_FILE,
+        "AZURE_USERNAME",
+        "AZURE_PASSWORD",
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        Self::ENTRA_AUTH_CACHE_KEY,
+        Self::ENTRA_AUTH_IMDS_ENDPOINT,
+        "MSI_ENDPOINT",
+        "MSI_SECRET",
+        "IMDS_ENDPOINT",
+        "IDENTITY_SERVER_THUMBPRINT",
+        "ARM_CLIENT_SECRET",
+        "ARM_CLIENT_CERTIFICATE_PATH",
+        "ARM_CLIENT_CERTIFICATE_PASSWORD",
+        "ARM_OIDC_TOKEN",
+        "ARM_OIDC_TOKEN_FILE_PATH",
+    ];
+
+    /// What `exec` sets in its child's environment (besides `IDENTITY_ENDPOINT` and
+    /// `IDENTITY_HEADER`): the IMDS-shaped URL for tools that speak only IMDS (terraform's
+    /// `use_msi`), and, with `--az-shim`, the account `az account show` prints.
+    pub const ARM_MSI_ENDPOINT: &'static str = "ARM_MSI_ENDPOINT";
+    pub const ENTRA_AUTH_AZ_ACCOUNT: &'static str = "ENTRA_AUTH_AZ_ACCOUNT";
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod account;
 pub mod authority;
 pub mod cache_key;
 pub mod claims;
+pub mod constant_time;
 pub mod credential;
 pub mod device_code;
 pub mod duration;

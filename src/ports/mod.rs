@@ -3,6 +3,7 @@
 
 pub mod assertion;
 pub mod browser;
+pub mod child_process;
 pub mod clock;
 pub mod credential_loader;
 pub mod env;

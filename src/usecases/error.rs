@@ -516,6 +516,10 @@ pub enum TokenError {
     /// `--claims` is not a claims request.
     #[error("invalid --claims: {0}")]
     Claims(ClaimsError),
+    /// A new token from the IdP already had under 5 minutes left (the credential endpoint never
+    /// serves one).
+    #[error("the identity provider issued a token with under 5 minutes left")]
+    TooShortLived,
 }
 
 impl TokenError {
@@ -526,6 +530,7 @@ impl TokenError {
             }
             Self::LockTimedOut | Self::TimedOut { .. } => ErrorKind::Timeout,
             Self::Runtime { .. } => ErrorKind::Io,
+            Self::TooShortLived => ErrorKind::Auth,
         }
     }
 }

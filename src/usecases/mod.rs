@@ -6,6 +6,7 @@
 pub mod cache_and_lock;
 pub mod credentials;
 pub mod discover;
+pub mod endpoint_tokens;
 pub mod error;
 pub mod get_token;
 pub mod http_retry;

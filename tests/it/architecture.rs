@@ -65,7 +65,8 @@ fn assert_none(dir: &str, forbidden: &[&str]) {
     }
 }
 
-const OUTER_LAYERS: [&str; 4] = [
+const OUTER_LAYERS: [&str; 5] = [
+    "crate::endpoint",
     "crate::adapters",
     "crate::usecases",
     "crate::cli",
@@ -131,8 +132,25 @@ fn adapters_do_not_depend_on_use_cases_or_front_ends() {
 }
 
 #[test]
+fn the_credential_endpoint_is_a_front_end() {
+    // It parses requests, asks a use case and renders; it never reaches the adapters, the
+    // composition root or the command line.
+    assert_none(
+        "endpoint",
+        &[
+            "crate::adapters",
+            "crate::composition",
+            "crate::cli",
+            "clap",
+            "reqwest",
+        ],
+    );
+}
+
+#[test]
 fn only_the_composition_root_names_adapters() {
     assert_none("cli", &["crate::adapters"]);
+    assert_none("endpoint", &["crate::adapters"]);
     assert_none("composition", &["crate::cli"]);
 }
 
@@ -145,6 +163,7 @@ fn every_module_says_what_it_owns() {
         "usecases",
         "composition",
         "cli",
+        "endpoint",
     ] {
         for (path, text) in sources(dir) {
             assert!(
@@ -217,6 +236,7 @@ fn no_import_cycles_between_modules() {
         "usecases",
         "composition",
         "cli",
+        "endpoint",
     ] {
         for (path, text) in sources(dir) {
             files.push((module_of(Path::new(&path)), text));

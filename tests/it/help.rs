@@ -50,6 +50,7 @@ fn every_other_command_has_help() {
         &["config", "--help"],
         &["config", "set-secret", "--help"],
         &["git-credential", "--help"],
+        &["exec", "--help"],
     ] {
         let env = TestEnv::new();
         let output = env.run(args);

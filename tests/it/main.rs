@@ -10,6 +10,7 @@ mod discover;
 #[path = "../emulator/mod.rs"]
 mod emulator;
 mod emulator_selftest;
+mod exec;
 mod exec_sdk;
 mod export_import;
 mod first_hour;

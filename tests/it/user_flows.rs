@@ -26,7 +26,7 @@ fn fake_browser() -> String {
 }
 
 /// A public-client profile against the emulator, file store, the fake browser as `$BROWSER`.
-fn user_env(emu: &Emulator) -> TestEnv {
+pub fn user_env(emu: &Emulator) -> TestEnv {
     TestEnv::new()
         .var("AZURE_TENANT_ID", emulator::TENANT_ID)
         .var("AZURE_CLIENT_ID", emulator::PUBLIC_CLIENT_ID)
@@ -36,7 +36,7 @@ fn user_env(emu: &Emulator) -> TestEnv {
         .var("BROWSER", &fake_browser())
 }
 
-const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+pub const SCOPE: &str = "https://graph.microsoft.com/User.Read";
 
 #[test]
 fn browser_sign_in_with_pkce_then_silent() {

@@ -132,12 +132,26 @@ fn run_on_app_service(sdk: Sdk, mode: &str) -> (Emulator, Output) {
     (emu, out)
 }
 
-/// `entra-auth-cli exec [EXTRA…] -- CHILD…` with the client-secret profile from AZURE_* variables.
+/// The client-secret profile `sdk`: tenant and client from AZURE_* variables (kept for the
+/// child), the secret from AZURE_CLIENT_SECRET (taken away), the emulator's authority in the
+/// config file. Not as AZURE_AUTHORITY_HOST, which exec keeps: the SDKs refuse an `http://`
+/// authority (azure-identity's DefaultAzureCredential, @azure/identity's credentials) even when
+/// they never use it, and a real one is https.
+fn exec_env(emu: &Emulator) -> TestEnv {
+    let env = TestEnv::for_emulator(emu).without("AZURE_AUTHORITY_HOST");
+    env.write_config(&format!(
+        "[profiles.sdk]\nauthority_host = \"{}\"\n",
+        emu.authority()
+    ));
+    env
+}
+
+/// `entra-auth-cli exec -p sdk [EXTRA…] -- CHILD…` (see [`exec_env`]).
 fn run_in_exec(extra: &[&str], sdk: Sdk, mode: &str, exit: u8) -> (Emulator, Output) {
     let emu = Emulator::start();
-    let env = TestEnv::for_emulator(&emu);
+    let env = exec_env(&emu);
     let argv = child(sdk, mode, exit, &[GRAPH, ARM]);
-    let mut args = vec!["exec"];
+    let mut args = vec!["exec", "-p", "sdk"];
     args.extend_from_slice(extra);
     args.push("--");
     args.extend(argv.iter().map(String::as_str));
@@ -339,7 +353,7 @@ fn run_azure_cli(through_exec: bool) -> (Emulator, Output, usize) {
     let emu = Emulator::start();
     let (arm, listed) = resource_manager();
     let base = if through_exec {
-        TestEnv::for_emulator(&emu)
+        exec_env(&emu)
     } else {
         TestEnv::new()
             .var("IDENTITY_ENDPOINT", &emu.app_service_endpoint())
@@ -376,7 +390,7 @@ fn run_azure_cli(through_exec: bool) -> (Emulator, Output, usize) {
                   az account get-access-token --resource https://vault.azure.net -o json && \
                   az account show -o json";
     let out = if through_exec {
-        env.run(&["exec", "--", "sh", "-c", script])
+        env.run(&["exec", "-p", "sdk", "--", "sh", "-c", script])
     } else {
         env.program("sh", &["-c", script]).output().expect("run sh")
     };

@@ -1,8 +1,9 @@
 //! Runs the Entra ID emulator standalone for benchmarks and manual tries.
 //!
 //! `cargo run --example emulator -- [--port N] [--until-killed]` prints one line on stdout,
-//! `authority=http://127.0.0.1:PORT tenant=<TENANT_ID> client_id=<CLIENT_ID>`, and the test-only
-//! `client_secret=` on stderr, then serves:
+//! `authority=http://127.0.0.1:PORT tenant=<TENANT_ID> client_id=<CLIENT_ID>
+//! app_service=<IDENTITY_ENDPOINT>`, and the test-only `client_secret=` and `identity_header=`
+//! (App Service managed identity's `IDENTITY_HEADER`) on stderr, then serves:
 //! - from a terminal, until Ctrl-C (stdin is not read: a background job `&` is not stopped
 //!   for reading the terminal, and Ctrl-D does not end it);
 //! - otherwise until stdin reaches EOF (the benchmark scripts hold it open and close it to stop
@@ -36,15 +37,17 @@ fn main() {
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
-        "authority={} tenant={} client_id={}",
+        "authority={} tenant={} client_id={} app_service={}",
         emu.authority(),
         emulator::TENANT_ID,
-        emulator::CLIENT_ID
+        emulator::CLIENT_ID,
+        emu.app_service_endpoint()
     )
     .and_then(|()| stdout.flush())
     .expect("stdout is writable");
     drop(stdout);
     eprintln!("client_secret={}", emulator::CLIENT_SECRET);
+    eprintln!("identity_header={}", emu.identity_header());
 
     if until_killed || std::io::stdin().is_terminal() {
         if !until_killed {

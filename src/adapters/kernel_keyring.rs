@@ -19,6 +19,9 @@
 
 use std::time::Duration;
 
+/// Entries read back: each entry's user name and its payload.
+pub type Entries = Vec<(String, zeroize::Zeroizing<Vec<u8>>)>;
+
 /// The longest any tier entry lives.
 pub const MAX_TTL: Duration = Duration::from_secs(600);
 /// The largest payload read back (a `user` key holds at most 32 767 bytes).
@@ -172,7 +175,7 @@ mod imp {
         }
 
         /// Every readable entry of this namespace whose user starts with `prefix`.
-        pub fn entries(&self, prefix: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, String> {
+        pub fn entries(&self, prefix: &str) -> Result<super::Entries, String> {
             let mine = self.description(prefix);
             let mut found = Vec::new();
             for key in Self::serials()? {
@@ -222,7 +225,7 @@ mod imp {
         pub fn remove(&self, _user: &str) -> Result<(), String> {
             match self.0 {}
         }
-        pub fn entries(&self, _prefix: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, String> {
+        pub fn entries(&self, _prefix: &str) -> Result<super::Entries, String> {
             match self.0 {}
         }
     }

@@ -3,8 +3,6 @@
 //! HTTPS "API server" (rustls, a self-signed certificate made with the `openssl` CLI) that answers
 //! 200 only for a valid token the emulator issued, 401 otherwise.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -17,7 +15,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use crate::emulator::{self, Emulator, Grant};
-use crate::support::{CACHE_KEY, tls_server_config};
+use crate::https_server::HttpsServer;
+use crate::support::CACHE_KEY;
 
 /// The AKS server application; its `.default` scope is what AKS clusters accept.
 const AKS_SERVER_APP: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -25,119 +24,48 @@ const PODS: &str = "/api/v1/namespaces/default/pods";
 
 /// A loopback HTTPS server standing for the Kubernetes API server.
 struct ApiServer {
-    port: u16,
-    ca_pem: String,
+    https: HttpsServer,
     /// Requests answered 200 (a valid emulator token) and 401 (anything else).
     accepted: Arc<AtomicUsize>,
     rejected: Arc<AtomicUsize>,
-    _dir: tempfile::TempDir,
 }
 
 impl ApiServer {
     /// Serves until the test process ends; tokens are checked against the emulator's JWKS
     /// (RS256 signature, `exp`) and must be for the AKS server app.
     fn start(emu: &Emulator) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-        let out = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-            .args([
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .expect("run openssl (installed by .ci/run)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let config = tls_server_config(&cert, &key);
         let jwks: JwkSet = serde_json::from_value(emu.jwks()).unwrap();
         let keys: Vec<DecodingKey> = jwks
             .keys
             .iter()
             .map(|k| DecodingKey::from_jwk(k).unwrap())
             .collect();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (accepted, rejected) = (Arc::default(), Arc::default());
-        let shared = Arc::new((config, keys, Arc::clone(&accepted), Arc::clone(&rejected)));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let shared = Arc::clone(&shared);
-                std::thread::spawn(move || {
-                    let (config, keys, accepted, rejected) = &*shared;
-                    let _ = serve(stream, config, keys, accepted, rejected);
-                });
+        let (accepted, rejected) = (Arc::<AtomicUsize>::default(), Arc::<AtomicUsize>::default());
+        let counters = (Arc::clone(&accepted), Arc::clone(&rejected));
+        let https = HttpsServer::start(move |request| {
+            let ok = request.method() == "GET"
+                && request.target() == PODS
+                && request.bearer().is_some_and(|t| valid(t, &keys));
+            if ok {
+                counters.0.fetch_add(1, Ordering::SeqCst);
+                (
+                    "200 OK",
+                    r#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}"#.to_owned(),
+                )
+            } else {
+                counters.1.fetch_add(1, Ordering::SeqCst);
+                (
+                    "401 Unauthorized",
+                    r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}"#.to_owned(),
+                )
             }
         });
         Self {
-            port,
-            ca_pem: std::fs::read_to_string(&cert).unwrap(),
+            https,
             accepted,
             rejected,
-            _dir: dir,
         }
     }
-}
-
-/// One request per connection: 200 with an empty pod list for a valid token, else 401.
-fn serve(
-    tcp: TcpStream,
-    config: &Arc<rustls::ServerConfig>,
-    keys: &[DecodingKey],
-    accepted: &AtomicUsize,
-    rejected: &AtomicUsize,
-) -> std::io::Result<()> {
-    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let conn = rustls::ServerConnection::new(Arc::clone(config)).map_err(std::io::Error::other)?;
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tls.read(&mut buf)?;
-        if n == 0 || head.len() > 64 * 1024 {
-            return Ok(());
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let head = String::from_utf8_lossy(&head);
-    let token = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("authorization")
-            .then(|| value.trim().strip_prefix("Bearer "))
-            .flatten()
-            .map(str::to_owned)
-    });
-    let ok = head.starts_with(&format!("GET {PODS} ")) && token.is_some_and(|t| valid(&t, keys));
-    let (status, body) = if ok {
-        accepted.fetch_add(1, Ordering::SeqCst);
-        (
-            "200 OK",
-            r#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}"#,
-        )
-    } else {
-        rejected.fetch_add(1, Ordering::SeqCst);
-        (
-            "401 Unauthorized",
-            r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}"#,
-        )
-    };
-    write!(
-        tls,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    tls.conn.send_close_notify();
-    tls.flush()
 }
 
 /// An RS256 token signed by the emulator, unexpired, for the AKS server app.
@@ -173,8 +101,8 @@ users:
   - name: emu
     user:
 {user}",
-        port = server.port,
-        ca = STANDARD.encode(&server.ca_pem),
+        port = server.https.port,
+        ca = STANDARD.encode(&server.https.ca_pem),
     );
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();

@@ -13,6 +13,7 @@ mod empty_root;
 mod emulator;
 mod emulator_selftest;
 mod exec;
+mod exec_sdk;
 mod export_import;
 mod first_hour;
 mod get_token_errors;
@@ -20,6 +21,7 @@ mod get_token_flow;
 mod git_credential;
 mod help;
 mod hostile_servers;
+mod https_server;
 mod inspect;
 #[cfg(target_os = "linux")]
 mod keyring_fast_tier;

@@ -110,29 +110,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkfifo "$TMP/emu.stdin"
-"$EMU" <"$TMP/emu.stdin" >"$TMP/emu.out" 2>"$TMP/emu.err" &
-EMU_PID=$!
-exec 3>"$TMP/emu.stdin"                    # hold the write end: the emulator serves until EOF
-
-line=""
-for _ in $(seq 1 200); do
-    if [[ -s "$TMP/emu.out" ]]; then
-        line="$(head -n1 "$TMP/emu.out")"
-        [[ "$line" == *client_id=* ]] && break
-    fi
-    kill -0 "$EMU_PID" 2>/dev/null || break
-    sleep 0.05
-done
-if [[ "$line" != authority=* ]]; then
-    echo "emulator did not start; stderr:" >&2
-    cat "$TMP/emu.err" >&2
-    exit 1
-fi
-AUTHORITY="$(sed -E 's/.*authority=([^ ]+).*/\1/' <<<"$line")"
-TENANT="$(sed -E 's/.*tenant=([^ ]+).*/\1/' <<<"$line")"
-CLIENT_ID="$(sed -E 's/.*client_id=([^ ]+).*/\1/' <<<"$line")"
-TOKEN_URL="$AUTHORITY/$TENANT/oauth2/v2.0/token"
+# shellcheck source=bench/emulator.sh
+. "$ROOT/bench/emulator.sh"
+start_emulator "$EMU" || exit 1
 case "$AUTHORITY" in
     http://127.0.0.1:*) ;;
     *) echo "refusing non-loopback authority: $AUTHORITY" >&2; exit 1 ;;

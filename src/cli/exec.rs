@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::report::Report;
 use crate::composition::Services;
-use crate::domain::authority::Cloud;
+use crate::domain::az_cli::AzCloud;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
@@ -191,11 +191,7 @@ fn az_account(identity: &EndpointIdentity, env: &dyn Env) -> serde_json::Value {
         None => (identity.client_id.clone(), "servicePrincipal"),
     };
     json!({
-        "environmentName": match identity.cloud {
-            Cloud::Public => "AzureCloud",
-            Cloud::UsGov => "AzureUSGovernment",
-            Cloud::China => "AzureChinaCloud",
-        },
+        "environmentName": AzCloud::of(identity.cloud).name(),
         "homeTenantId": identity.tenant_id,
         "id": subscription.unwrap_or_else(|| identity.tenant_id.clone()),
         "isDefault": true,

@@ -11,6 +11,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::authority::Cloud;
+
 /// The Azure CLI version the shim reports: inside what every consumer accepts (Rust
 /// azure_identity needs ≥ 2.54 for `expires_on`; terraform's go-azure-sdk needs < 3.0.0).
 pub const AZ_CLI_VERSION: &str = "2.79.0";
@@ -82,14 +84,35 @@ pub enum AzCloud {
 }
 
 impl AzCloud {
+    const ALL: [Self; 3] = [
+        Self::AzureCloud,
+        Self::AzureUsGovernment,
+        Self::AzureChinaCloud,
+    ];
+
     /// The cloud az calls `name`, if it is one of the three.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "AzureCloud" => Some(Self::AzureCloud),
-            "AzureUSGovernment" => Some(Self::AzureUsGovernment),
-            "AzureChinaCloud" => Some(Self::AzureChinaCloud),
-            _ => None,
+        Self::ALL.into_iter().find(|cloud| cloud.name() == name)
+    }
+
+    /// az's name for the cloud (`environmentName`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AzureCloud => "AzureCloud",
+            Self::AzureUsGovernment => "AzureUSGovernment",
+            Self::AzureChinaCloud => "AzureChinaCloud",
+        }
+    }
+
+    /// The az cloud of a profile's cloud.
+    #[must_use]
+    pub fn of(cloud: Cloud) -> Self {
+        match cloud {
+            Cloud::Public => Self::AzureCloud,
+            Cloud::UsGov => Self::AzureUsGovernment,
+            Cloud::China => Self::AzureChinaCloud,
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::error::{Error, TokenError};
-use super::get_token::{CacheMode, TokenPorts, TokenRequest, acquire};
+use super::get_token::{TokenPorts, TokenRequest, acquire};
 use super::profile_resolution::resolve_profile;
 use crate::domain::authority::Cloud;
 use crate::domain::jwt::unverified_string_claim;
@@ -107,7 +107,7 @@ impl<'a> EndpointTokens<'a> {
         if let Some(token) = self.remembered(&scope, &is_revoked) {
             return Ok(token);
         }
-        let mut request = self.request_for(&scope, true);
+        let mut request = self.request_for(&scope);
         let mut token = acquire(self.ports, request.clone()).await?.token;
         if is_revoked(&token) {
             request.cache_mode.read = false;
@@ -127,13 +127,9 @@ impl<'a> EndpointTokens<'a> {
         Ok(token)
     }
 
-    fn request_for(&self, scope: &str, read_cache: bool) -> TokenRequest {
+    fn request_for(&self, scope: &str) -> TokenRequest {
         let mut request = self.base.clone();
         request.overrides.scopes = Some(ScopeList::Text(scope.to_owned()));
-        request.cache_mode = CacheMode {
-            read: read_cache && self.base.cache_mode.read,
-            write: self.base.cache_mode.write,
-        };
         request.min_validity = request.min_validity.max(MIN_SERVED_VALIDITY);
         request
     }

@@ -1,15 +1,10 @@
 //! entra-auth-cli: Microsoft Entra ID access tokens for shells, scripts, CI jobs and containers.
 //!
 //! Layers (see ARCHITECTURE.md): [`domain`] (pure rules, no I/O) → [`ports`] (traits the use
-//! cases need) → [`usecases`] (what the tool does, against ports only); [`adapters`] implement
-//! the ports; [`composition`] builds the adapters and plugs them in; [`cli`] is the
-//! command-line front-end; [`az_shim`] is the `az` front-end (the binary started as `az`).
+//! cases need) → [`adapters`] (the real implementations, grouped by port) → [`app`] (use cases,
+//! the composition root and the front-ends: the CLI, exec's credential endpoint, the az shim).
 
 pub mod adapters;
-pub mod az_shim;
-pub mod cli;
-pub mod composition;
+pub mod app;
 pub mod domain;
-pub mod endpoint;
 pub mod ports;
-pub mod usecases;

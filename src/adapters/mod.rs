@@ -1,33 +1,10 @@
-//! Real implementations of the ports, one module each, plus the file formats they use.
+//! Real implementations of the ports, grouped by the port they serve. Adapters never import
+//! `crate::app`; only `crate::app::composition` names them.
 
-pub mod atomic_file;
-pub mod az_shim_dir;
-pub mod browser_opener;
-pub mod certificate;
-pub mod child_process;
-pub mod client_assertion;
-pub mod config_file;
-pub mod config_repository;
-pub mod config_writer;
-pub mod credential_files;
-pub mod endpoint_client;
-pub mod federated_token;
-pub mod file_cache;
-pub mod file_lock;
-pub mod file_secret_store;
-pub mod http_transport;
-pub mod kernel_keyring;
-pub mod keyring_store;
-pub mod locked_file_store;
-pub mod loopback_listener;
-pub mod memory_cache;
-pub mod process_env;
-pub mod process_guard;
-pub mod profile_export;
-pub mod random;
-pub mod sealed_file;
-pub mod seed_import;
-pub mod stderr_reporter;
-pub mod system_clock;
-pub mod terminal;
-pub mod token_record;
+pub mod archive;
+pub mod config;
+pub mod credentials;
+pub mod http;
+pub mod os;
+pub mod sign_in;
+pub mod store;

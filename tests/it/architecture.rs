@@ -65,14 +65,79 @@ fn assert_none(dir: &str, forbidden: &[&str]) {
     }
 }
 
-const OUTER_LAYERS: [&str; 6] = [
-    "crate::az_shim",
-    "crate::endpoint",
-    "crate::adapters",
-    "crate::usecases",
-    "crate::cli",
-    "crate::composition",
-];
+/// Everything outside the domain and the ports.
+const OUTER_LAYERS: [&str; 2] = ["crate::adapters", "crate::app"];
+
+/// The front-ends under `src/app/`: each parses its input, calls a use case and renders.
+const FRONT_ENDS: [&str; 3] = ["cli", "exec_endpoint", "az_shim"];
+
+/// Every source folder, for the checks that cover the whole tree.
+const ALL: [&str; 4] = ["domain", "ports", "adapters", "app"];
+
+/// The names directly inside `dir` (files and folders), sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "snapshots")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn src_holds_exactly_the_cards_four_layers() {
+    assert_eq!(
+        entries(&src()),
+        ["adapters", "app", "domain", "lib.rs", "main.rs", "ports"],
+        "src/ holds domain/, ports/, adapters/, app/, main.rs and lib.rs only (DESIGN.md, Shape)"
+    );
+    assert_eq!(
+        entries(&src().join("app")),
+        [
+            "az_shim",
+            "cli",
+            "composition",
+            "exec_endpoint",
+            "mod.rs",
+            "usecases"
+        ],
+        "src/app/ holds the use cases, the composition root and the front-ends"
+    );
+    // Adapters are grouped by the port they serve: no loose files but mod.rs.
+    for name in entries(&src().join("adapters")) {
+        assert!(
+            name == "mod.rs" || src().join("adapters").join(&name).is_dir(),
+            "src/adapters/{name}: adapters live in a folder named after the port they serve"
+        );
+    }
+}
+
+#[test]
+fn main_only_picks_the_front_end() {
+    let text = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    let code = without_comments(&text);
+    assert!(code.lines().count() <= 30, "src/main.rs stays a few lines");
+    for needle in ["adapters", "usecases", "composition", "domain", "ports"] {
+        assert!(
+            !code.contains(needle),
+            "src/main.rs names `{needle}`: it only picks a front-end"
+        );
+    }
+}
+
+#[test]
+fn no_source_file_is_over_700_lines_of_code() {
+    for dir in ALL {
+        for (path, text) in sources(dir) {
+            let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+            assert!(
+                lines <= 700,
+                "{path}: {lines} lines of non-test code; split it on its concepts (DESIGN.md)"
+            );
+        }
+    }
+}
 
 #[test]
 fn domain_has_no_io() {
@@ -103,11 +168,13 @@ fn ports_depend_only_on_the_domain() {
 #[test]
 fn use_cases_see_only_the_domain_and_the_ports() {
     assert_none(
-        "usecases",
+        "app/usecases",
         &[
             "crate::adapters",
-            "crate::cli",
-            "crate::composition",
+            "crate::app::cli",
+            "crate::app::composition",
+            "crate::app::exec_endpoint",
+            "crate::app::az_shim",
             "clap",
             "reqwest",
             "figment",
@@ -125,67 +192,53 @@ fn use_cases_see_only_the_domain_and_the_ports() {
 }
 
 #[test]
-fn adapters_do_not_depend_on_use_cases_or_front_ends() {
-    assert_none(
-        "adapters",
-        &["crate::usecases", "crate::cli", "crate::composition"],
-    );
-}
-
-#[test]
-fn the_credential_endpoint_is_a_front_end() {
-    // It parses requests, asks a use case and renders; it never reaches the adapters, the
-    // composition root or the command line.
-    assert_none(
-        "endpoint",
-        &[
-            "crate::adapters",
-            "crate::composition",
-            "crate::cli",
-            "clap",
-            "reqwest",
-        ],
-    );
+fn adapters_never_import_the_app() {
+    assert_none("adapters", &["crate::app"]);
 }
 
 #[test]
 fn only_the_composition_root_names_adapters() {
-    assert_none("cli", &["crate::adapters"]);
-    assert_none("endpoint", &["crate::adapters"]);
-    assert_none(
-        "composition",
-        &["crate::cli", "crate::az_shim", "crate::endpoint"],
-    );
+    for front_end in FRONT_ENDS {
+        assert_none(&format!("app/{front_end}"), &["crate::adapters"]);
+    }
+    let mut front_ends: Vec<String> = FRONT_ENDS
+        .iter()
+        .map(|f| format!("crate::app::{f}"))
+        .collect();
+    front_ends.push("clap".to_owned());
+    let front_ends: Vec<&str> = front_ends.iter().map(String::as_str).collect();
+    assert_none("app/composition", &front_ends);
 }
 
-/// The `az` shim is a front-end beside the CLI: it reaches adapters through the composition
-/// root only, and needs nothing of the CLI (no clap tree, no store).
+/// The front-ends never import each other. `cli::exec` still starts exec's endpoint directly
+/// (the one allowance, until exec's endpoint is started from `main.rs`).
 #[test]
-fn the_az_shim_is_a_front_end_of_its_own() {
-    assert_none(
-        "az_shim",
-        &[
-            "crate::adapters",
-            "crate::cli",
-            "clap",
-            "reqwest",
-            "composition::Services",
-        ],
-    );
+fn front_ends_never_import_each_other() {
+    for front_end in FRONT_ENDS {
+        for other in FRONT_ENDS.iter().filter(|o| **o != front_end) {
+            for (path, text) in sources(&format!("app/{front_end}")) {
+                if path.ends_with("app/cli/exec.rs") && *other == "exec_endpoint" {
+                    continue;
+                }
+                assert!(
+                    !text.contains(&format!("crate::app::{other}")),
+                    "{path} imports the front-end `{other}`: front-ends never import each other"
+                );
+            }
+        }
+    }
+}
+
+/// Front-ends that are not the CLI need nothing of clap or reqwest; the az shim needs no store.
+#[test]
+fn the_other_front_ends_stay_small() {
+    assert_none("app/exec_endpoint", &["clap", "reqwest"]);
+    assert_none("app/az_shim", &["clap", "reqwest", "composition::Services"]);
 }
 
 #[test]
 fn every_module_says_what_it_owns() {
-    for dir in [
-        "domain",
-        "ports",
-        "adapters",
-        "usecases",
-        "composition",
-        "cli",
-        "endpoint",
-        "az_shim",
-    ] {
+    for dir in ALL {
         for (path, text) in sources(dir) {
             assert!(
                 text.starts_with("//!"),
@@ -195,8 +248,9 @@ fn every_module_says_what_it_owns() {
     }
 }
 
-/// The module a file is (`usecases::get_token` for `src/usecases/get_token.rs`, `cli::config`
-/// for `src/cli/config/mod.rs`).
+/// The module a file is (`app::usecases::token::get_token` for `src/app/usecases/token/get_token.rs`,
+/// `app::cli::config`
+/// for `src/app/cli/config/mod.rs`).
 fn module_of(path: &Path) -> String {
     let relative = path.strip_prefix(src()).unwrap().with_extension("");
     let mut parts: Vec<String> = relative
@@ -250,16 +304,7 @@ fn references(module: &str, text: &str, known: &BTreeSet<String>) -> BTreeSet<St
 #[test]
 fn no_import_cycles_between_modules() {
     let mut files = Vec::new();
-    for dir in [
-        "domain",
-        "ports",
-        "adapters",
-        "usecases",
-        "composition",
-        "cli",
-        "endpoint",
-        "az_shim",
-    ] {
+    for dir in ALL {
         for (path, text) in sources(dir) {
             files.push((module_of(Path::new(&path)), text));
         }
@@ -270,9 +315,9 @@ fn no_import_cycles_between_modules() {
         .map(|(module, text)| (module.clone(), references(module, text, &known)))
         .collect();
     assert!(
-        graph["usecases::get_token"].contains("usecases::user_token"),
+        graph["app::usecases::token::get_token"].contains("app::usecases::token::user_token"),
         "the reference scan works: {:?}",
-        graph["usecases::get_token"]
+        graph["app::usecases::token::get_token"]
     );
     // Depth-first search for a back edge; report the ring it closes.
     fn visit(

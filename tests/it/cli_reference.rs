@@ -9,7 +9,7 @@ const UPDATE: &str = "UPDATE_CLI_REFERENCE=1 cargo test --test it cli_reference"
 #[test]
 fn cli_reference_matches_the_cli() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli-reference.md");
-    let generated = entra_auth_cli::cli::cli_reference();
+    let generated = entra_auth_cli::app::cli::cli_reference();
     if std::env::var_os("UPDATE_CLI_REFERENCE").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &generated).unwrap();
@@ -37,7 +37,7 @@ fn cli_reference_matches_the_cli() {
 
 #[test]
 fn cli_reference_covers_every_command() {
-    let page = entra_auth_cli::cli::cli_reference();
+    let page = entra_auth_cli::app::cli::cli_reference();
     for command in [
         "## entra-auth-cli\n",
         "## entra-auth-cli get-token\n",
@@ -71,7 +71,7 @@ fn readme_environment_table_matches_the_registry() {
     };
     let start = start + BEGIN.len();
     assert!(start <= end, "markers out of order");
-    let generated = entra_auth_cli::cli::environment_reference();
+    let generated = entra_auth_cli::app::cli::environment_reference();
     if std::env::var_os("UPDATE_CLI_REFERENCE").is_some() {
         let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
         std::fs::write(&path, updated).unwrap();

@@ -1,4 +1,4 @@
-//! The keyring store's fast tier (the kernel user keyring, `src/adapters/kernel_keyring.rs`)
+//! The keyring store's fast tier (the kernel user keyring, `src/adapters/store/kernel_keyring.rs`)
 //! against a real gnome-keyring: hits without the Secret Service, read-through copies, logout
 //! and status cover it, and a corrupt, foreign or stale copy is never served.
 

@@ -1,0 +1,161 @@
+//! The [`ProfileRepository`] of this build: `config.toml`, read once per process through
+//! [`ConfigFile`] (figment) and edited through [`ConfigDocument`] (toml_edit, comments kept,
+//! atomic saves).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::adapters::config::reader::{
+    ConfigFile, ConfigFileError, looks_like_a_secret, profile_settings,
+};
+use crate::adapters::config::writer::ConfigDocument;
+use crate::domain::profile::ProfileSettings;
+use crate::ports::profile_repository::{
+    ProfileDocument, ProfileRepoError, ProfileRepository, StoredProfile,
+};
+
+/// `config.toml` at a path (or nowhere, without a config directory).
+pub struct TomlProfileRepository {
+    path: Option<PathBuf>,
+    /// Text given directly (tests); otherwise the file is read on first use.
+    text: Option<String>,
+    loaded: OnceLock<Result<Option<ConfigFile>, ProfileRepoError>>,
+}
+
+fn repo_error(error: ConfigFileError) -> ProfileRepoError {
+    match error {
+        ConfigFileError::Unreadable { path, reason } => {
+            ProfileRepoError::Unreadable { path, reason }
+        }
+        ConfigFileError::Syntax { path, details } => ProfileRepoError::Syntax { path, details },
+        ConfigFileError::Invalid { path, details } => ProfileRepoError::Invalid { path, details },
+        ConfigFileError::Busy { path, lock, waited } => {
+            ProfileRepoError::Busy { path, lock, waited }
+        }
+        ConfigFileError::Lock { lock, reason } => ProfileRepoError::Write { path: lock, reason },
+    }
+}
+
+impl TomlProfileRepository {
+    /// The repository of the file at `path`; `None` when there is no config directory.
+    #[must_use]
+    pub fn new(path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            text: None,
+            loaded: OnceLock::new(),
+        }
+    }
+
+    /// A read-only repository over `text`, as if it were the file at `path` (tests).
+    #[must_use]
+    pub fn from_text(path: &str, text: &str) -> Self {
+        Self {
+            path: Some(PathBuf::from(path)),
+            text: Some(text.to_owned()),
+            loaded: OnceLock::new(),
+        }
+    }
+
+    fn file(&self) -> Result<Option<&ConfigFile>, ProfileRepoError> {
+        self.loaded
+            .get_or_init(|| match (&self.path, &self.text) {
+                (Some(path), Some(text)) if text.is_empty() => {
+                    let _ = path;
+                    Ok(None)
+                }
+                (Some(path), Some(text)) => {
+                    ConfigFile::parse(path, text).map(Some).map_err(repo_error)
+                }
+                (Some(path), None) => ConfigFile::load(path).map_err(repo_error),
+                (None, _) => Ok(None),
+            })
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+
+    /// The config file's `store` setting (the storage backend), for the composition root.
+    ///
+    /// # Errors
+    /// The file cannot be read or parsed.
+    pub fn store_setting(&self) -> Result<Option<String>, ProfileRepoError> {
+        Ok(self.file()?.and_then(|c| c.store.clone()))
+    }
+
+    /// The file's path.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+impl ProfileRepository for TomlProfileRepository {
+    fn location(&self) -> Option<String> {
+        self.path.as_ref().map(|p| p.display().to_string())
+    }
+
+    fn exists(&self) -> bool {
+        matches!(self.file(), Ok(Some(_)))
+    }
+
+    fn names(&self) -> Result<Vec<String>, ProfileRepoError> {
+        Ok(self
+            .file()?
+            .map(ConfigFile::profile_names)
+            .unwrap_or_default())
+    }
+
+    fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError> {
+        let Some((written, dict)) = self.file()?.and_then(|c| c.profile(name)) else {
+            return Ok(None);
+        };
+        let settings = profile_settings(written, dict).map_err(|details| {
+            ProfileRepoError::InvalidProfile {
+                name: written.to_owned(),
+                path: self.location().unwrap_or_default(),
+                details,
+                secret_key: dict.keys().any(|key| looks_like_a_secret(key)),
+            }
+        })?;
+        Ok(Some(StoredProfile {
+            name: written.to_owned(),
+            settings,
+        }))
+    }
+
+    fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {
+        let path = self.path.as_ref().ok_or(ProfileRepoError::NoLocation)?;
+        let document = ConfigDocument::open(path).map_err(repo_error)?;
+        Ok(Box::new(document))
+    }
+}
+
+impl ProfileDocument for ConfigDocument {
+    fn find(&self, name: &str) -> Option<String> {
+        ConfigDocument::find(self, name)
+    }
+
+    fn put(&mut self, name: &str, settings: &ProfileSettings) {
+        self.set_profile(name, settings);
+    }
+
+    fn unset(&mut self, name: &str, field: &str) -> bool {
+        self.unset_field(name, field)
+    }
+
+    fn remove(&mut self, name: &str) -> bool {
+        self.remove_profile(name)
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> bool {
+        self.rename_profile(from, to)
+    }
+
+    fn save(&self) -> Result<(), ProfileRepoError> {
+        ConfigDocument::save(self).map_err(|e| ProfileRepoError::Write {
+            path: self.path().display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`): process environment, time, randomness, the terminal, stderr notices, child processes, and private file writes.
+
+pub mod atomic_file;
+pub mod az_shim_dir;
+pub mod child_process;
+pub mod env;
+pub mod process_guard;
+pub mod random;
+pub mod stderr_reporter;
+pub mod system_clock;
+pub mod terminal;

@@ -1,0 +1,102 @@
+//! Cross-process locks as OS file locks (`flock` on Unix, `LockFileEx` on Windows) on files in a
+//! private directory: one per token identity, and `config.toml.lock` for edits of the config
+//! file. The OS releases a lock when its holder exits, even when killed.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::adapters::os::atomic_file::create_private_dir;
+use crate::adapters::store::sealed_file::digest_name;
+use crate::ports::lock::{LockError, LockGuard, ProfileLocks};
+
+/// How often a waiting process retries.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Lock files under one directory, one per lock name (named by the name's digest).
+pub struct FileLocks {
+    dir: PathBuf,
+}
+
+struct Held {
+    _file: File,
+}
+
+impl LockGuard for Held {}
+
+impl FileLocks {
+    #[must_use]
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+}
+
+impl ProfileLocks for FileLocks {
+    fn acquire(&self, name: &str, wait: Duration) -> Result<Box<dyn LockGuard>, LockError> {
+        let path = self.dir.join(format!("{}.lock", digest_name(name)));
+        let file = lock_file(&path, wait)?;
+        Ok(Box::new(Held { _file: file }))
+    }
+}
+
+/// Takes an exclusive OS lock on the file at `path` (created 0600, with a private parent
+/// directory, when missing), waiting at most `wait`. The lock lasts as long as the returned
+/// file is open.
+///
+/// # Errors
+/// `TimedOut` when another holder kept it for `wait`; `Io` when the file cannot be used.
+pub fn lock_file(path: &Path, wait: Duration) -> Result<File, LockError> {
+    let io = |e: std::io::Error| LockError::Io {
+        location: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(io)?;
+    }
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path).map_err(io)?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(io(e)),
+        }
+        if started.elapsed() >= wait {
+            return Err(LockError::TimedOut {
+                location: path.display().to_string(),
+                waited: wait,
+            });
+        }
+        std::thread::sleep(POLL.min(wait.saturating_sub(started.elapsed())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileLocks;
+    use crate::ports::lock::{LockError, ProfileLocks};
+    use std::time::Duration;
+
+    #[test]
+    fn second_holder_waits_then_times_out_and_gets_it_after_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = FileLocks::new(dir.path().join("locks"));
+        let first = locks.acquire("identity-a", Duration::from_secs(1)).unwrap();
+        let err = locks
+            .acquire("identity-a", Duration::from_millis(60))
+            .err()
+            .unwrap();
+        assert!(matches!(err, LockError::TimedOut { .. }));
+        let other = locks.acquire("identity-b", Duration::ZERO);
+        assert!(other.is_ok(), "locks are per name");
+        drop(first);
+        assert!(locks.acquire("identity-a", Duration::ZERO).is_ok());
+    }
+}

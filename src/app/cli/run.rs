@@ -1,0 +1,91 @@
+//! The process entry: parse arguments, build the adapters once (the composition root), set up
+//! logging, dispatch the command, print the error and pick the exit code. Clap's own usage
+//! errors exit 1 (2 means "profile not found" here).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+use super::{Cli, Command};
+use crate::app::composition::Services;
+use crate::domain::env_vars::EnvVars;
+use crate::ports::env::Env;
+
+/// Runs the CLI and returns the process exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let services = Services::new(cli.command.silent());
+    init_logging(cli.verbose, &services.env);
+    let result = match &cli.command {
+        Command::Exec(args) => match super::exec::run(args, &services) {
+            Ok(code) => return ExitCode::from(code),
+            Err(report) => Err(report),
+        },
+        Command::GetToken(args) => super::get_token::run(args, &services),
+        Command::Refresh(args) => super::refresh::run(args, &services),
+        Command::Inspect(args) => super::inspect::run(args, &services),
+        Command::Status(args) => super::status::run(args, &services),
+        Command::Logout(args) => super::logout::run(args, &services),
+        Command::Config(args) => super::config::run(args, &services),
+        Command::Discover(args) => super::discover::run(args, &services),
+        Command::GitCredential(args) => super::git_credential::run(args, &services),
+        Command::Completions(args) => super::completions::run(args, &services),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = std::io::stderr()
+                .lock()
+                .write_all(error.render().as_bytes());
+            ExitCode::from(error.exit_code().code())
+        }
+    }
+}
+
+fn init_logging(verbose: u8, env: &dyn Env) {
+    let default = match verbose {
+        0 => None,
+        1 => Some("entra_auth_cli=debug"),
+        _ => Some("entra_auth_cli=trace"),
+    };
+    // `Targets` takes the usual `level` / `target=level,...` directives without pulling a regex
+    // engine into the binary (EnvFilter's span and field filters are not offered).
+    let asked = env
+        .non_empty(EnvVars::ENTRA_AUTH_LOG)
+        .and_then(|text| match text.parse::<Targets>() {
+            Ok(filter) => Some(filter),
+            Err(error) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: ignoring ENTRA_AUTH_LOG, not a log filter such as `debug` or `entra_auth_cli=trace` ({error})"
+                );
+                None
+            }
+        });
+    let Some(filter) = asked.or_else(|| default.and_then(|d| d.parse().ok())) else {
+        return;
+    };
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false),
+        )
+        .with(filter)
+        .try_init();
+}

@@ -1,0 +1,6 @@
+//! Profiles: resolving the one to run with (file → environment → flags), managing them, and
+//! exporting/importing them.
+
+pub mod manage;
+pub mod resolution;
+pub mod transfer;

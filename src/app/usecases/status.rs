@@ -1,0 +1,185 @@
+//! The `status` (alias `doctor`) use case: which config file, which store and why, and for each
+//! profile its secrets (names only) and cached tokens (expiry only). Never a secret or a token.
+
+use serde::Serialize;
+
+use crate::app::usecases::error::Error;
+use crate::app::usecases::profiles::resolution::{known_profiles, resolve_profile};
+use crate::domain::cache_key::CacheKey;
+use crate::domain::env_vars::EnvVars;
+use crate::domain::profile::ProfileSettings;
+use crate::domain::token::{Token, rfc3339};
+use crate::ports::env::Env;
+use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::store::StoreProvider;
+
+/// Everything `status` reports; the JSON shape of `status -o json`.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub config_file: Option<String>,
+    pub config_file_exists: bool,
+    pub cache_dir: Option<String>,
+    pub store: StoreReport,
+    pub client_secret_from_environment: bool,
+    pub profiles: Vec<ProfileReport>,
+    /// Cached tokens that belong to no profile (e.g. a profile that was renamed).
+    pub other_cached_tokens: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoreReport {
+    pub backend: String,
+    pub requested: String,
+    pub reason: String,
+    /// The encrypted file store holds secrets this run cannot open (see `StoreInfo`).
+    pub locked_file_store: bool,
+    /// The `keyring` store's fast tier (kernel keyring): what and who can read it, or why none.
+    pub fast_tier: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileReport {
+    pub name: String,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub authority: Option<String>,
+    pub error: Option<String>,
+    /// Names of the stored secrets: `secret`, `cert-password`.
+    pub secrets: Vec<String>,
+    /// The signed-in user (user flows), when a sign-in is saved.
+    pub signed_in_as: Option<String>,
+    pub cached_tokens: Vec<CachedTokenReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CachedTokenReport {
+    pub scope: String,
+    pub account: String,
+    pub expires_on: i64,
+    pub expires_at: String,
+    pub expires_in: i64,
+}
+
+/// The ports `status` reads.
+pub struct StatusPorts<'a> {
+    pub profiles: &'a dyn ProfileRepository,
+    pub env: &'a dyn Env,
+    pub stores: &'a dyn StoreProvider,
+}
+
+/// Gathers the report at `now`; `cache_dir` is shown as given. A store that cannot be chosen is
+/// part of the report, and returned as the error after it.
+///
+/// # Errors
+/// The config file cannot be read (nothing to report).
+pub fn gather(
+    ports: &StatusPorts<'_>,
+    cache_dir: Option<String>,
+    now: i64,
+) -> Result<(StatusReport, Option<Error>), Error> {
+    let names = known_profiles(ports.profiles, ports.env)?;
+    let stores = ports.stores.stores();
+    let accounts = stores
+        .as_ref()
+        .ok()
+        .and_then(|s| s.tokens.list_accounts().ok())
+        .unwrap_or_default();
+    let (store, tokens, secrets) = match &stores {
+        Ok(stores) => {
+            let tokens: Vec<(CacheKey, Token)> = stores.tokens.list().unwrap_or_default();
+            let secrets = stores.secrets.list().unwrap_or_default();
+            (
+                StoreReport {
+                    backend: stores.info.backend.to_owned(),
+                    requested: stores.info.requested.clone(),
+                    reason: stores.info.reason.clone(),
+                    locked_file_store: stores.info.locked_file_store,
+                    fast_tier: stores.info.fast_tier.clone(),
+                    error: None,
+                },
+                tokens,
+                secrets,
+            )
+        }
+        Err(error) => (
+            StoreReport {
+                backend: "none".to_owned(),
+                requested: String::new(),
+                reason: String::new(),
+                locked_file_store: false,
+                fast_tier: None,
+                error: Some(error.to_string()),
+            },
+            Vec::new(),
+            Vec::new(),
+        ),
+    };
+    let mut claimed = vec![false; tokens.len()];
+    let profiles = names
+        .into_iter()
+        .map(|name| {
+            let resolved = resolve_profile(
+                ports.profiles,
+                ports.env,
+                &name,
+                &ProfileSettings::default(),
+            );
+            let mut report = ProfileReport {
+                secrets: secrets
+                    .iter()
+                    .filter(|(p, _)| p.eq_ignore_ascii_case(&name))
+                    .map(|(_, kind)| kind.as_str().to_owned())
+                    .collect(),
+                name,
+                signed_in_as: None,
+                tenant_id: None,
+                client_id: None,
+                authority: None,
+                error: None,
+                cached_tokens: Vec::new(),
+            };
+            match resolved {
+                Ok(profile) => {
+                    let identity = CacheKey::identity_of(&profile);
+                    report.signed_in_as =
+                        accounts
+                            .iter()
+                            .find(|(id, _)| *id == identity)
+                            .map(|(_, a)| {
+                                a.username
+                                    .clone()
+                                    .unwrap_or_else(|| a.home_account_id.clone())
+                            });
+                    for (i, (key, token)) in tokens.iter().enumerate() {
+                        if key.identity() == identity {
+                            claimed[i] = true;
+                            report.cached_tokens.push(CachedTokenReport {
+                                scope: key.scopes().to_owned(),
+                                account: key.account().to_owned(),
+                                expires_on: token.expires_on,
+                                expires_at: rfc3339(token.expires_on),
+                                expires_in: token.expires_in(now),
+                            });
+                        }
+                    }
+                    report.tenant_id = Some(profile.tenant_id);
+                    report.client_id = Some(profile.client_id);
+                    report.authority = Some(profile.authority.as_str().to_owned());
+                }
+                Err(error) => report.error = Some(error.to_string()),
+            }
+            report
+        })
+        .collect();
+    let report = StatusReport {
+        config_file: ports.profiles.location(),
+        config_file_exists: ports.profiles.exists(),
+        cache_dir,
+        store,
+        client_secret_from_environment: ports.env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some(),
+        profiles,
+        other_cached_tokens: claimed.iter().filter(|c| !**c).count(),
+    };
+    Ok((report, stores.err().map(Error::from)))
+}

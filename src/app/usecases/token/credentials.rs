@@ -1,0 +1,501 @@
+//! Which credential a confidential-client profile authenticates with, resolved only when a token
+//! request is about to be made (never on a cache hit): a client secret, a certificate assertion
+//! or a federated token. Explicit `auth_method` wins; otherwise the first available of
+//! AZURE_CLIENT_SECRET, a certificate, a federated token file, a stored secret.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::app::usecases::error::CredentialError;
+use crate::domain::credential::{CertificateCredential, Credential};
+use crate::domain::env_vars::EnvVars;
+use crate::domain::profile::Profile;
+use crate::ports::assertion::ClientAssertionSource;
+use crate::ports::credential_loader::{CertificateError, CertificateSpec, CredentialLoader};
+use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
+use crate::ports::terminal::Terminal;
+
+/// How the app proves who it is, ready for a request.
+pub enum ClientCredential {
+    Secret(SecretString),
+    Assertion(Box<dyn ClientAssertionSource>),
+}
+
+impl ClientCredential {
+    /// True for a federated token (re-read and retried once when Entra says it expired).
+    #[must_use]
+    pub fn is_federated(&self) -> bool {
+        matches!(self, Self::Assertion(a) if a.kind() == "federated")
+    }
+}
+
+/// What credentials can come from.
+pub struct CredentialResolver<'a> {
+    /// `AZURE_CLIENT_SECRET`: wins over a stored secret.
+    pub env_secret: Option<SecretString>,
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`: wins over a stored password, even when set but
+    /// empty (a PFX may have an empty password; when it does not open the file, the error
+    /// says the variable is empty).
+    pub env_certificate_password: Option<SecretString>,
+    pub secrets: &'a dyn SecretStore,
+    pub loader: &'a dyn CredentialLoader,
+    /// Asks for a certificate password when none opens the file (only when a person is there).
+    pub terminal: &'a dyn Terminal,
+}
+
+impl CredentialResolver<'_> {
+    /// Resolves the credential of `profile` at `now` (epoch seconds).
+    ///
+    /// # Errors
+    /// Errors that name the missing or broken credential; all of them happen before any request.
+    pub fn resolve(
+        &self,
+        profile: &Profile,
+        credential: &Credential,
+        now: i64,
+    ) -> Result<ClientCredential, CredentialError> {
+        let name = || profile.name.clone();
+        match credential {
+            Credential::ClientSecret => self
+                .secret(profile)?
+                .map(ClientCredential::Secret)
+                .ok_or_else(|| CredentialError::NoSecret { profile: name() }),
+            Credential::Certificate(certificate) => self.certificate(profile, certificate, now),
+            Credential::Federated { token_file } => self.federated(token_file),
+            Credential::PublicClient | Credential::ManagedIdentity(_) => {
+                Err(CredentialError::PublicClient { profile: name() })
+            }
+            Credential::Auto {
+                certificate,
+                federated_token_file,
+            } => {
+                if let Some(secret) = &self.env_secret {
+                    Ok(ClientCredential::Secret(secret.clone()))
+                } else if let Some(certificate) = certificate {
+                    self.certificate(profile, certificate, now)
+                } else if let Some(file) = federated_token_file {
+                    self.federated(file)
+                } else {
+                    self.stored(profile, SecretKind::ClientSecret)?
+                        .map(ClientCredential::Secret)
+                        .ok_or_else(|| CredentialError::NoCredential { profile: name() })
+                }
+            }
+        }
+    }
+
+    /// True when the profile has an app credential (so client credentials is its flow). Only
+    /// an auto profile with nothing else asks the secret store.
+    #[must_use]
+    pub fn has_app_credential(&self, profile: &Profile, credential: &Credential) -> bool {
+        match credential {
+            Credential::PublicClient => false,
+            Credential::Auto {
+                certificate: None,
+                federated_token_file: None,
+            } => {
+                // A secret sealed in a file store this run cannot open still makes an app:
+                // resolving it then says the store is locked (not "sign in").
+                self.env_secret.is_some()
+                    || matches!(
+                        self.secrets.get(&profile.name, SecretKind::ClientSecret),
+                        Ok(Some(_)) | Err(SecretStoreError::Locked { .. })
+                    )
+            }
+            _ => true,
+        }
+    }
+
+    fn secret(&self, profile: &Profile) -> Result<Option<SecretString>, CredentialError> {
+        if let Some(secret) = &self.env_secret {
+            return Ok(Some(secret.clone()));
+        }
+        self.stored(profile, SecretKind::ClientSecret)
+    }
+
+    fn stored(
+        &self,
+        profile: &Profile,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>, CredentialError> {
+        self.secrets
+            .get(&profile.name, kind)
+            .map_err(|error| match error {
+                SecretStoreError::Locked { location } => CredentialError::LockedFileStore {
+                    profile: profile.name.clone(),
+                    kind,
+                    location,
+                },
+                other => CredentialError::StoreRead {
+                    profile: profile.name.clone(),
+                    kind,
+                    backend: self.secrets.backend_name(),
+                    cause: other.to_string(),
+                },
+            })
+    }
+
+    /// True when `AZURE_CLIENT_CERTIFICATE_PASSWORD` is set but blank.
+    fn blank_env_password(&self) -> bool {
+        self.env_certificate_password
+            .as_ref()
+            .is_some_and(|p| p.expose_secret().trim().is_empty())
+    }
+
+    fn federated(&self, path: &str) -> Result<ClientCredential, CredentialError> {
+        let source = self.loader.federated_token_file(path);
+        // Fail before any request when the file is missing or empty.
+        source
+            .assertion("", 0)
+            .map_err(CredentialError::Assertion)?;
+        Ok(ClientCredential::Assertion(source))
+    }
+
+    fn certificate(
+        &self,
+        profile: &Profile,
+        certificate: &CertificateCredential,
+        now: i64,
+    ) -> Result<ClientCredential, CredentialError> {
+        let spec = CertificateSpec {
+            path: &certificate.path,
+            key_path: certificate.key_path.as_deref(),
+            client_id: &profile.client_id,
+            algorithm: certificate.algorithm,
+            send_chain: certificate.send_chain,
+        };
+        let password = match &self.env_certificate_password {
+            Some(password) => Some(password.clone()),
+            None => self.stored(profile, SecretKind::CertificatePassword)?,
+        };
+        let loaded = match self.loader.certificate(&spec, password.as_ref()) {
+            Err(CertificateError::WrongPassword { path, .. }) => {
+                let question = format!("Password for {path}: ");
+                match self
+                    .terminal
+                    .secret(&question)
+                    .map_err(CredentialError::PasswordPrompt)?
+                {
+                    Some(typed) => self.loader.certificate(&spec, Some(&typed)),
+                    None => Err(CertificateError::WrongPassword {
+                        path,
+                        password_given: password.is_some(),
+                    }),
+                }
+            }
+            other => other,
+        }
+        .map_err(|error| match error {
+            CertificateError::WrongPassword { path, .. } if self.blank_env_password() => {
+                CredentialError::EmptyPasswordVariable {
+                    var: EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+                    path,
+                }
+            }
+            other => CredentialError::Certificate(other),
+        })?;
+        if now < loaded.not_before {
+            return Err(CredentialError::NotYetValid {
+                path: certificate.path.clone(),
+                not_before: loaded.not_before,
+            });
+        }
+        if now > loaded.not_after {
+            return Err(CredentialError::Expired {
+                path: certificate.path.clone(),
+                not_after: loaded.not_after,
+            });
+        }
+        Ok(ClientCredential::Assertion(loaded.assertions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::{ExposeSecret, SecretString};
+
+    use super::{ClientCredential, CredentialResolver};
+    use crate::app::usecases::error::CredentialError;
+    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
+    use crate::ports::credential_loader::{
+        CertificateError, LoadedCertificate, MockCredentialLoader,
+    };
+    use crate::ports::secret_store::{MockSecretStore, SecretKind};
+    use crate::ports::terminal::MockTerminal;
+
+    fn profile(settings: ProfileSettings) -> Profile {
+        ProfileSettings {
+            tenant_id: Some("t".into()),
+            client_id: Some("c".into()),
+            ..settings
+        }
+        .validate("p")
+        .unwrap()
+    }
+
+    fn store(secret: Option<&'static str>) -> MockSecretStore {
+        let mut store = MockSecretStore::new();
+        store.expect_backend_name().return_const("memory");
+        store.expect_get().returning(move |_, kind| {
+            Ok(secret
+                .filter(|_| kind == SecretKind::ClientSecret)
+                .map(SecretString::from))
+        });
+        store
+    }
+
+    fn silent_terminal() -> MockTerminal {
+        let mut t = MockTerminal::new();
+        t.expect_secret().never();
+        t
+    }
+
+    fn federated_source(result: Result<&'static str, &'static str>) -> MockClientAssertionSource {
+        let mut source = MockClientAssertionSource::new();
+        source.expect_kind().return_const("federated");
+        source.expect_assertion().returning(move |_, _| {
+            result.map(SecretString::from).map_err(|m| AssertionError {
+                message: m.to_owned(),
+                hint: None,
+            })
+        });
+        source
+    }
+
+    fn resolver<'a>(
+        secrets: &'a MockSecretStore,
+        loader: &'a MockCredentialLoader,
+        terminal: &'a MockTerminal,
+        env_secret: Option<SecretString>,
+        env_certificate_password: Option<SecretString>,
+    ) -> CredentialResolver<'a> {
+        CredentialResolver {
+            env_secret,
+            env_certificate_password,
+            secrets,
+            loader,
+            terminal,
+        }
+    }
+
+    fn secret_of(credential: ClientCredential) -> String {
+        match credential {
+            ClientCredential::Secret(s) => s.expose_secret().to_owned(),
+            ClientCredential::Assertion(a) => format!("assertion:{}", a.kind()),
+        }
+    }
+
+    #[test]
+    fn auto_prefers_the_environment_secret_over_everything() {
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let secrets = store(Some("stored"));
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_certificate().never();
+        let terminal = silent_terminal();
+        let resolver = resolver(&secrets, &loader, &terminal, Some("from-env".into()), None);
+        let credential = p.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&p, &credential, 0).unwrap()),
+            "from-env"
+        );
+    }
+
+    #[test]
+    fn auto_then_federated_file_then_stored_secret_then_nothing() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_federated_token_file()
+            .times(1)
+            .returning(|_| Box::new(federated_source(Ok("jwt"))));
+        let secrets = store(Some("stored"));
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
+        let federated = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
+        let c = federated.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&federated, &c, 0).unwrap()),
+            "assertion:federated"
+        );
+        let plain = profile(ProfileSettings::default());
+        let c = plain.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&plain, &c, 0).unwrap()),
+            "stored"
+        );
+        assert!(resolver.has_app_credential(&plain, &c));
+
+        let empty = store(None);
+        let resolver = CredentialResolver {
+            secrets: &empty,
+            ..resolver
+        };
+        assert!(matches!(
+            resolver.resolve(&plain, &c, 0),
+            Err(CredentialError::NoCredential { .. })
+        ));
+        assert!(
+            !resolver.has_app_credential(&plain, &c),
+            "nothing: a user sign-in"
+        );
+    }
+
+    #[test]
+    fn a_secret_locked_in_the_file_store_is_an_app_credential_that_says_so() {
+        let terminal = silent_terminal();
+        let loader = MockCredentialLoader::new();
+        let mut secrets = MockSecretStore::new();
+        secrets.expect_backend_name().return_const("memory");
+        secrets.expect_get().returning(|_, _| {
+            Err(crate::ports::secret_store::SecretStoreError::Locked {
+                location: "/c/secrets/x.secret".into(),
+            })
+        });
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
+        let p = profile(ProfileSettings::default());
+        let c = p.credential().unwrap();
+        assert!(
+            resolver.has_app_credential(&p, &c),
+            "client credentials, not a sign-in"
+        );
+        assert_eq!(
+            resolver.resolve(&p, &c, 0).err(),
+            Some(CredentialError::LockedFileStore {
+                profile: "p".into(),
+                kind: SecretKind::ClientSecret,
+                location: "/c/secrets/x.secret".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn an_empty_federated_file_fails_before_any_request() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_federated_token_file().returning(|_| {
+            Box::new(federated_source(Err(
+                "the federated token file /t is empty",
+            )))
+        });
+        let secrets = store(None);
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
+        let p = profile(ProfileSettings {
+            auth_method: Some("federated".into()),
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert!(matches!(
+            resolver.resolve(&p, &c, 0),
+            Err(CredentialError::Assertion(e)) if e.message.contains("empty")
+        ));
+    }
+
+    fn loaded(not_before: i64, not_after: i64) -> LoadedCertificate {
+        let mut source = MockClientAssertionSource::new();
+        source.expect_kind().return_const("certificate");
+        LoadedCertificate {
+            not_before,
+            not_after,
+            assertions: Box::new(source),
+        }
+    }
+
+    #[test]
+    fn a_wrong_certificate_password_asks_the_person_once() {
+        let mut terminal = MockTerminal::new();
+        terminal
+            .expect_secret()
+            .times(1)
+            .returning(|_| Ok(Some("typed".into())));
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_certificate()
+            .times(2)
+            .returning(
+                |spec, password| match password.map(ExposeSecret::expose_secret) {
+                    Some("typed") => Ok(loaded(0, 100)),
+                    _ => Err(CertificateError::WrongPassword {
+                        path: spec.path.to_owned(),
+                        password_given: password.is_some(),
+                    }),
+                },
+            );
+        let secrets = store(None);
+        let resolver = resolver(&secrets, &loader, &terminal, None, None);
+        let p = profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert_eq!(
+            secret_of(resolver.resolve(&p, &c, 50).unwrap()),
+            "assertion:certificate"
+        );
+    }
+
+    #[test]
+    fn a_blank_password_variable_that_does_not_open_the_file_is_named() {
+        let mut terminal = MockTerminal::new();
+        terminal.expect_secret().returning(|_| Ok(None));
+        let mut loader = MockCredentialLoader::new();
+        loader.expect_certificate().returning(|spec, password| {
+            Err(CertificateError::WrongPassword {
+                path: spec.path.to_owned(),
+                password_given: password.is_some(),
+            })
+        });
+        let secrets = store(None);
+        let p = profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
+        assert_eq!(
+            blank.resolve(&p, &c, 50).err(),
+            Some(CredentialError::EmptyPasswordVariable {
+                var: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                path: "/c.pfx".into()
+            })
+        );
+        let wrong = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
+        assert!(matches!(
+            wrong.resolve(&p, &c, 50),
+            Err(CredentialError::Certificate(
+                CertificateError::WrongPassword { .. }
+            ))
+        ));
+    }
+
+    #[test]
+    fn certificate_validity_is_checked_before_any_request() {
+        let terminal = silent_terminal();
+        let mut loader = MockCredentialLoader::new();
+        loader
+            .expect_certificate()
+            .returning(|_, _| Ok(loaded(10, 20)));
+        let secrets = store(None);
+        let resolver = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pem".into()),
+            ..ProfileSettings::default()
+        });
+        let c = p.credential().unwrap();
+        assert!(matches!(
+            resolver.resolve(&p, &c, 5),
+            Err(CredentialError::NotYetValid { not_before: 10, .. })
+        ));
+        assert!(matches!(
+            resolver.resolve(&p, &c, 25),
+            Err(CredentialError::Expired { not_after: 20, .. })
+        ));
+    }
+}

@@ -1,0 +1,220 @@
+//! Tokens for the credential endpoint that `exec` gives its child: one profile, many resources.
+//! Every token comes through [`acquire`] (cache first, the same locks, refresh tokens for user
+//! profiles); a per-resource memo in front of it serves repeated SDK calls without touching the
+//! store, one request at a time goes to the use case (so the IdP sees one call per resource), a
+//! token with under [`MIN_SERVED_VALIDITY`] left is never served, and a token the child reports
+//! as revoked (`token_sha256_to_refresh`) is replaced by a new one.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::app::usecases::error::{Error, TokenError};
+use crate::app::usecases::profiles::resolution::resolve_profile;
+use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
+use crate::domain::authority::Cloud;
+use crate::domain::jwt::unverified_string_claim;
+use crate::domain::profile::ScopeList;
+use crate::domain::token::Token;
+
+/// The least time a served token has left (MSAL Python treats less as expired; MSAL.NET
+/// rejects a token that has already expired).
+pub const MIN_SERVED_VALIDITY: Duration = Duration::from_secs(300);
+
+/// The most resources remembered at once; beyond it the memo starts again (each entry is a
+/// token, so this bounds memory whatever a child asks for).
+const MEMO_LIMIT: usize = 256;
+
+/// Who the endpoint's tokens are for, as the child's tools may want to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointIdentity {
+    /// The profile's name as written.
+    pub profile: String,
+    pub client_id: String,
+    /// The tenant's id from the first token (`tid`), else the profile's tenant as configured.
+    pub tenant_id: String,
+    pub cloud: Cloud,
+    /// The signed-in user (`upn`, else `preferred_username`) for user profiles; `None` for apps.
+    pub user: Option<String>,
+}
+
+/// Serves tokens of one profile to the endpoint.
+pub struct EndpointTokens<'a> {
+    ports: &'a TokenPorts<'a>,
+    base: TokenRequest,
+    identity: EndpointIdentity,
+    memo: Mutex<HashMap<String, Token>>,
+    /// One use-case call at a time: the cross-process lock is per identity and blocking, and
+    /// the second caller for a resource must find the first caller's token.
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl<'a> EndpointTokens<'a> {
+    /// Resolves the profile and gets one token for its own scopes, so that a missing profile, a
+    /// refused credential or a sign-in happens before the child starts, with `get-token`'s
+    /// errors.
+    ///
+    /// # Errors
+    /// Whatever [`acquire`] fails with.
+    pub async fn start(ports: &'a TokenPorts<'a>, base: TokenRequest) -> Result<Self, Error> {
+        let profile = resolve_profile(ports.profiles, ports.env, &base.profile, &base.overrides)?;
+        let first = acquire(ports, base.clone()).await?;
+        let access_token = first.token.access_token_str();
+        let tenant_id = unverified_string_claim(access_token, "tid")
+            .or_else(|| Some(first.token.tenant_id.clone()).filter(|t| !t.is_empty()))
+            .unwrap_or_else(|| profile.tenant_id.clone());
+        // App tokens name no user; a user's token names them.
+        let user = unverified_string_claim(access_token, "upn")
+            .or_else(|| unverified_string_claim(access_token, "preferred_username"));
+        let identity = EndpointIdentity {
+            profile: first.profile,
+            client_id: profile.client_id,
+            tenant_id,
+            cloud: profile.cloud,
+            user,
+        };
+        Ok(Self {
+            ports,
+            base,
+            identity,
+            memo: Mutex::new(HashMap::new()),
+            gate: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    #[must_use]
+    pub fn identity(&self) -> &EndpointIdentity {
+        &self.identity
+    }
+
+    /// A token for `resource` (a resource URI, or a scope ending in `/.default`) with at least
+    /// [`MIN_SERVED_VALIDITY`] left. `revoked` is the lower-case hex SHA-256 of a token the
+    /// caller was refused with: that token is not served again.
+    ///
+    /// # Errors
+    /// Whatever [`acquire`] fails with; `TokenError::TooShortLived` when even a new token has
+    /// under [`MIN_SERVED_VALIDITY`] left.
+    pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Token, Error> {
+        let scope = scope_of(resource);
+        let is_revoked = |token: &Token| revoked.is_some_and(|hash| sha256_hex(token) == hash);
+        if let Some(token) = self.remembered(&scope, &is_revoked) {
+            return Ok(token);
+        }
+        let _turn = self.gate.lock().await;
+        // Someone else may have got it while this call waited for its turn.
+        if let Some(token) = self.remembered(&scope, &is_revoked) {
+            return Ok(token);
+        }
+        let mut request = self.request_for(&scope);
+        let mut token = acquire(self.ports, request.clone()).await?.token;
+        if is_revoked(&token) {
+            request.cache_mode.read = false;
+            token = acquire(self.ports, request).await?.token;
+        }
+        if self.left(&token) < MIN_SERVED_VALIDITY.as_secs() {
+            return Err(TokenError::TooShortLived.into());
+        }
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(scope, token.clone());
+        Ok(token)
+    }
+
+    fn request_for(&self, scope: &str) -> TokenRequest {
+        let mut request = self.base.clone();
+        request.overrides.scopes = Some(ScopeList::Text(scope.to_owned()));
+        request.min_validity = request.min_validity.max(MIN_SERVED_VALIDITY);
+        request
+    }
+
+    fn left(&self, token: &Token) -> u64 {
+        u64::try_from(token.expires_in(self.ports.clock.now())).unwrap_or(0)
+    }
+
+    /// The memo's token for `scope` when it may still be served (not revoked, enough time
+    /// left); a revoked or stale one is forgotten.
+    fn remembered(&self, scope: &str, is_revoked: &dyn Fn(&Token) -> bool) -> Option<Token> {
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let token = memo.get(scope)?;
+        if is_revoked(token) || self.left(token) < MIN_SERVED_VALIDITY.as_secs() {
+            memo.remove(scope);
+            return None;
+        }
+        Some(token.clone())
+    }
+}
+
+/// The scope that gets a token for `resource`: `R/.default` (a scope already ending in
+/// `/.default` is kept as it is), as MSAL turns a managed-identity resource into a scope.
+#[must_use]
+pub fn scope_of(resource: &str) -> String {
+    if resource.ends_with("/.default") {
+        resource.to_owned()
+    } else {
+        format!("{resource}/.default")
+    }
+}
+
+/// The resource a scope or resource names: without `/.default` and trailing slashes, for
+/// comparing what a child asks for with `--allow-resource` (case-insensitively).
+#[must_use]
+pub fn resource_of(text: &str) -> String {
+    let trimmed = text.trim();
+    let without = trimmed.strip_suffix("/.default").unwrap_or(trimmed);
+    without.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Lower-case hex SHA-256 of the access token, as MSAL.NET sends in `token_sha256_to_refresh`.
+#[must_use]
+pub fn sha256_hex(token: &Token) -> String {
+    let digest = Sha256::digest(token.access_token_str().as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_become_default_scopes() {
+        assert_eq!(
+            scope_of("https://management.azure.com"),
+            "https://management.azure.com/.default"
+        );
+        assert_eq!(
+            scope_of("https://vault.azure.net/.default"),
+            "https://vault.azure.net/.default"
+        );
+        assert_eq!(
+            scope_of("https://management.azure.com/"),
+            "https://management.azure.com//.default"
+        );
+    }
+
+    #[test]
+    fn resources_compare_without_suffix_slash_or_case() {
+        for text in [
+            "https://Management.azure.com",
+            "https://management.azure.com/",
+            "https://management.azure.com/.default",
+            " https://management.azure.com//.default ",
+        ] {
+            assert_eq!(resource_of(text), "https://management.azure.com", "{text}");
+        }
+    }
+}

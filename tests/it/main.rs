@@ -5,6 +5,7 @@ mod az_shim;
 mod certs;
 mod claims;
 mod cli_reference;
+mod completions;
 mod config_commands;
 mod credentials;
 mod discover;

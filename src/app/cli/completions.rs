@@ -44,6 +44,42 @@ pub fn run(
 ) -> Result<(), Report> {
     let mut command = Cli::command();
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut command, "entra-auth-cli", &mut script);
-    emit(&String::from_utf8_lossy(&script), None, services)
+    clap_complete::generate(args.shell, &mut command, BIN_NAME, &mut script);
+    let script = String::from_utf8_lossy(&script);
+    let script = match args.shell {
+        Shell::Bash => bash_with_consistent_names(&script),
+        _ => script.into_owned(),
+    };
+    emit(&script, None, services)
+}
+
+const BIN_NAME: &str = "entra-auth-cli";
+
+/// clap_complete's bash script names a command's state two ways when the binary's name has a
+/// `-`: the word loop sets `cmd="entra__auth__cli__subcmd__get__subcmd__token"` while the case
+/// label reads `entra__subcmd__auth__subcmd__cli__subcmd__get__subcmd__token)`, so nothing past
+/// the first word completes. The labels are rewritten to the loop's spelling of the root.
+fn bash_with_consistent_names(script: &str) -> String {
+    let loop_root = BIN_NAME.replace('-', "__");
+    let label_root = BIN_NAME.replace('-', "__subcmd__");
+    script.replace(
+        &format!("{label_root}__subcmd__"),
+        &format!("{loop_root}__subcmd__"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bash_with_consistent_names;
+
+    #[test]
+    fn labels_take_the_word_loops_root() {
+        let fixed = bash_with_consistent_names(
+            "cmd=\"entra__auth__cli__subcmd__get__subcmd__token\"\n        entra__subcmd__auth__subcmd__cli__subcmd__get__subcmd__token)\n        entra__auth__cli)",
+        );
+        assert_eq!(
+            fixed,
+            "cmd=\"entra__auth__cli__subcmd__get__subcmd__token\"\n        entra__auth__cli__subcmd__get__subcmd__token)\n        entra__auth__cli)"
+        );
+    }
 }

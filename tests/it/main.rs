@@ -29,6 +29,7 @@ mod keyring_fast_tier;
 mod kubectl;
 mod oidc_peer;
 mod peer_smoke;
+mod profile_selection;
 mod secret_service;
 mod storage;
 mod support;

@@ -7,6 +7,8 @@ use super::fields::{FieldArgs, read_stdin_secret};
 use crate::app::cli::report::Report;
 use crate::app::composition::Services;
 use crate::app::usecases::profiles::manage::{EditRequest, SecretInput, edit};
+use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
+use crate::domain::env_vars::EnvVars;
 use crate::ports::reporter::Reporter;
 
 const EXAMPLES: &str = "\
@@ -23,8 +25,8 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct EditArgs {
-    /// Profile to edit
-    #[arg(short, long, value_name = "NAME")]
+    /// Profile to edit (names match case-insensitively)
+    #[arg(short, long, value_name = "NAME", env = EnvVars::ENTRA_AUTH_PROFILE, default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
     #[command(flatten)]

@@ -11,6 +11,8 @@ use crate::app::cli::report::Report;
 use crate::app::composition::Services;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::manage::{self, ProfileSummary};
+use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
+use crate::domain::env_vars::EnvVars;
 use crate::ports::profile_repository::ProfileRepository;
 
 /// `-o` for list and show.
@@ -42,8 +44,8 @@ pub struct ListArgs {
     after_help = "Examples:\n  entra-auth-cli config show -p prod\n  entra-auth-cli config show -p prod -o yaml"
 )]
 pub struct ShowArgs {
-    /// Profile to show
-    #[arg(short, long, value_name = "NAME", default_value = "default")]
+    /// Profile to show (names match case-insensitively)
+    #[arg(short, long, value_name = "NAME", env = EnvVars::ENTRA_AUTH_PROFILE, default_value = DEFAULT_PROFILE)]
     pub profile: String,
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ListFormat::Text)]

@@ -39,7 +39,7 @@ impl fmt::Display for Flow {
 }
 
 /// Lower-cases and drops `-`/`_` so `ClientCredentials`, `client_credentials` and
-/// `client-credentials` (the seed tool's names and ours) compare equal.
+/// `client-credentials` (the .NET entra-auth-cli's names and ours) compare equal.
 fn normalize(text: &str) -> String {
     text.chars()
         .filter(|c| *c != '-' && *c != '_' && !c.is_whitespace())

@@ -1,4 +1,4 @@
-//! Passphrase-encrypted profile exports (ours, and the seed tool's) and the seed tool's
+//! Passphrase-encrypted profile exports (ours, and the .NET entra-auth-cli's) and the .NET entra-auth-cli's
 //! `profiles.json`: the formats `config export` writes and `config import` reads.
 
 use secrecy::SecretString;
@@ -19,7 +19,7 @@ pub struct PortableProfile {
 pub enum ExportFormat {
     /// Ours, `ENTRA-AUTH-CLI-EXPORT v1`.
     V1,
-    /// The seed tool's base64 AES-256-CBC blob (no authentication).
+    /// The .NET entra-auth-cli's base64 AES-256-CBC blob (no authentication).
     SeedEnc,
 }
 
@@ -63,7 +63,7 @@ pub trait ProfileArchive: Send + Sync {
         input: &[u8],
         passphrase: &SecretString,
     ) -> Result<(ExportFormat, Vec<PortableProfile>), ImportError>;
-    /// Parses the seed tool's `profiles.json`.
+    /// Parses the .NET entra-auth-cli's `profiles.json`.
     ///
     /// # Errors
     /// A reason when it is not that file.

@@ -1,5 +1,5 @@
 //! Profile exports: our authenticated, versioned format (written by `config export`, read by
-//! `config import`), and the sniffing that hands the seed tool's blobs to `seed_import`.
+//! `config import`), and the sniffing that hands the .NET entra-auth-cli's blobs to `seed_import`.
 //!
 //! Format v1, text, exactly:
 //! - line 1: `ENTRA-AUTH-CLI-EXPORT v1` and LF. These 25 bytes are the AEAD associated data, so
@@ -149,7 +149,7 @@ pub fn sniff(input: &[u8]) -> Result<ExportFormat, ImportError> {
     }
     if matches!(text.first(), Some(b'[' | b'{')) {
         return Err(ImportError::NotAnExport(
-            "this is JSON, not an encrypted export (the seed tool's profiles.json is read with --from-seed)".to_owned(),
+            "this is JSON, not an encrypted export (the .NET entra-auth-cli's profiles.json is read with --from-seed)".to_owned(),
         ));
     }
     if text
@@ -159,7 +159,8 @@ pub fn sniff(input: &[u8]) -> Result<ExportFormat, ImportError> {
         Ok(ExportFormat::SeedEnc)
     } else {
         Err(ImportError::NotAnExport(
-            "neither an entra-auth-cli export nor the seed tool's base64 export".to_owned(),
+            "neither an entra-auth-cli export nor the .NET entra-auth-cli's base64 export"
+                .to_owned(),
         ))
     }
 }
@@ -198,7 +199,9 @@ pub fn open(
         ExportFormat::V1 => open_v1(text, passphrase)?,
         ExportFormat::SeedEnc => {
             let blob = base64_body(text).ok_or_else(|| {
-                ImportError::NotAnExport("the seed tool's export is not valid base64".to_owned())
+                ImportError::NotAnExport(
+                    "the .NET entra-auth-cli's export is not valid base64".to_owned(),
+                )
             })?;
             let plain = seed_import::decrypt(&blob, passphrase.expose_secret().as_bytes())?;
             vec![seed_import::parse_export(&plain)?]
@@ -255,7 +258,7 @@ fn open_v1(text: &[u8], passphrase: &SecretString) -> Result<Vec<PortableProfile
         .collect())
 }
 
-/// The [`ProfileArchive`] of this build: v1 exports, and the seed tool's formats for reading.
+/// The [`ProfileArchive`] of this build: v1 exports, and the .NET entra-auth-cli's formats for reading.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExportArchive;
 

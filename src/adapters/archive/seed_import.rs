@@ -1,4 +1,4 @@
-//! Reads what the seed tool (the .NET `entra-auth-cli`) wrote: its encrypted `config export`
+//! Reads what the .NET entra-auth-cli (the .NET `entra-auth-cli`) wrote: its encrypted `config export`
 //! blobs and its `profiles.json`, mapped onto our profile settings.
 //!
 //! The `.enc` export, bit for bit: standard base64 (one line, no header) of
@@ -68,7 +68,7 @@ pub fn parse_export(plain: &[u8]) -> Result<PortableProfile, ImportError> {
         Some(Value::Object(profile)) => profile,
         _ => {
             return Err(ImportError::Invalid(
-                "the seed export has no `Profile` object".to_owned(),
+                "the .NET entra-auth-cli export has no `Profile` object".to_owned(),
             ));
         }
     };
@@ -88,7 +88,7 @@ fn secret_field(
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(SecretString::from(s.clone()))),
         Some(_) => Err(ImportError::Invalid(format!(
-            "`{key}` in the seed export is not a string"
+            "`{key}` in the .NET entra-auth-cli export is not a string"
         ))),
     }
 }

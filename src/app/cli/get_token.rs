@@ -57,7 +57,7 @@ fn parse_cloud(text: &str) -> Result<Cloud, String> {
 }
 
 /// `--warn-expiry`: a duration like every other flag (`10m`, `1h`); a plain number still means
-/// minutes, as in the seed tool (deprecated).
+/// minutes, as in the .NET entra-auth-cli (deprecated).
 fn parse_warn_expiry(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
     if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
@@ -107,7 +107,7 @@ pub struct TokenArgs {
     #[arg(short, long, value_name = "SCOPES")]
     pub scope: Option<String>,
 
-    /// OAuth2 flow: client-credentials, interactive, device-code, authorization-code (the seed tool's PascalCase names work too)
+    /// OAuth2 flow: client-credentials, interactive, device-code, authorization-code (the .NET entra-auth-cli's PascalCase names work too)
     #[arg(short, long, value_name = "FLOW", value_parser = parse_flow)]
     pub flow: Option<Flow>,
 

@@ -1,5 +1,5 @@
-//! `config import`: profiles from a `config export` file, from the seed tool's encrypted export
-//! (detected by content), or from the seed tool's `profiles.json`. Everything is decrypted,
+//! `config import`: profiles from a `config export` file, from the .NET entra-auth-cli's encrypted export
+//! (detected by content), or from the .NET entra-auth-cli's `profiles.json`. Everything is decrypted,
 //! parsed and validated before anything is written; then `config.toml`, then the secrets.
 
 use std::path::PathBuf;
@@ -20,18 +20,18 @@ mod read;
 
 const EXAMPLES: &str = "\
 Examples:
-  # A file made by `config export` (or by the seed tool's `config export`)
+  # A file made by `config export` (or by the .NET entra-auth-cli's `config export`)
   entra-auth-cli config import -i prod.export
 
   # In CI: the passphrase from a pipe, under another name
   printf %s \"$PASSPHRASE\" |
       entra-auth-cli config import -i prod.export --passphrase-stdin -n ci
 
-  # Every profile of the seed tool (~/.config/entra-auth-cli/profiles.json), or one of them
+  # Every profile of the .NET entra-auth-cli (~/.config/entra-auth-cli/profiles.json), or one of them
   entra-auth-cli config import --from-seed
   entra-auth-cli config import --from-seed -p 'my app' -n myapp";
 
-/// Import profiles exported by `config export`, or by the seed tool (its encrypted
+/// Import profiles exported by `config export`, or by the .NET entra-auth-cli (its encrypted
 /// `config export` output, detected by content, or its profiles.json with --from-seed). Secrets
 /// in the export go to the secret store. Nothing is written unless the whole import is valid;
 /// an existing profile is replaced only with --overwrite. When a replaced profile's credentials
@@ -71,7 +71,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub skip_secrets: bool,
 
-    /// Read the seed tool's profiles.json [default: ~/.config/entra-auth-cli/profiles.json];
+    /// Read the .NET entra-auth-cli's profiles.json [default: ~/.config/entra-auth-cli/profiles.json];
     /// no passphrase: its secrets were in the OS store and are not in that file
     #[arg(long, value_name = "PATH", num_args = 0..=1, conflicts_with_all = ["input", "passphrase_stdin"])]
     pub from_seed: Option<Option<PathBuf>>,
@@ -121,8 +121,8 @@ pub fn run(args: &ImportArgs, services: &Services) -> Result<(), Report> {
     )?;
     let origin = match imported.origin {
         ImportOrigin::Export => "",
-        ImportOrigin::SeedExport => " from the seed tool's export",
-        ImportOrigin::SeedProfiles => " from the seed tool's profiles.json",
+        ImportOrigin::SeedExport => " from the .NET entra-auth-cli's export",
+        ImportOrigin::SeedProfiles => " from the .NET entra-auth-cli's profiles.json",
     };
     for profile in &imported.profiles {
         let stored: Vec<&str> = [
@@ -152,7 +152,7 @@ pub fn run(args: &ImportArgs, services: &Services) -> Result<(), Report> {
             .warn("the secrets in the export were skipped (--skip-secrets)");
     }
     if imported.origin == ImportOrigin::SeedProfiles {
-        services.reporter.warn("the seed tool kept secrets in the OS store, not in profiles.json, so none were imported: store them with `entra-auth-cli config set-secret -p NAME`");
+        services.reporter.warn("the .NET entra-auth-cli kept secrets in the OS store, not in profiles.json, so none were imported: store them with `entra-auth-cli config set-secret -p NAME`");
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ pub enum ConfigCommand {
     SetSecret(set_secret::SetSecretArgs),
     /// Export a profile (optionally with its secrets) as a passphrase-encrypted file
     Export(export::ExportArgs),
-    /// Import profiles from `config export`, or from the seed tool's export or profiles.json
+    /// Import profiles from `config export`, or from the .NET entra-auth-cli's export or profiles.json
     Import(import::ImportArgs),
 }
 

@@ -30,7 +30,7 @@ pub(super) fn input(kind: ErrorKind, e: &InputError) -> Report {
         InputError::File { source_name, cause } => {
             let r = Report::new(kind, format!("cannot read {source_name}")).cause(cause.clone());
             if source_name.ends_with("profiles.json") {
-                r.hint("the seed tool kept its profiles in ~/.config/entra-auth-cli/profiles.json (%APPDATA%\\entra-auth-cli\\profiles.json on Windows)")
+                r.hint("the .NET entra-auth-cli kept its profiles in ~/.config/entra-auth-cli/profiles.json (%APPDATA%\\entra-auth-cli\\profiles.json on Windows)")
             } else {
                 r
             }

@@ -8,7 +8,7 @@ pub(super) fn transfer(kind: ErrorKind, e: &TransferError) -> Report {
         TransferError::NotAnExport { source_name, reason } => {
             Report::new(kind, format!("{source_name} is not a profile export"))
                 .cause(reason.clone())
-                .hint("give a file written by `entra-auth-cli config export` (or the seed tool's `config export`)")
+                .hint("give a file written by `entra-auth-cli config export` (or the .NET entra-auth-cli's `config export`)")
         }
         TransferError::UnsupportedVersion { .. } => Report::new(kind, e.to_string())
             .hint("upgrade entra-auth-cli, or export again with this version"),
@@ -22,7 +22,7 @@ pub(super) fn transfer(kind: ErrorKind, e: &TransferError) -> Report {
         .hint("nothing was imported"),
         TransferError::SeedProfiles { path, reason } => Report::new(
             kind,
-            format!("{path} is not the seed tool's profiles.json"),
+            format!("{path} is not the .NET entra-auth-cli's profiles.json"),
         )
         .cause(reason.clone())
         .hint("nothing was imported"),

@@ -17,7 +17,7 @@ pub enum TransferError {
     Decrypt,
     #[error("{source_name} decrypted, but its content is invalid: {reason}")]
     Invalid { source_name: String, reason: String },
-    #[error("the seed tool's profiles.json is not usable: {reason}")]
+    #[error("the .NET entra-auth-cli's profiles.json is not usable: {reason}")]
     SeedProfiles { path: String, reason: String },
     #[error("profile `{wanted}` is not in {source_name}")]
     NotInImport {

@@ -101,13 +101,13 @@ pub fn export(
 
 /// Where an import comes from.
 pub enum ImportSource<'a> {
-    /// An export (ours or the seed tool's), with the passphrase asked after sniffing.
+    /// An export (ours or the .NET entra-auth-cli's), with the passphrase asked after sniffing.
     Export {
         source_name: String,
         bytes: Vec<u8>,
         passphrase: PassphraseInput<'a>,
     },
-    /// The seed tool's `profiles.json` (no secrets in it).
+    /// The .NET entra-auth-cli's `profiles.json` (no secrets in it).
     SeedProfiles { source_name: String, text: String },
 }
 

@@ -1,4 +1,4 @@
-//! Where `config import` reads from: a file or stdin, or the seed tool's `profiles.json`.
+//! Where `config import` reads from: a file or stdin, or the .NET entra-auth-cli's `profiles.json`.
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ pub(super) fn read_input(input: Option<&Path>) -> Result<(String, Vec<u8>), Erro
     Ok((source, bytes))
 }
 
-/// Reads the seed tool's `profiles.json` (default: `~/.config/entra-auth-cli/profiles.json`).
+/// Reads the .NET entra-auth-cli's `profiles.json` (default: `~/.config/entra-auth-cli/profiles.json`).
 pub(super) fn read_seed_profiles(
     path: Option<&Path>,
     env: &dyn Env,

@@ -446,6 +446,13 @@ fn warn_expiry_warns_on_stderr_only() {
         "{}",
         stderr(&out)
     );
+    // A plain number is the .NET tool's minutes: accepted, and said to be deprecated.
+    assert!(
+        stderr(&out).contains("`--warn-expiry 30` is read as minutes")
+            && stderr(&out).contains("write `--warn-expiry 30m`"),
+        "{}",
+        stderr(&out)
+    );
     assert!(emu.verify(stdout(&out).trim()).is_ok());
 }
 

@@ -56,19 +56,33 @@ fn parse_cloud(text: &str) -> Result<Cloud, String> {
     Cloud::parse(text)
 }
 
+/// `--warn-expiry`'s value: a duration, and whether it was written as a plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarnExpiry {
+    pub within: Duration,
+    /// `--warn-expiry 90`: minutes, as the .NET entra-auth-cli read it (deprecated, warned about).
+    pub plain_minutes: bool,
+}
+
 /// `--warn-expiry`: a duration like every other flag (`10m`, `1h`); a plain number still means
-/// minutes, as in the .NET entra-auth-cli (deprecated).
-fn parse_warn_expiry(text: &str) -> Result<Duration, String> {
+/// minutes, as in the .NET entra-auth-cli (deprecated: `run` says so on stderr).
+fn parse_warn_expiry(text: &str) -> Result<WarnExpiry, String> {
     let trimmed = text.trim();
     if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
         return trimmed
             .parse::<u64>()
             .ok()
             .and_then(|minutes| minutes.checked_mul(60))
-            .map(Duration::from_secs)
+            .map(|seconds| WarnExpiry {
+                within: Duration::from_secs(seconds),
+                plain_minutes: true,
+            })
             .ok_or_else(|| format!("`{trimmed}` minutes is out of range"));
     }
-    parse_duration(trimmed)
+    parse_duration(trimmed).map(|within| WarnExpiry {
+        within,
+        plain_minutes: false,
+    })
 }
 
 /// Print an access token for a profile.
@@ -134,7 +148,7 @@ pub struct TokenArgs {
     /// Warn on stderr when the printed token expires within this duration (e.g. 10m, 1h; a plain
     /// number still means minutes, deprecated)
     #[arg(long, value_name = "DURATION", value_parser = parse_warn_expiry)]
-    pub warn_expiry: Option<Duration>,
+    pub warn_expiry: Option<WarnExpiry>,
 
     /// Add refresh_token to json/yaml output for user flows (it otherwise never leaves the cache)
     #[arg(long)]
@@ -227,7 +241,17 @@ pub fn run_token(
     let ports = services.token_ports();
     let outcome = services.block_on(acquire(&ports, request))?;
     let now = services.clock.now();
-    if let Some(within) = args.warn_expiry {
+    if let Some(WarnExpiry {
+        within,
+        plain_minutes,
+    }) = args.warn_expiry
+    {
+        if plain_minutes {
+            let minutes = within.as_secs() / 60;
+            services.reporter.warn(&format!(
+                "`--warn-expiry {minutes}` is read as minutes, as the .NET entra-auth-cli did; this form is deprecated: write `--warn-expiry {minutes}m`"
+            ));
+        }
         let left = outcome.token.expires_in(now);
         if left < i64::try_from(within.as_secs()).unwrap_or(i64::MAX) {
             services.reporter.warn(&format!(
@@ -281,10 +305,11 @@ mod tests {
 
     #[test]
     fn warn_expiry_takes_durations_and_plain_minutes() {
-        assert_eq!(parse_warn_expiry("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_warn_expiry("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_warn_expiry("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_warn_expiry("10"), Ok(Duration::from_secs(600)));
+        let within = |text| parse_warn_expiry(text).map(|w| (w.within, w.plain_minutes));
+        assert_eq!(within("10m"), Ok((Duration::from_secs(600), false)));
+        assert_eq!(within("1h"), Ok((Duration::from_secs(3600), false)));
+        assert_eq!(within("90s"), Ok((Duration::from_secs(90), false)));
+        assert_eq!(within("10"), Ok((Duration::from_secs(600), true)));
         assert!(parse_warn_expiry("soon").is_err());
         assert!(parse_warn_expiry("99999999999999999999").is_err());
         assert!(parse_warn_expiry(&u64::MAX.to_string()).is_err());

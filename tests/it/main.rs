@@ -17,6 +17,7 @@ mod exec;
 mod exec_sdk;
 mod export_import;
 mod first_hour;
+mod first_hour_round_two;
 mod get_token_errors;
 mod get_token_flow;
 mod git_credential;

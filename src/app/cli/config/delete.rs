@@ -5,8 +5,13 @@ use clap::Args;
 
 use crate::app::cli::report::Report;
 use crate::app::composition::Services;
+use crate::app::usecases::error::{EditError, Error};
 use crate::app::usecases::profiles::manage;
+use crate::domain::text::clip;
 use crate::ports::reporter::Reporter;
+
+/// How much of a typed profile name is echoed back.
+const NAME_SHOWN: usize = 64;
 
 /// Delete a profile from config.toml, with its stored secrets, cached tokens and saved sign-in.
 #[derive(Debug, Args)]
@@ -35,7 +40,18 @@ pub struct RenameArgs {
 /// # Errors
 /// Unknown profile (exit 2), no confirmation, I/O.
 pub fn delete(args: &DeleteArgs, services: &Services) -> Result<(), Report> {
-    let deleted = manage::delete(&services.profile_ports(), &args.profile, args.yes)?;
+    let deleted = match manage::delete(&services.profile_ports(), &args.profile, args.yes) {
+        Ok(deleted) => deleted,
+        // The person answered no: their choice, not a failure (exit 0, like `rm -i`).
+        Err(Error::Edit(EditError::NotConfirmed)) => {
+            services.reporter.progress(&format!(
+                "kept profile `{}`: nothing was deleted",
+                clip(&args.profile, NAME_SHOWN)
+            ));
+            return Ok(());
+        }
+        Err(error) => return Err(error.into()),
+    };
     services.reporter.progress(&format!(
         "deleted profile `{}`, its stored secrets and {} cached token(s)",
         deleted.name, deleted.cached_tokens

@@ -3,7 +3,11 @@
 use super::repo::repo;
 use super::{Report, env_names_for, file_or_default};
 use crate::app::usecases::error::{ErrorKind, FileCommand, ProfileFailure};
-use crate::domain::profile::{FieldTextError, ProfileError};
+use crate::domain::profile::{FieldTextError, ProfileError, validate_profile_name};
+use crate::domain::text::clip;
+
+/// How much of a name that no profile can have is echoed back.
+const NAME_SHOWN: usize = 64;
 
 pub(super) fn profile(kind: ErrorKind, e: &ProfileFailure) -> Report {
     match e {
@@ -14,6 +18,15 @@ pub(super) fn profile(kind: ErrorKind, e: &ProfileFailure) -> Report {
             location,
             file_exists,
         } => {
+            // A name no profile can have (too long, other characters) is said once, shortened,
+            // with the naming rule, and never offered as a table to add.
+            if let Err(reason) = validate_profile_name(name) {
+                return Report::new(
+                    kind,
+                    format!("profile `{}` not found", clip(name, NAME_SHOWN)),
+                )
+                .cause(reason);
+            }
             let mut r = Report::new(kind, format!("profile `{name}` not found"));
             r = match (location, file_exists) {
                 (Some(path), true) if !known.is_empty() => r

@@ -77,3 +77,46 @@ fn a_name_no_profile_can_have_is_echoed_once_and_short() {
         );
     }
 }
+
+/// `inspect` describes an expired token with exit 0 (that is what inspecting is for);
+/// `--check` turns "cannot be used now" into exit 1 with the reason, after the same output.
+#[test]
+fn inspect_check_fails_for_a_token_that_cannot_be_used_now() {
+    use base64::Engine as _;
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let token = |claims: serde_json::Value| {
+        format!(
+            "{}.{}.c2ln",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(claims)
+        )
+    };
+    let env = TestEnv::new();
+    let expired = token(serde_json::json!({"exp": 1_767_022_200_i64}));
+    let plain = env.run(&["inspect", &expired]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    let checked = env.run(&["inspect", "--check", &expired]);
+    assert_eq!(code(&checked), 1);
+    assert_eq!(
+        stdout(&checked),
+        stdout(&plain),
+        "the same description first"
+    );
+    assert!(
+        stderr(&checked).contains("error: the token expired at 2025-12-29T15:30:00Z"),
+        "{}",
+        stderr(&checked)
+    );
+    let early = token(serde_json::json!({"nbf": 4_102_444_800_i64}));
+    let out = env.run(&["inspect", "--check", "-o", "json", &early]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("not valid before 2100-01-01"),
+        "{}",
+        stderr(&out)
+    );
+    let good = token(serde_json::json!({"exp": 4_102_444_800_i64}));
+    assert_eq!(code(&env.run(&["inspect", "--check", &good])), 0);
+}

@@ -46,7 +46,9 @@ pub enum InspectFormat {
 ///
 /// The signature is NOT verified: the output shows what the token claims, not whether those
 /// claims can be trusted. Nothing is sent anywhere. Exits 1 when the input is not a JWT
-/// (an encrypted token, an opaque token, bad base64url, a part that is not JSON).
+/// (an encrypted token, an opaque token, bad base64url, a part that is not JSON). An expired
+/// token is still described with exit 0 (inspecting one is a normal thing to do); add --check
+/// to exit 1 when it is expired or not yet valid.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct InspectArgs {
@@ -57,6 +59,11 @@ pub struct InspectArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t = InspectFormat::Text)]
     pub output: InspectFormat,
+
+    /// After printing, exit 1 (with the reason on stderr) when the token is expired or not yet
+    /// valid, for scripts: `inspect --check -o json < token.txt > /dev/null || renew`
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Runs `inspect`.
@@ -82,7 +89,30 @@ pub fn run(args: &InspectArgs, services: &Services) -> Result<(), Report> {
         InspectFormat::Json => render_json(&InspectView::new(&jwt, now))
             .map_err(|e| Report::new(ErrorKind::Io, "cannot render the token").cause(e))?,
     };
-    emit(&text, None, services)
+    emit(&text, None, services)?;
+    if args.check {
+        check(&jwt.validity(now))?;
+    }
+    Ok(())
+}
+
+/// `--check`: a token that cannot be used now is a failure, said in one line.
+fn check(validity: &Validity) -> Result<(), Report> {
+    if validity.expired {
+        let when = validity.expires_on.map(rfc3339).unwrap_or_default();
+        return Err(
+            Report::new(ErrorKind::Config, format!("the token expired at {when}"))
+                .hint("get a new one: entra-auth-cli get-token"),
+        );
+    }
+    if validity.not_yet_valid {
+        let when = validity.not_before.map(rfc3339).unwrap_or_default();
+        return Err(Report::new(
+            ErrorKind::Config,
+            format!("the token is not valid before {when}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads at most one byte more than a token may have, so any input is bounded.

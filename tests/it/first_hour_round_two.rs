@@ -120,3 +120,28 @@ fn inspect_check_fails_for_a_token_that_cannot_be_used_now() {
     let good = token(serde_json::json!({"exp": 4_102_444_800_i64}));
     assert_eq!(code(&env.run(&["inspect", "--check", &good])), 0);
 }
+
+/// An export can be attacked offline: a passphrase of a few characters is refused before
+/// anything is written, with the reason and what to use instead.
+#[test]
+fn export_refuses_a_short_passphrase() {
+    let env = TestEnv::new();
+    env.write_config(CONFIG);
+    let out = env.run_with_stdin(
+        &["config", "export", "-p", "staging", "--passphrase-stdin"],
+        "x\n",
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "nothing exported: {}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the passphrase has 1 characters; an export needs at least 12"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run_with_stdin(
+        &["config", "export", "-p", "staging", "--passphrase-stdin"],
+        "correct horse battery staple\n",
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("ENTRA-AUTH-CLI-EXPORT v1\n"));
+}

@@ -27,7 +27,7 @@ Examples:
   printf %s \"$PASSPHRASE\" |
       entra-auth-cli config import -i prod.export --passphrase-stdin -n ci
 
-  # Every profile of the .NET entra-auth-cli (~/.config/entra-auth-cli/profiles.json), or one of them
+  # Every profile of the .NET entra-auth-cli (~/.config/entra-auth-cli/profiles.json), or one:
   entra-auth-cli config import --from-seed
   entra-auth-cli config import --from-seed -p 'my app' -n myapp";
 

@@ -24,6 +24,8 @@ pub(super) fn input(kind: ErrorKind, e: &InputError) -> Report {
             Report::new(kind, "cannot read from the terminal").cause(cause.to_string())
         }
         InputError::EmptyPassphrase => Report::new(kind, e.to_string()),
+        InputError::ShortPassphrase { .. } => Report::new(kind, format!("{e}; nothing was exported"))
+            .hint("anyone holding the file can try passphrases offline: use a long one, such as four random words or `openssl rand -base64 18`"),
         InputError::PassphraseMismatch => {
             Report::new(kind, "the two passphrases differ; nothing was exported")
         }

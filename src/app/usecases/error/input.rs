@@ -19,6 +19,9 @@ pub enum InputError {
     EmptyPassphrase,
     #[error("the two passphrases differ")]
     PassphraseMismatch,
+    /// A new export's passphrase is shorter than `min` characters.
+    #[error("the passphrase has {chars} characters; an export needs at least {min}")]
+    ShortPassphrase { chars: usize, min: usize },
     #[error("cannot read {source_name}: {cause}")]
     File { source_name: String, cause: String },
     #[error("HOME is not set")]
@@ -31,7 +34,8 @@ impl InputError {
             Self::Empty { .. }
             | Self::NoTerminal { .. }
             | Self::EmptyPassphrase
-            | Self::PassphraseMismatch => ErrorKind::Usage,
+            | Self::PassphraseMismatch
+            | Self::ShortPassphrase { .. } => ErrorKind::Usage,
             Self::NoHome => ErrorKind::Config,
             Self::Stdin { .. } | Self::Terminal(_) | Self::File { .. } => ErrorKind::Io,
         }

@@ -5,10 +5,10 @@
 //! host, tenant or client ID) removes that profile's stored secrets first, unless asked to keep
 //! them: a file from someone else never gets to redirect your secret to their server.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::app::usecases::error::{
-    AfterWrite, EditError, Error, FileCommand, NameUse, ProfileFailure, TransferError,
+    AfterWrite, EditError, Error, FileCommand, InputError, NameUse, ProfileFailure, TransferError,
 };
 use crate::app::usecases::profiles::resolution::require_profile;
 use crate::domain::authority::{Authority, Cloud};
@@ -19,6 +19,9 @@ use crate::ports::profile_repository::{ProfileRepoError, ProfileRepository};
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::StoreProvider;
 
+/// The shortest passphrase a new export accepts: the file can be attacked offline, so the
+/// passphrase is all that protects a secret exported with it (imports accept any).
+pub const MIN_EXPORT_PASSPHRASE: usize = 12;
 /// The ports export and import use.
 pub struct TransferPorts<'a> {
     pub profiles: &'a dyn ProfileRepository,
@@ -86,6 +89,14 @@ pub fn export(
         }
     }
     let passphrase = passphrase()?;
+    let chars = passphrase.expose_secret().chars().count();
+    if chars < MIN_EXPORT_PASSPHRASE {
+        return Err(InputError::ShortPassphrase {
+            chars,
+            min: MIN_EXPORT_PASSPHRASE,
+        }
+        .into());
+    }
     let text = ports
         .archive
         .seal(std::slice::from_ref(&portable), &passphrase)

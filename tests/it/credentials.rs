@@ -437,6 +437,12 @@ fn app_service_managed_identity() {
         !stderr(&out).contains("stale-header"),
         "the header is a secret"
     );
+    assert!(
+        stderr(&out).contains("the endpoint did not accept IDENTITY_HEADER")
+            && !stderr(&out).contains("scope"),
+        "the hint is about the header, not scopes: {}",
+        stderr(&out)
+    );
 }
 
 #[test]

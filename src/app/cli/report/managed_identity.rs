@@ -64,11 +64,7 @@ pub(super) fn managed_identity(kind: ErrorKind, e: &ManagedIdentityError) -> Rep
             format!("{} refused the request (HTTP {status})", endpoint_name(*endpoint)),
         )
         .cause(detail.clone())
-        .hint(if *identity_not_found {
-            "no managed identity matches: assign one to this resource, or fix client_id / object_id / mi_res_id in the profile"
-        } else {
-            "check the resource (scope) and the identity selector of the profile"
-        }),
+        .hint(refused_hint(*endpoint, *status, *identity_not_found)),
         ManagedIdentityError::Failed {
             endpoint,
             status,
@@ -83,5 +79,23 @@ pub(super) fn managed_identity(kind: ErrorKind, e: &ManagedIdentityError) -> Rep
         )
         .cause(detail.clone())
         .hint("the endpoint may be updating (404/410) or throttling (429): retry in a minute"),
+    }
+}
+
+/// What to check after a refusal: the secret header for App Service's 401/403 (the endpoint
+/// did not accept `IDENTITY_HEADER`), the identity for "not found", else the request.
+fn refused_hint(
+    endpoint: ManagedIdentityEndpoint,
+    status: u16,
+    identity_not_found: bool,
+) -> &'static str {
+    match (endpoint, status) {
+        (ManagedIdentityEndpoint::AppService, 401 | 403) => {
+            "the endpoint did not accept IDENTITY_HEADER: use the value the platform (or `entra-auth-cli exec`/`serve`) set together with this IDENTITY_ENDPOINT; a header from another process or an older run is refused"
+        }
+        _ if identity_not_found => {
+            "no managed identity matches: assign one to this resource, or fix client_id / object_id / mi_res_id in the profile"
+        }
+        _ => "check the resource (scope) and the identity selector of the profile",
     }
 }

@@ -145,3 +145,46 @@ fn export_refuses_a_short_passphrase() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ENTRA-AUTH-CLI-EXPORT v1\n"));
 }
+
+/// A config directory that cannot be written: the error names the file and says how to pick
+/// another directory. The attacker-free case, run as a user who cannot write there (`nobody`:
+/// root writes anywhere).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_config_directory_says_how_to_choose_another() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Owned by the user who runs the command (so it is theirs), but read-only.
+    std::os::unix::fs::chown(&config, Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let binary = env!("CARGO_BIN_EXE_entra-auth-cli");
+    let mut cmd = env.program("setpriv", &[]);
+    cmd.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        binary,
+        "config",
+        "create",
+        "--name",
+        "dev",
+        "--tenant-id",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "00000000-0000-0000-0000-000000000001",
+    ])
+    .env("ENTRA_AUTH_CONFIG_DIR", &config)
+    .env("HOME", dir.path());
+    let out = cmd.output().expect("setpriv (util-linux) runs");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ENTRA_AUTH_CONFIG_DIR"),
+        "{}",
+        stderr(&out)
+    );
+}

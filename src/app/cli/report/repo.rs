@@ -29,7 +29,9 @@ pub(super) fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
             ))
         }
         ProfileRepoError::Write { path, reason } => {
-            Report::new(kind, format!("cannot write {path}")).cause(reason.clone())
+            Report::new(kind, format!("cannot write {path}"))
+                .cause(reason.clone())
+                .hint("the file was not changed; if its directory is read-only (a mounted or shared home), give a writable one with ENTRA_AUTH_CONFIG_DIR, or fix the permissions")
         }
         ProfileRepoError::Busy { lock, waited, .. } => r
             .cause(format!("its edit lock {lock} was held for {}", humanize(*waited)))

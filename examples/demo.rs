@@ -37,6 +37,11 @@ fn build_binary() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // `cargo run --example demo` has built the example; the binary it runs is built now (about
+    // 40 s the first time on a fresh checkout, nothing after): say so rather than sit silent.
+    eprintln!(
+        "demo: building entra-auth-cli (the first time takes a minute; later runs are instant)..."
+    );
     if let Err(e) = build_binary() {
         eprintln!("demo: {e}");
         return ExitCode::FAILURE;

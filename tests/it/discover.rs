@@ -81,9 +81,9 @@ fn contains_pattern_is_matched_client_side() {
     let emu = Emulator::start();
     seed_billing(&emu);
     let env = graph_env(&emu);
-    crate::snapshot_run!(env, &["discover", "-s", "*bill*"]);
+    crate::snapshot_run!(env, &["discover", "*bill*"]);
     assert_eq!(filters(&emu), [None]);
-    let out = env.run(&["discover", "-s", "*app", "-o", "json"]);
+    let out = env.run(&["discover", "*app", "-o", "json"]);
     assert_eq!(names(&out), ["Test App"]);
 }
 
@@ -92,13 +92,13 @@ fn prefix_pattern_uses_startswith() {
     let emu = Emulator::start();
     seed_billing(&emu);
     let env = graph_env(&emu);
-    let out = env.run(&["discover", "-s", "BILLING*", "-o", "json"]);
+    let out = env.run(&["discover", "BILLING*", "-o", "json"]);
     assert_eq!(names(&out), ["Billing API", "billing-worker"]);
     // A prefix then more: Graph filters the prefix, the rest is matched here.
-    let out = env.run(&["discover", "-s", "b*worker", "-o", "json"]);
+    let out = env.run(&["discover", "b*worker", "-o", "json"]);
     assert_eq!(names(&out), ["billing-worker"]);
     // No star: the exact name.
-    let out = env.run(&["discover", "-s", "billing api", "-o", "json"]);
+    let out = env.run(&["discover", "billing api", "-o", "json"]);
     assert_eq!(names(&out), ["Billing API"]);
     assert_eq!(
         filters(&emu),
@@ -119,9 +119,9 @@ fn quotes_in_names_are_escaped() {
         ("OBriens", &app_id(3)),
     ]);
     let env = graph_env(&emu);
-    let out = env.run(&["discover", "-s", "O'Brien's App", "-o", "json"]);
+    let out = env.run(&["discover", "O'Brien's App", "-o", "json"]);
     assert_eq!(names(&out), ["O'Brien's App"]);
-    let out = env.run(&["discover", "-s", "o'brien*", "-o", "json"]);
+    let out = env.run(&["discover", "o'brien*", "-o", "json"]);
     assert_eq!(names(&out), ["O'Brien's App", "O'Brien's Other"]);
     assert_eq!(
         filters(&emu),
@@ -137,8 +137,8 @@ fn no_match_is_exit_0_with_a_notice() {
     let emu = Emulator::start();
     seed_billing(&emu);
     let env = graph_env(&emu);
-    crate::snapshot_run!(env, &["discover", "-s", "nothing*"]);
-    let out = env.run(&["discover", "-s", "nothing*", "-o", "json"]);
+    crate::snapshot_run!(env, &["discover", "nothing*"]);
+    let out = env.run(&["discover", "nothing*", "-o", "json"]);
     assert_eq!(stdout(&out), "[]\n");
 }
 
@@ -161,6 +161,13 @@ fn create_profile_writes_a_profile_that_get_token_resolves() {
     let out = env.run(&search);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).contains("Billing API"));
+    // `-s` still works here, and says that it is --scope everywhere else.
+    assert!(
+        stderr(&out).contains("`-s`/`--search` is deprecated here")
+            && stderr(&out).contains("discover 'Billing API'"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stderr(&out).contains("created profile `billing`"),
         "{}",
@@ -209,11 +216,8 @@ fn create_profile_needs_exactly_one_match() {
     let emu = Emulator::start();
     seed_billing(&emu);
     let env = graph_env(&emu);
-    crate::snapshot_run!(
-        env,
-        &["discover", "-s", "*billing*", "--create-profile", "b"]
-    );
-    let out = env.run(&["discover", "-s", "none", "--create-profile", "b"]);
+    crate::snapshot_run!(env, &["discover", "*billing*", "--create-profile", "b"]);
+    let out = env.run(&["discover", "none", "--create-profile", "b"]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("0 match"), "{}", stderr(&out));
     let out = env.run(&["discover", "--create-profile", "bad name"]);

@@ -35,13 +35,13 @@ Examples:
   entra-auth-cli discover
 
   # Names starting with \"billing\", as JSON
-  entra-auth-cli discover -s 'billing*' -o json
+  entra-auth-cli discover 'billing*' -o json
 
   # Names containing \"test\", in another tenant
-  entra-auth-cli discover -t contoso.onmicrosoft.com -s '*test*'
+  entra-auth-cli discover -t contoso.onmicrosoft.com '*test*'
 
   # Save the app named exactly \"Billing API\" as profile `billing`, then give it its secret
-  entra-auth-cli discover -s 'Billing API' --create-profile billing
+  entra-auth-cli discover 'Billing API' --create-profile billing
   printf %s \"$SECRET\" | entra-auth-cli config set-secret -p billing";
 
 /// `discover -o` choices.
@@ -65,9 +65,20 @@ pub struct DiscoverArgs {
     #[arg(short, long, value_name = "TENANT")]
     pub tenant: Option<String>,
 
-    /// Display-name pattern: `*` matches any characters; no `*` means the exact name
-    #[arg(short, long, value_name = "PATTERN", default_value = "*")]
-    pub search: String,
+    /// Display-name pattern: `*` matches any characters; no `*` means the exact name [default: *]
+    #[arg(value_name = "PATTERN")]
+    pub pattern: Option<String>,
+
+    /// The pattern as an option (deprecated: `-s` means --scope in every other command; give
+    /// the pattern as an argument instead)
+    #[arg(
+        short,
+        long,
+        value_name = "PATTERN",
+        hide = true,
+        conflicts_with = "pattern"
+    )]
+    pub search: Option<String>,
 
     /// Save the single matching app as a new profile NAME (its tenant_id and client_id);
     /// fails when the pattern matches no app or several, or NAME exists
@@ -90,16 +101,27 @@ pub struct DiscoverArgs {
 /// grant) or unreachable (exit 4); `--create-profile` without exactly one hit, or with a name
 /// that exists (exit 1).
 pub fn run(args: &DiscoverArgs, services: &Services) -> Result<(), Report> {
+    if let Some(pattern) = &args.search {
+        services.reporter.warn(&format!(
+            "`-s`/`--search` is deprecated here (`-s` is --scope in every other command): write `entra-auth-cli discover '{}'`",
+            printable_line(pattern)
+        ));
+    }
+    let pattern = args
+        .pattern
+        .clone()
+        .or_else(|| args.search.clone())
+        .unwrap_or_else(|| "*".to_owned());
     let request = DiscoverRequest {
         profile: args.profile.clone(),
         tenant: args.tenant.clone(),
-        pattern: args.search.clone(),
+        pattern: pattern.clone(),
         create_profile: args.create_profile.clone(),
         timeout: args.timeout,
     };
     let ports = services.token_ports();
     let found = services.block_on(discover(&ports, request))?;
-    print_applications(args, services, &found.applications)?;
+    print_applications(args, &pattern, services, &found.applications)?;
     if let Some((name, location)) = found.created?
         && let [app] = found.applications.as_slice()
     {
@@ -117,6 +139,7 @@ pub fn run(args: &DiscoverArgs, services: &Services) -> Result<(), Report> {
 
 fn print_applications(
     args: &DiscoverArgs,
+    pattern: &str,
     services: &Services,
     apps: &[Application],
 ) -> Result<(), Report> {
@@ -129,7 +152,7 @@ fn print_applications(
     if apps.is_empty() && args.output == DiscoverFormat::Table {
         services.reporter.progress(&format!(
             "no app registrations match `{}`",
-            printable_line(&args.search)
+            printable_line(pattern)
         ));
     }
     Ok(())

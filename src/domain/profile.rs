@@ -19,7 +19,7 @@ pub use super::profile_rules::{
 
 /// Declares every profile field once and generates from that list: [`ProfileSettings`] (the
 /// serde struct of `[profiles.NAME]`), [`FIELDS`] (name, kind, `AZURE_*` variable, description)
-/// and the field-wise methods of `ProfileSettings` (`set_text`, `overlay`, `unset`, `entries`).
+/// and the field-wise methods of `ProfileSettings` (`set_text`, `unset`, `entries`).
 ///
 /// Each entry is `name: Type, [azure VAR,] "one-line description";` where `Type` implements
 /// `FieldType` (its kind, how environment text parses into it, its plain value) and `VAR`
@@ -63,14 +63,6 @@ macro_rules! profile_fields {
                     _ => return Err(FieldTextError::UnknownField(field.to_owned())),
                 }
                 Ok(())
-            }
-
-            /// These settings with `upper`'s set fields laid over them.
-            #[must_use]
-            pub fn overlay(self, upper: ProfileSettings) -> ProfileSettings {
-                ProfileSettings {
-                    $( $name: upper.$name.or(self.$name), )*
-                }
             }
 
             /// Clears `field`; true when it was set (false for an unknown field too).
@@ -451,28 +443,6 @@ mod tests {
             "is not a port number: use a number from 1 to 65535"
         );
         assert_eq!(FieldTextError::NotABool.to_string(), "is not true or false");
-    }
-
-    #[test]
-    fn overlay_lets_the_upper_layer_win_field_by_field() {
-        let lower = ProfileSettings {
-            tenant_id: Some("lower".into()),
-            client_id: Some("c".into()),
-            port: Some(1),
-            ..ProfileSettings::default()
-        };
-        let upper = ProfileSettings {
-            tenant_id: Some("upper".into()),
-            send_certificate_chain: Some(false),
-            ..ProfileSettings::default()
-        };
-        let merged = lower.overlay(upper);
-        assert_eq!(merged.tenant_id.as_deref(), Some("upper"));
-        assert_eq!(merged.client_id.as_deref(), Some("c"));
-        assert_eq!(merged.port, Some(1));
-        assert_eq!(merged.send_certificate_chain, Some(false));
-        assert_eq!(populated().overlay(ProfileSettings::default()), populated());
-        assert_eq!(ProfileSettings::default().overlay(populated()), populated());
     }
 
     #[test]

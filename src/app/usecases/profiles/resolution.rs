@@ -7,7 +7,7 @@ use crate::app::usecases::error::{Error, ProfileFailure};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FIELDS, Profile, ProfileSettings, entra_env_name};
 use crate::ports::env::Env;
-use crate::ports::profile_repository::{LayerError, ProfileRepository};
+use crate::ports::profile_repository::{FieldSource, LayerError, ProfileRepository};
 
 /// The name used when neither `-p` nor `ENTRA_AUTH_PROFILE` is given.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -36,10 +36,7 @@ pub fn resolve_profile(
         }
         None => return Err(not_found(profiles, env, name)),
     };
-    let _span = tracing::debug_span!("profile", name = %resolved_name).entered();
-    for (field, source) in &layered.sources {
-        tracing::debug!("{field} from {source}");
-    }
+    tracing::debug!("{}", provenance(&resolved_name, &layered.sources));
     let settings = layered.settings;
     let invalid = |error| ProfileFailure::Invalid {
         error,
@@ -48,6 +45,27 @@ pub fn resolve_profile(
     let profile = settings.validate(&resolved_name).map_err(invalid)?;
     profile.check_tenant().map_err(invalid)?;
     Ok(profile)
+}
+
+/// One line for `-v`: which layer set each field (names and layers only, never a value).
+fn provenance(name: &str, sources: &[(&'static str, FieldSource)]) -> String {
+    if sources.is_empty() {
+        return format!("profile `{name}`: no field is set");
+    }
+    // Grouped by layer, in the order the fields are declared: `tenant_id, scopes from the file
+    // ...; client_id from AZURE_CLIENT_ID`.
+    let mut groups: Vec<(&FieldSource, Vec<&str>)> = Vec::new();
+    for (field, source) in sources {
+        match groups.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, fields)) => fields.push(field),
+            None => groups.push((source, vec![field])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|(source, fields)| format!("{} from {source}", fields.join(", ")))
+        .collect();
+    format!("profile `{name}`: {}", groups.join("; "))
 }
 
 /// True when the environment alone defines the `default` profile (the container case).

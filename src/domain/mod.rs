@@ -19,6 +19,8 @@ pub mod jwt;
 pub mod oauth_error;
 pub mod pkce;
 pub mod profile;
+pub mod profile_field;
+pub mod profile_rules;
 pub mod scopes;
 pub mod text;
 pub mod token;

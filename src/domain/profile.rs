@@ -1,6 +1,7 @@
-//! Profiles: the one declaration of the profile fields (`config.toml` keys, their types, the
-//! environment variables that set them), the raw settings merged from file, environment and
-//! flags, and the validated profile the flows run with.
+//! Profiles: the one declaration of the profile fields (`profile_fields!`: `config.toml` keys,
+//! their types, the environment variables that set them), the raw settings merged from file,
+//! environment and flags, and the validated profile the flows run with. Field kinds live in
+//! `profile_field`, name and identifier rules in `profile_rules` (both re-exported here).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +10,16 @@ use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use super::scopes::Scopes;
 
+use super::profile_field::FieldType;
+pub use super::profile_field::{FieldKind, FieldSpec, FieldTextError, FieldValue, ScopeList};
+use super::profile_rules::{check_client_id_syntax, check_tenant_syntax};
+pub use super::profile_rules::{
+    is_guid, validate_client_id_for_create, validate_profile_name, validate_tenant_for_create,
+};
+
 /// Declares every profile field once and generates from that list: [`ProfileSettings`] (the
 /// serde struct of `[profiles.NAME]`), [`FIELDS`] (name, kind, `AZURE_*` variable, description)
-/// and the field-wise methods of `ProfileSettings` (`set_text`, `overlay`, `unset`, `entries`).
+/// and the field-wise methods of `ProfileSettings` (`set_text`, `unset`, `entries`).
 ///
 /// Each entry is `name: Type, [azure VAR,] "one-line description";` where `Type` implements
 /// `FieldType` (its kind, how environment text parses into it, its plain value) and `VAR`
@@ -55,14 +63,6 @@ macro_rules! profile_fields {
                     _ => return Err(FieldTextError::UnknownField(field.to_owned())),
                 }
                 Ok(())
-            }
-
-            /// These settings with `upper`'s set fields laid over them.
-            #[must_use]
-            pub fn overlay(self, upper: ProfileSettings) -> ProfileSettings {
-                ProfileSettings {
-                    $( $name: upper.$name.or(self.$name), )*
-                }
             }
 
             /// Clears `field`; true when it was set (false for an unknown field too).
@@ -127,115 +127,6 @@ profile_fields! {
         "Client capabilities sent with every token request (xms_cc), e.g. cp1 for CAE";
 }
 
-/// One profile field as declared in `profile_fields!`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FieldSpec {
-    /// The `config.toml` key (and, upper-cased after `ENTRA_AUTH_`, its variable).
-    pub name: &'static str,
-    pub kind: FieldKind,
-    /// The Azure SDK variable that also sets this field, if any.
-    pub azure_env: Option<&'static str>,
-    /// One line saying what the field does.
-    pub about: &'static str,
-}
-
-/// What kind of value a field holds, which decides how environment text parses into it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// Any text, taken as is.
-    Text,
-    /// `1`/`true`/`yes` or `0`/`false`/`no`, any case.
-    Bool,
-    /// A TCP port, 1–65535.
-    Port,
-    /// A list (scopes, client capabilities), or one space/comma separated string.
-    Scopes,
-}
-
-/// A set field's value, without serde or TOML types: what writers of a profile need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue {
-    Text(String),
-    Bool(bool),
-    Port(u16),
-    /// Scopes, one per item (a space/comma separated string is split, empty items dropped).
-    List(Vec<String>),
-}
-
-/// Why text could not set a field. The value errors read as the predicate of a sentence whose
-/// subject (the variable the text came from) the caller supplies.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FieldTextError {
-    #[error("`{0}` is not a profile field")]
-    UnknownField(String),
-    #[error("is not a port number: use a number from 1 to 65535")]
-    NotAPort,
-    #[error("is not true or false")]
-    NotABool,
-}
-
-/// The Rust types a profile field may have: its kind, how text parses into it, its plain value.
-trait FieldType: Sized {
-    const KIND: FieldKind;
-    fn from_text(text: &str) -> Result<Self, FieldTextError>;
-    fn to_value(&self) -> FieldValue;
-}
-
-impl FieldType for String {
-    const KIND: FieldKind = FieldKind::Text;
-    fn from_text(text: &str) -> Result<Self, FieldTextError> {
-        Ok(text.to_owned())
-    }
-    fn to_value(&self) -> FieldValue {
-        FieldValue::Text(self.clone())
-    }
-}
-
-impl FieldType for bool {
-    const KIND: FieldKind = FieldKind::Bool;
-    fn from_text(text: &str) -> Result<Self, FieldTextError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => Ok(true),
-            "0" | "false" | "no" => Ok(false),
-            _ => Err(FieldTextError::NotABool),
-        }
-    }
-    fn to_value(&self) -> FieldValue {
-        FieldValue::Bool(*self)
-    }
-}
-
-/// A `u16` field is a TCP port.
-impl FieldType for u16 {
-    const KIND: FieldKind = FieldKind::Port;
-    fn from_text(text: &str) -> Result<Self, FieldTextError> {
-        match text.trim().parse::<u16>() {
-            Ok(port) if port != 0 => Ok(port),
-            _ => Err(FieldTextError::NotAPort),
-        }
-    }
-    fn to_value(&self) -> FieldValue {
-        FieldValue::Port(*self)
-    }
-}
-
-impl FieldType for ScopeList {
-    const KIND: FieldKind = FieldKind::Scopes;
-    fn from_text(text: &str) -> Result<Self, FieldTextError> {
-        Ok(Self::Text(text.to_owned()))
-    }
-    fn to_value(&self) -> FieldValue {
-        FieldValue::List(match self {
-            Self::List(items) => items.clone(),
-            Self::Text(text) => text
-                .split([' ', ','])
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        })
-    }
-}
-
 /// The names of every profile field, in declaration order.
 pub fn field_names() -> impl Iterator<Item = &'static str> {
     FIELDS.iter().map(|spec| spec.name)
@@ -262,23 +153,6 @@ pub fn entra_env_name(field: &str) -> String {
         EnvVars::ENTRA_AUTH_FIELD_PREFIX,
         field.to_ascii_uppercase()
     )
-}
-
-/// `scopes` may be written as a list (`["A", "B"]`) or as one space/comma separated string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ScopeList {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl ScopeList {
-    fn into_items(self) -> Vec<String> {
-        match self {
-            Self::List(items) => items,
-            Self::Text(text) => vec![text],
-        }
-    }
 }
 
 /// A profile ready to run: required fields present and every value validated.
@@ -358,14 +232,14 @@ impl ProfileSettings {
             None => return Err(missing("tenant_id")),
         };
         if !tenant_id.is_empty() {
-            check_tenant(&tenant_id).map_err(|r| invalid("tenant_id", r))?;
+            check_tenant_syntax(&tenant_id).map_err(|r| invalid("tenant_id", r))?;
         }
         let client_id = match non_empty(self.client_id) {
             Some(c) => c,
             None if managed => String::new(),
             None => return Err(missing("client_id")),
         };
-        check_client_id(&client_id).map_err(|r| invalid("client_id", r))?;
+        check_client_id_syntax(&client_id).map_err(|r| invalid("client_id", r))?;
         let assertion_algorithm = match self.assertion_algorithm.as_deref() {
             Some(text) => {
                 AssertionAlgorithm::parse(text).map_err(|r| invalid("assertion_algorithm", r))?
@@ -439,121 +313,8 @@ impl Profile {
     }
 }
 
-/// True for a GUID such as `3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a`.
-#[must_use]
-pub fn is_guid(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12]
-            .iter()
-            .zip(&parts)
-            .all(|(len, part)| part.len() == *len && part.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Checks a tenant as `config create` wants it: a GUID, a domain (`contoso.onmicrosoft.com`),
-/// or `common` / `organizations` / `consumers`.
-///
-/// # Errors
-/// What to write instead.
-pub fn validate_tenant_for_create(tenant: &str) -> Result<(), String> {
-    let lower = tenant.to_ascii_lowercase();
-    let domain = tenant.contains('.')
-        && !tenant.starts_with('.')
-        && !tenant.ends_with('.')
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if is_guid(tenant)
-        || domain
-        || matches!(lower.as_str(), "common" | "organizations" | "consumers")
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{tenant}` is not a tenant: use the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com"
-        ))
-    }
-}
-
-/// Checks a client id as `config create` wants it: a GUID.
-///
-/// # Errors
-/// What to write instead.
-pub fn validate_client_id_for_create(client_id: &str) -> Result<(), String> {
-    if is_guid(client_id) {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{client_id}` is not an application (client) ID: copy the GUID from the app registration's Overview page"
-        ))
-    }
-}
-
-/// Checks a profile name: 1–64 characters from letters, digits, `.`, `_` and `-`, not starting
-/// with `.` (names become keyring entries, file names in exports and shell arguments).
-///
-/// # Errors
-/// What is wrong with the name.
-pub fn validate_profile_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a profile name cannot be empty".to_owned());
-    }
-    if name.len() > 64 {
-        return Err(format!(
-            "profile name `{}...` is longer than 64 characters",
-            name.chars().take(16).collect::<String>().escape_debug()
-        ));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
-    {
-        let shown = if bad.is_control() {
-            format!("{:?}", bad)
-        } else {
-            format!("`{bad}`")
-        };
-        return Err(format!(
-            "profile name `{}` contains {shown}: use letters, digits, `.`, `_` and `-`",
-            name.escape_debug()
-        ));
-    }
-    if name.starts_with('.') {
-        return Err(format!("profile name `{name}` cannot start with `.`"));
-    }
-    Ok(())
-}
-
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// A tenant is a GUID, a domain (`contoso.onmicrosoft.com`) or `common`/`organizations`/
-/// `consumers`: letters, digits, `.` and `-` only, since it becomes a URL path segment.
-fn check_tenant(tenant: &str) -> Result<(), String> {
-    if tenant
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{tenant}` is not a tenant ID or domain (expected a GUID or a name such as contoso.onmicrosoft.com)"
-        ))
-    }
-}
-
-fn check_client_id(client_id: &str) -> Result<(), String> {
-    if client_id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{client_id}` is not an application (client) ID (expected a GUID)"
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -685,28 +446,6 @@ mod tests {
     }
 
     #[test]
-    fn overlay_lets_the_upper_layer_win_field_by_field() {
-        let lower = ProfileSettings {
-            tenant_id: Some("lower".into()),
-            client_id: Some("c".into()),
-            port: Some(1),
-            ..ProfileSettings::default()
-        };
-        let upper = ProfileSettings {
-            tenant_id: Some("upper".into()),
-            send_certificate_chain: Some(false),
-            ..ProfileSettings::default()
-        };
-        let merged = lower.overlay(upper);
-        assert_eq!(merged.tenant_id.as_deref(), Some("upper"));
-        assert_eq!(merged.client_id.as_deref(), Some("c"));
-        assert_eq!(merged.port, Some(1));
-        assert_eq!(merged.send_certificate_chain, Some(false));
-        assert_eq!(populated().overlay(ProfileSettings::default()), populated());
-        assert_eq!(ProfileSettings::default().overlay(populated()), populated());
-    }
-
-    #[test]
     fn unset_clears_one_field() {
         let mut s = populated();
         assert!(s.unset("port"));
@@ -786,37 +525,6 @@ mod tests {
         .validate("mi")
         .unwrap();
         assert_eq!(managed.check_tenant(), Ok(()));
-    }
-
-    #[test]
-    fn create_time_validation() {
-        assert!(super::validate_tenant_for_create("contoso.onmicrosoft.com").is_ok());
-        assert!(super::validate_tenant_for_create("7f3c1a2e-9b4d-4c6e-8f10-2a3b4c5d6e7f").is_ok());
-        assert!(super::validate_tenant_for_create("organizations").is_ok());
-        assert!(super::validate_tenant_for_create("contoso").is_err());
-        assert!(
-            super::validate_client_id_for_create("3d2c1b0a-5f4e-4d3c-9b2a-1f0e9d8c7b6a").is_ok()
-        );
-        assert!(super::validate_client_id_for_create("my-app").is_err());
-    }
-
-    #[test]
-    fn profile_names_are_safe() {
-        for ok in ["default", "prod-eu", "App_1.test"] {
-            assert!(super::validate_profile_name(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "a/b",
-            "..",
-            "a\\b",
-            "tab\there",
-            "new\nline",
-            "sp ace",
-            &"x".repeat(65),
-        ] {
-            assert!(super::validate_profile_name(bad).is_err(), "{bad:?}");
-        }
     }
 
     #[test]
@@ -906,20 +614,5 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    proptest::proptest! {
-        /// Any text, from flags, files or imports: a verdict, never a panic.
-        #[test]
-        fn profile_name_validation_never_panics(name in "\\PC{0,80}") {
-            let _ = super::validate_profile_name(&name);
-        }
-    }
-
-    #[test]
-    fn long_names_with_multibyte_characters_are_refused_cleanly() {
-        let name = "€".repeat(22);
-        let error = super::validate_profile_name(&name).unwrap_err();
-        assert!(error.contains("longer than 64"), "{error}");
     }
 }

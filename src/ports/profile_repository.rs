@@ -1,7 +1,8 @@
 //! Where profiles are kept (`config.toml`): reading them, and editing them in place so that
 //! comments and unrelated content survive and a save is atomic.
 
-use crate::domain::profile::ProfileSettings;
+use crate::domain::profile::{FieldTextError, ProfileSettings};
+use crate::ports::env::Env;
 
 /// One `[profiles.NAME]` table, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +10,49 @@ pub struct StoredProfile {
     /// The name as written in the file (names match case-insensitively).
     pub name: String,
     pub settings: ProfileSettings,
+}
+
+/// Where one field of a resolved profile was set: the layers, lowest first, are the file, the
+/// `AZURE_*` variables, the `ENTRA_AUTH_*` variables and the flags (README "Layering").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldSource {
+    /// `[profiles.NAME]` in the file at this path.
+    File(String),
+    /// The environment variable of this name (`AZURE_TENANT_ID`, `ENTRA_AUTH_PORT`, ...).
+    Env(String),
+    /// A command-line flag (or a front-end's override).
+    Flag,
+}
+
+impl std::fmt::Display for FieldSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "the file {path}"),
+            Self::Env(var) => write!(f, "{var}"),
+            Self::Flag => f.write_str("a flag"),
+        }
+    }
+}
+
+/// A profile's settings with every layer merged, before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayeredSettings {
+    /// The table's name as written; `None` when the file has no table of that name (the
+    /// environment alone may then make the `default` profile).
+    pub table: Option<String>,
+    pub settings: ProfileSettings,
+    /// The layer that set each set field, in declaration order.
+    pub sources: Vec<(&'static str, FieldSource)>,
+}
+
+/// Why the layers could not be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayerError {
+    #[error(transparent)]
+    Repo(#[from] ProfileRepoError),
+    /// An environment variable holds text that is not a value of its field's kind.
+    #[error("{var} {error}")]
+    EnvVar { var: String, error: FieldTextError },
 }
 
 /// Why profiles could not be read or written. The file is never modified by a failed read.
@@ -81,6 +125,18 @@ pub trait ProfileRepository: Send + Sync {
     /// # Errors
     /// The file cannot be read, or the profile's table is invalid.
     fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError>;
+    /// Profile `name` as it runs: its table (if any), then the `AZURE_*` and `ENTRA_AUTH_*`
+    /// variables of `env`, then `flags`, each layer overriding the fields it sets.
+    ///
+    /// # Errors
+    /// An environment variable that does not type (checked first, `AZURE_*` before
+    /// `ENTRA_AUTH_*`), then what `get` reports.
+    fn layered(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        flags: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError>;
     /// Opens the file for editing (a missing file is an empty document), waiting (bounded) for
     /// another process's document on the same file to be dropped.
     ///

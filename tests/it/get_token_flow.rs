@@ -576,7 +576,10 @@ fn entra_auth_log_filters_diagnostics_and_a_bad_filter_is_only_a_warning() {
         stderr(&out)
     };
     let debug = run("entra_auth_cli=debug");
-    assert!(debug.contains(" DEBUG POST "), "{debug}");
+    assert!(
+        debug.contains("DEBUG get-token{profile=default}:http: POST "),
+        "{debug}"
+    );
     assert_eq!(run("some_other_crate=trace"), "", "other targets only");
     let bad = run("entra_auth_cli=loud");
     assert!(

@@ -36,3 +36,4 @@ mod storage;
 mod support;
 mod user_flows;
 mod user_flows_peer;
+mod verbose;

@@ -1,17 +1,20 @@
 //! The [`ProfileRepository`] of this build: `config.toml`, read once per process through
-//! [`ConfigFile`] (figment) and edited through [`ConfigDocument`] (toml_edit, comments kept,
-//! atomic saves).
+//! [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
+//! through [`ConfigDocument`] (toml_edit, comments kept, atomic saves).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::adapters::config::layers::{TableLayer, merge};
 use crate::adapters::config::reader::{
     ConfigFile, ConfigFileError, looks_like_a_secret, profile_settings,
 };
 use crate::adapters::config::writer::ConfigDocument;
 use crate::domain::profile::ProfileSettings;
+use crate::ports::env::Env;
 use crate::ports::profile_repository::{
-    ProfileDocument, ProfileRepoError, ProfileRepository, StoredProfile,
+    LayerError, LayeredSettings, ProfileDocument, ProfileRepoError, ProfileRepository,
+    StoredProfile,
 };
 
 /// `config.toml` at a path (or nowhere, without a config directory).
@@ -122,6 +125,27 @@ impl ProfileRepository for TomlProfileRepository {
             name: written.to_owned(),
             settings,
         }))
+    }
+
+    fn layered(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        flags: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError> {
+        let location = self.location().unwrap_or_default();
+        merge(env, flags, || {
+            // Typed on its own first, so a wrong value is reported with its key and line.
+            let Some(stored) = self.get(name)? else {
+                return Ok(None);
+            };
+            let table = self.file()?.and_then(|c| c.profile(&stored.name));
+            Ok(table.map(|(written, table)| TableLayer {
+                path: &location,
+                name: written,
+                table,
+            }))
+        })
     }
 
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {

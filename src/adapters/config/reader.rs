@@ -1,14 +1,12 @@
-//! Reads `config.toml` (SPEC.md "Profiles and configuration") through figment. Reading never
-//! writes: an unreadable or invalid file is reported with its path and line and left untouched.
+//! Reads `config.toml` (SPEC.md "Profiles and configuration"): toml_edit parses it (the one
+//! TOML parser, also the writer's), each `[profiles.NAME]` table becomes figment values for
+//! `layers` to merge, and every problem names its line or key. Reading never writes: an
+//! unreadable or invalid file is reported with its path and left untouched.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
-use figment::providers::{Format, Toml};
 use figment::value::{Dict, Value};
-use serde::Deserialize;
-use toml::Spanned;
+use toml_edit::{ImDocument, Item, TableLike};
 
 use crate::domain::profile::{FieldKind, ProfileSettings, field, field_names};
 
@@ -21,13 +19,6 @@ pub struct ConfigFile {
     /// `[profiles.NAME]` tables, in file order of names (sorted), still untyped: they are typed
     /// after merging with the environment and flags.
     pub profiles: Vec<(String, Dict)>,
-}
-
-#[derive(Deserialize)]
-struct Document {
-    store: Option<String>,
-    #[serde(default)]
-    profiles: std::collections::BTreeMap<String, Value>,
 }
 
 /// Why the configuration could not be read.
@@ -76,48 +67,48 @@ impl ConfigFile {
     /// Syntax errors carry the line and column; type errors the key.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigFileError> {
         let shown = path.display().to_string();
-        // Syntax first, with the toml parser's own line/column report; the top-level keys keep
-        // their position for the next check.
-        let top = match toml::from_str::<BTreeMap<Spanned<String>, toml::Value>>(text) {
-            Ok(top) => top,
-            Err(e) => {
-                return Err(ConfigFileError::Syntax {
-                    path: shown,
-                    details: syntax_details(&e),
-                });
-            }
-        };
-        let details = top_level_details(text, &top);
+        let document = ImDocument::parse(text).map_err(|e| ConfigFileError::Syntax {
+            path: shown.clone(),
+            details: syntax_details(&e.to_string()),
+        })?;
+        let root = document.as_table();
+        let details = top_level_details(text, root);
         if !details.is_empty() {
             return Err(ConfigFileError::Invalid {
                 path: shown,
                 details,
             });
         }
-        let document: Document =
-            Figment::from(Toml::string(text))
-                .extract()
-                .map_err(|e| ConfigFileError::Invalid {
-                    path: shown.clone(),
-                    details: e.into_iter().map(|e| e.to_string()).collect(),
-                })?;
-        let mut profiles = Vec::with_capacity(document.profiles.len());
-        for (name, value) in document.profiles {
-            match value {
-                Value::Dict(_, dict) => profiles.push((name, dict)),
-                _ => {
-                    return Err(ConfigFileError::Invalid {
-                        path: shown,
-                        details: vec![format!(
-                            "`profiles.{name}` must be a table: write it as [profiles.{name}]"
-                        )],
-                    });
+        let store = root.get("store").and_then(Item::as_str).map(str::to_owned);
+        let mut profiles = Vec::new();
+        if let Some(tables) = root.get("profiles") {
+            let Some(tables) = tables.as_table_like() else {
+                return Err(ConfigFileError::Invalid {
+                    path: shown,
+                    details: vec![format!(
+                        "`profiles` must hold tables: write each profile as [profiles.NAME], found {}",
+                        describe_item(tables)
+                    )],
+                });
+            };
+            for (name, item) in tables.iter() {
+                match item.as_table_like() {
+                    Some(table) => profiles.push((name.to_owned(), dict_of(table))),
+                    None => {
+                        return Err(ConfigFileError::Invalid {
+                            path: shown,
+                            details: vec![format!(
+                                "`profiles.{name}` must be a table: write it as [profiles.{name}]"
+                            )],
+                        });
+                    }
                 }
             }
         }
+        profiles.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Self {
             path: path.to_path_buf(),
-            store: document.store,
+            store,
             profiles,
         })
     }
@@ -141,21 +132,25 @@ impl ConfigFile {
 /// What is wrong with the top-level keys, one item per problem, each with its line: only
 /// `store` (a string) and `[profiles.NAME]` tables exist, and a misspelt table such as
 /// `[profile.work]` or `[work]` must not be silently ignored.
-fn top_level_details(text: &str, top: &BTreeMap<Spanned<String>, toml::Value>) -> Vec<String> {
+fn top_level_details(text: &str, root: &toml_edit::Table) -> Vec<String> {
     let mut details = Vec::new();
-    for (key, value) in top {
-        let line = line_of(text, key.span().start);
-        let name = key.get_ref().as_str();
+    for (name, value) in root.iter() {
+        let line = line_of(
+            text,
+            root.key(name)
+                .and_then(toml_edit::Key::span)
+                .map_or(0, |span| span.start),
+        );
         match name {
             "profiles" => {}
             "store" if value.is_str() => {}
             "store" => details.push(format!(
                 "line {line}: store: expected a string (auto, keyring, file or memory), found {}",
-                describe_toml(value)
+                describe_item(value)
             )),
             _ if name.eq_ignore_ascii_case("profile") || name.eq_ignore_ascii_case("profiles") => {
-                match value.as_table().filter(|t| !t.is_empty()) {
-                    Some(tables) => details.extend(tables.keys().map(|profile| {
+                match value.as_table_like().filter(|t| !t.is_empty()) {
+                    Some(tables) => details.extend(tables.iter().map(|(profile, _)| {
                         format!(
                             "line {line}: [{name}.{profile}] is not a profile: profiles are written [profiles.{profile}]"
                         )
@@ -166,8 +161,8 @@ fn top_level_details(text: &str, top: &BTreeMap<Spanned<String>, toml::Value>) -
                 }
             }
             _ if value
-                .as_table()
-                .is_some_and(|t| t.keys().any(|k| field(k).is_some())) =>
+                .as_table_like()
+                .is_some_and(|t| t.iter().any(|(k, _)| field(k).is_some())) =>
             {
                 details.push(format!(
                     "line {line}: [{name}] is not a setting: a profile is written [profiles.{name}]"
@@ -188,15 +183,62 @@ fn line_of(text: &str, at: usize) -> usize {
         .saturating_add(1)
 }
 
-fn describe_toml(value: &toml::Value) -> String {
+/// A TOML item as a message shows it: `the integer 5`, `the string "x"`, `a table`.
+fn describe_item(item: &Item) -> String {
+    match item {
+        Item::Value(toml_edit::Value::String(s)) => format!("the string {:?}", s.value()),
+        Item::Value(toml_edit::Value::Integer(n)) => format!("the integer {}", n.value()),
+        Item::Value(toml_edit::Value::Float(n)) => format!("the number {}", n.value()),
+        Item::Value(toml_edit::Value::Boolean(b)) => format!("the boolean {}", b.value()),
+        Item::Value(toml_edit::Value::Datetime(d)) => format!("the date {}", d.value()),
+        Item::Value(toml_edit::Value::Array(_)) | Item::ArrayOfTables(_) => "an array".to_owned(),
+        Item::Value(toml_edit::Value::InlineTable(_)) | Item::Table(_) => "a table".to_owned(),
+        Item::None => "nothing".to_owned(),
+    }
+}
+
+/// A table's entries as figment values, for `layers` to merge and type.
+fn dict_of(table: &dyn TableLike) -> Dict {
+    table
+        .iter()
+        .filter_map(|(key, item)| Some((key.to_owned(), value_of_item(item)?)))
+        .collect()
+}
+
+fn value_of_item(item: &Item) -> Option<Value> {
+    match item {
+        Item::None => None,
+        Item::Value(value) => Some(value_of(value)),
+        Item::Table(table) => Some(Value::from(dict_of(table))),
+        Item::ArrayOfTables(tables) => Some(Value::from(
+            tables
+                .iter()
+                .map(|t| Value::from(dict_of(t)))
+                .collect::<Vec<_>>(),
+        )),
+    }
+}
+
+/// A TOML value as figment holds it. A date stays a date-shaped table, as figment's own TOML
+/// provider gives it, so that no text field accepts it.
+fn value_of(value: &toml_edit::Value) -> Value {
     match value {
-        toml::Value::String(s) => format!("the string {s:?}"),
-        toml::Value::Integer(n) => format!("the integer {n}"),
-        toml::Value::Float(n) => format!("the number {n}"),
-        toml::Value::Boolean(b) => format!("the boolean {b}"),
-        toml::Value::Datetime(d) => format!("the date {d}"),
-        toml::Value::Array(_) => "an array".to_owned(),
-        toml::Value::Table(_) => "a table".to_owned(),
+        toml_edit::Value::String(s) => Value::from(s.value().clone()),
+        toml_edit::Value::Integer(n) => Value::from(*n.value()),
+        toml_edit::Value::Float(n) => Value::from(*n.value()),
+        toml_edit::Value::Boolean(b) => Value::from(*b.value()),
+        toml_edit::Value::Datetime(d) => {
+            let mut dict = Dict::new();
+            dict.insert(
+                "$__toml_private_datetime".to_owned(),
+                Value::from(d.value().to_string()),
+            );
+            Value::from(dict)
+        }
+        toml_edit::Value::Array(items) => {
+            Value::from(items.iter().map(value_of).collect::<Vec<_>>())
+        }
+        toml_edit::Value::InlineTable(table) => Value::from(dict_of(table)),
     }
 }
 
@@ -277,9 +319,8 @@ fn describe(value: &Value) -> String {
 }
 
 /// `TOML parse error at line 3, column 7` plus the parser's explanation, one item per line.
-fn syntax_details(error: &toml::de::Error) -> Vec<String> {
+fn syntax_details(error: &str) -> Vec<String> {
     error
-        .to_string()
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('|'))

@@ -280,10 +280,15 @@ mod tests {
         assert_eq!(doc.names(), ["staging"]);
     }
 
-    /// `[profiles.NAME]` of `text`, read back as settings.
+    /// `[profiles.NAME]` of `text`, read back as settings by the reader.
     fn reparse(text: &str, name: &str) -> ProfileSettings {
-        let root: toml::Table = toml::from_str(text).unwrap();
-        root["profiles"][name].clone().try_into().unwrap()
+        let file = crate::adapters::config::reader::ConfigFile::parse(
+            std::path::Path::new("config.toml"),
+            text,
+        )
+        .unwrap();
+        let (written, table) = file.profile(name).unwrap();
+        crate::adapters::config::reader::profile_settings(written, table).unwrap()
     }
 
     #[test]

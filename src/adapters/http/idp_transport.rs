@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
@@ -137,10 +137,11 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 #[async_trait]
 impl IdpTransport for HttpTransport {
+    #[tracing::instrument(level = "debug", name = "http", skip_all)]
     async fn post_form(&self, request: &FormPost) -> Result<HttpReply, TransportError> {
         let client = self.client(&request.url)?;
         let body = encode_form(&request.form);
-        tracing::debug!(url = %request.url, client_request_id = %request.client_request_id, "POST");
+        let started = Instant::now();
         let response = client
             .post(&request.url)
             .header(
@@ -152,14 +153,19 @@ impl IdpTransport for HttpTransport {
             .header("return-client-request-id", "true")
             .body(body.as_str().to_owned())
             .send()
-            .await
-            .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        reply(response, request.max_reply_bytes).await
+            .await;
+        let outcome = match response {
+            Ok(response) => reply(response, request.max_reply_bytes).await,
+            Err(e) => Err(TransportError::Unreachable(describe_send_error(&e))),
+        };
+        log_call("POST", &request.url, started, &outcome);
+        outcome
     }
 
+    #[tracing::instrument(level = "debug", name = "http", skip_all)]
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
         let client = self.client(&request.url)?;
-        tracing::debug!(url = %request.url, "GET");
+        let started = Instant::now();
         let mut builder = client.get(&request.url).timeout(request.timeout);
         for (name, value) in &request.headers {
             let value = match value {
@@ -168,11 +174,34 @@ impl IdpTransport for HttpTransport {
             };
             builder = builder.header(*name, value);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        reply(response, request.max_reply_bytes).await
+        let outcome = match builder.send().await {
+            Ok(response) => reply(response, request.max_reply_bytes).await,
+            Err(e) => Err(TransportError::Unreachable(describe_send_error(&e))),
+        };
+        log_call("GET", &request.url, started, &outcome);
+        outcome
+    }
+}
+
+/// One `-v` line per call: method, URL (no query: it may name what is asked for, never a
+/// secret, but stays short), status or failure, and the time it took.
+fn log_call(
+    method: &str,
+    url: &str,
+    started: Instant,
+    outcome: &Result<HttpReply, TransportError>,
+) {
+    let url = url.split('?').next().unwrap_or(url);
+    let millis = started.elapsed().as_millis();
+    match outcome {
+        Ok(reply) => match &reply.request_id {
+            Some(id) => tracing::debug!(
+                "{method} {url}: {} in {millis} ms (x-ms-request-id {id})",
+                reply.status
+            ),
+            None => tracing::debug!("{method} {url}: {} in {millis} ms", reply.status),
+        },
+        Err(error) => tracing::debug!("{method} {url}: failed after {millis} ms: {error}"),
     }
 }
 
@@ -229,7 +258,6 @@ async fn reply(mut response: reqwest::Response, limit: usize) -> Result<HttpRepl
         None
     };
     let body = read_body(&mut response, limit).await?;
-    tracing::debug!(status, request_id = ?request_id, "reply");
     Ok(HttpReply {
         status,
         retry_after,

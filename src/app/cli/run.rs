@@ -84,7 +84,8 @@ fn init_logging(verbose: u8, env: &dyn Env) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_target(false),
+                .with_target(false)
+                .without_time(),
         )
         .with(filter)
         .try_init();

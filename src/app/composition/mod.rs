@@ -47,7 +47,19 @@ pub struct LazyStores {
 impl StoreProvider for LazyStores {
     fn stores(&self) -> Result<Stores<'_>, StoreSelectionError> {
         self.chosen
-            .get_or_init(|| select_storage(&self.env, self.config_store.as_deref(), &self.paths))
+            .get_or_init(|| {
+                let chosen = select_storage(&self.env, self.config_store.as_deref(), &self.paths);
+                if let Ok(storage) = &chosen {
+                    let info = &storage.info;
+                    tracing::debug!(
+                        "store: {} ({}: {})",
+                        info.backend,
+                        info.requested,
+                        info.reason
+                    );
+                }
+                chosen
+            })
             .as_ref()
             .map(Storage::as_stores)
             .map_err(Clone::clone)

@@ -84,6 +84,7 @@ pub struct Discovered {
 ///
 /// # Errors
 /// Those of `get-token` for the Graph token; [`GraphError`]s; `EditError` for the new profile.
+#[tracing::instrument(level = "debug", name = "discover", skip_all)]
 pub async fn discover(
     ports: &TokenPorts<'_>,
     request: DiscoverRequest,

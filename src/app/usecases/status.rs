@@ -73,6 +73,7 @@ pub struct StatusPorts<'a> {
 ///
 /// # Errors
 /// The config file cannot be read (nothing to report).
+#[tracing::instrument(level = "debug", name = "status", skip_all)]
 pub fn gather(
     ports: &StatusPorts<'_>,
     cache_dir: Option<String>,

@@ -168,6 +168,7 @@ pub struct Written {
 ///
 /// # Errors
 /// A bad or missing name or field, an existing profile without `overwrite`, I/O.
+#[tracing::instrument(level = "debug", name = "config create", skip_all)]
 pub fn create(ports: &ProfilePorts<'_>, request: CreateRequest<'_>) -> Result<Written, Error> {
     if ports.profiles.location().is_none() {
         return Err(crate::ports::profile_repository::ProfileRepoError::NoLocation.into());
@@ -263,6 +264,7 @@ pub struct EditRequest<'a> {
 ///
 /// # Errors
 /// Unknown profile (exit 2), unknown or invalid fields, nothing to change, I/O.
+#[tracing::instrument(level = "debug", name = "config edit", skip_all)]
 pub fn edit(ports: &ProfilePorts<'_>, request: EditRequest<'_>) -> Result<Written, Error> {
     let mut document = ports.profiles.open()?;
     let name = in_file(
@@ -329,6 +331,7 @@ pub fn edit(ports: &ProfilePorts<'_>, request: EditRequest<'_>) -> Result<Writte
 ///
 /// # Errors
 /// Unknown profile (exit 2), an invalid or taken new name, I/O.
+#[tracing::instrument(level = "debug", name = "config rename", skip_all)]
 pub fn rename(ports: &ProfilePorts<'_>, from: &str, to: &str) -> Result<(String, String), Error> {
     validate_profile_name(to).map_err(|reason| EditError::BadName {
         name: to.to_owned(),
@@ -381,6 +384,7 @@ pub struct Deleted {
 ///
 /// # Errors
 /// Unknown profile (exit 2), no confirmation, I/O.
+#[tracing::instrument(level = "debug", name = "config delete", skip_all)]
 pub fn delete(ports: &ProfilePorts<'_>, profile: &str, confirmed: bool) -> Result<Deleted, Error> {
     let mut document = ports.profiles.open()?;
     let name = in_file(ports, document.as_ref(), profile, FileCommand::Delete)?;
@@ -447,6 +451,7 @@ pub struct SecretStored {
 ///
 /// # Errors
 /// Unknown profile (exit 2), the memory store, input and store failures.
+#[tracing::instrument(level = "debug", name = "config set-secret", skip_all)]
 pub fn set_secret(
     ports: &ProfilePorts<'_>,
     profile: &str,
@@ -494,6 +499,7 @@ pub struct LoggedOut {
 ///
 /// # Errors
 /// Unknown profile (exit 2), unusable config or store.
+#[tracing::instrument(level = "debug", name = "logout", skip_all)]
 pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedOut, Error> {
     let identity = match profile {
         Some(name) => {
@@ -655,6 +661,7 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
 ///
 /// # Errors
 /// An unusable config file.
+#[tracing::instrument(level = "debug", name = "config list", skip_all)]
 pub fn list(ports: &ProfilePorts<'_>) -> Result<Vec<ProfileSummary>, Error> {
     Ok(known_profiles(ports.profiles, ports.env)?
         .iter()
@@ -666,6 +673,7 @@ pub fn list(ports: &ProfilePorts<'_>) -> Result<Vec<ProfileSummary>, Error> {
 ///
 /// # Errors
 /// Unknown profile (exit 2), an unusable config file.
+#[tracing::instrument(level = "debug", name = "config show", skip_all)]
 pub fn show(ports: &ProfilePorts<'_>, profile: &str) -> Result<ProfileSummary, Error> {
     let name = require_profile(ports.profiles, ports.env, profile)?;
     let mut summary = summary(ports, &name);

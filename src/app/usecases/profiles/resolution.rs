@@ -1,45 +1,16 @@
 //! Resolves the profile to run with: the `[profiles.NAME]` table from the profile repository,
 //! then the environment (`AZURE_*`, then `ENTRA_AUTH_*`), then command-line flags, each layer
-//! overriding the fields it sets. With no matching table, the environment alone makes the
-//! `default` profile (containers, CI).
+//! overriding the fields it sets (the repository merges them: `ProfileRepository::layered`).
+//! With no matching table, the environment alone makes the `default` profile (containers, CI).
 
 use crate::app::usecases::error::{Error, ProfileFailure};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FIELDS, Profile, ProfileSettings, entra_env_name};
 use crate::ports::env::Env;
-use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::profile_repository::{FieldSource, LayerError, ProfileRepository};
 
 /// The name used when neither `-p` nor `ENTRA_AUTH_PROFILE` is given.
 pub const DEFAULT_PROFILE: &str = "default";
-
-fn azure_layer(env: &dyn Env) -> Result<ProfileSettings, ProfileFailure> {
-    let mut settings = ProfileSettings::default();
-    for spec in FIELDS {
-        let Some(var) = spec.azure_env else { continue };
-        if let Some(value) = env.non_empty(var) {
-            settings
-                .set_text(spec.name, &value)
-                .map_err(|error| ProfileFailure::EnvVar {
-                    var: var.to_owned(),
-                    error,
-                })?;
-        }
-    }
-    Ok(settings)
-}
-
-fn entra_layer(env: &dyn Env) -> Result<ProfileSettings, ProfileFailure> {
-    let mut settings = ProfileSettings::default();
-    for spec in FIELDS {
-        let var = entra_env_name(spec.name);
-        if let Some(value) = env.non_empty(&var) {
-            settings
-                .set_text(spec.name, &value)
-                .map_err(|error| ProfileFailure::EnvVar { var, error })?;
-        }
-    }
-    Ok(settings)
-}
 
 /// Resolves and validates profile `name`.
 ///
@@ -52,18 +23,21 @@ pub fn resolve_profile(
     name: &str,
     flags: &ProfileSettings,
 ) -> Result<Profile, Error> {
-    let azure = azure_layer(env)?;
-    let entra = entra_layer(env)?;
-    let (resolved_name, file) = match profiles.get(name)? {
-        Some(stored) => (stored.name, stored.settings),
-        None => {
-            if !(name.eq_ignore_ascii_case(DEFAULT_PROFILE) && environment_defines_default(env)) {
-                return Err(not_found(profiles, env, name));
-            }
-            (DEFAULT_PROFILE.to_owned(), ProfileSettings::default())
+    let layered = profiles
+        .layered(name, env, flags)
+        .map_err(|error| match error {
+            LayerError::Repo(error) => Error::from(error),
+            LayerError::EnvVar { var, error } => ProfileFailure::EnvVar { var, error }.into(),
+        })?;
+    let resolved_name = match layered.table {
+        Some(written) => written,
+        None if name.eq_ignore_ascii_case(DEFAULT_PROFILE) && environment_defines_default(env) => {
+            DEFAULT_PROFILE.to_owned()
         }
+        None => return Err(not_found(profiles, env, name)),
     };
-    let settings = file.overlay(azure).overlay(entra).overlay(flags.clone());
+    tracing::debug!("{}", provenance(&resolved_name, &layered.sources));
+    let settings = layered.settings;
     let invalid = |error| ProfileFailure::Invalid {
         error,
         location: profiles.location(),
@@ -71,6 +45,27 @@ pub fn resolve_profile(
     let profile = settings.validate(&resolved_name).map_err(invalid)?;
     profile.check_tenant().map_err(invalid)?;
     Ok(profile)
+}
+
+/// One line for `-v`: which layer set each field (names and layers only, never a value).
+fn provenance(name: &str, sources: &[(&'static str, FieldSource)]) -> String {
+    if sources.is_empty() {
+        return format!("profile `{name}`: no field is set");
+    }
+    // Grouped by layer, in the order the fields are declared: `tenant_id, scopes from the file
+    // ...; client_id from AZURE_CLIENT_ID`.
+    let mut groups: Vec<(&FieldSource, Vec<&str>)> = Vec::new();
+    for (field, source) in sources {
+        match groups.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, fields)) => fields.push(field),
+            None => groups.push((source, vec![field])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|(source, fields)| format!("{} from {source}", fields.join(", ")))
+        .collect();
+    format!("profile `{name}`: {}", groups.join("; "))
 }
 
 /// True when the environment alone defines the `default` profile (the container case).

@@ -48,6 +48,7 @@ pub struct Exported {
 /// # Errors
 /// Unknown profile (exit 2), a profile only in the environment, secret store and passphrase
 /// failures.
+#[tracing::instrument(level = "debug", name = "config export", skip_all)]
 pub fn export(
     ports: &TransferPorts<'_>,
     profile: &str,
@@ -330,6 +331,7 @@ fn validate_all(profiles: &[PortableProfile], renamed: bool) -> Result<(), Error
 /// # Errors
 /// Unreadable or invalid input, wrong passphrase, name clashes, a memory store for secrets
 /// (nothing written); store failures after the profiles were written.
+#[tracing::instrument(level = "debug", name = "config import", skip_all)]
 pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<Imported, Error> {
     let location = ports.profiles.location().unwrap_or_default();
     if ports.profiles.location().is_none() {

@@ -95,7 +95,27 @@ pub enum Cached {
 }
 
 /// Reads the cache; an unreadable entry is reported (when `report` is set) and is a miss.
+/// The first read (`report`) says hit or miss for `-v`; the re-read after the lock is quiet.
 pub fn read_cache(
+    ports: &GetTokenPorts<'_>,
+    key: &CacheKey,
+    min_validity: i64,
+    report: bool,
+) -> Cached {
+    let cached = read_cache_quietly(ports, key, min_validity, report);
+    if report {
+        match &cached {
+            Cached::Serve(_) => tracing::debug!("cache hit"),
+            Cached::Fallback(_) => {
+                tracing::debug!("cache hit, due for renewal: asking the identity provider");
+            }
+            Cached::Miss => tracing::debug!("cache miss"),
+        }
+    }
+    cached
+}
+
+fn read_cache_quietly(
     ports: &GetTokenPorts<'_>,
     key: &CacheKey,
     min_validity: i64,
@@ -106,7 +126,7 @@ pub fn read_cache(
             Freshness::Fresh => Cached::Serve(token),
             Freshness::RefreshDue => Cached::Fallback(token),
             Freshness::Stale => {
-                tracing::debug!("cached token too close to expiry");
+                tracing::debug!("the cached token is too close to expiry");
                 Cached::Miss
             }
         },

@@ -115,6 +115,7 @@ impl TokenRequest {
 /// # Errors
 /// Profile, store and credential problems before any request; the IdP's refusal; network
 /// failures; `TimedOut` when the limit elapses.
+#[tracing::instrument(level = "debug", name = "get-token", skip_all, fields(profile = %request.profile))]
 pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<TokenOutcome, Error> {
     let challenge = request
         .claims

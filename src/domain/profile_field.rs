@@ -49,6 +49,10 @@ pub enum FieldTextError {
     NotAPort,
     #[error("is not true or false")]
     NotABool,
+    /// Set to nothing (or only spaces): never read as "unset", so an emptied
+    /// `AZURE_AUTHORITY_HOST` cannot send a request (and a secret) to the public cloud.
+    #[error("is set but empty")]
+    Empty,
 }
 
 /// The Rust types a profile field may have: its kind, how text parses into it, its plain value.

@@ -43,6 +43,18 @@ pub struct LayeredSettings {
     pub settings: ProfileSettings,
     /// The layer that set each set field, in declaration order.
     pub sources: Vec<(&'static str, FieldSource)>,
+    /// `AZURE_*` variables that were NOT applied: a named profile's file sets that field, and
+    /// the Azure SDK variables describe "the" credential of the environment, not that profile.
+    pub ignored: Vec<IgnoredVariable>,
+}
+
+/// An `AZURE_*` variable left out of a named profile whose file sets the same field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredVariable {
+    /// `AZURE_CLIENT_ID`, ...
+    pub var: String,
+    /// The profile field it would have set.
+    pub field: &'static str,
 }
 
 /// Why the layers could not be merged.

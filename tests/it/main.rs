@@ -2,6 +2,7 @@
 
 mod architecture;
 mod az_shim;
+mod azure_variables;
 mod certs;
 mod claims;
 mod cli_reference;

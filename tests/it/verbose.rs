@@ -18,8 +18,9 @@ fn snapshot_verbose(name: &str, env: &TestEnv, text: &str) {
 #[test]
 fn verbose_says_where_each_field_came_from_the_store_the_cache_and_each_call() {
     let emu = Emulator::start();
+    // ENTRA_AUTH_* override a named profile's file (AZURE_* would not: tests/it/azure_variables.rs).
     let env = TestEnv::new()
-        .var("AZURE_CLIENT_ID", emulator::CLIENT_ID)
+        .var("ENTRA_AUTH_CLIENT_ID", emulator::CLIENT_ID)
         .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
         .var("ENTRA_AUTH_AUTHORITY_HOST", &emu.authority())
         .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)

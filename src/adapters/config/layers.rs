@@ -5,9 +5,9 @@
 use figment::value::{Dict, Map, Value};
 use figment::{Error, Figment, Metadata, Profile, Provider};
 
-use crate::domain::profile::{FIELDS, ProfileSettings, entra_env_name, field};
+use crate::domain::profile::{FIELDS, FieldTextError, ProfileSettings, entra_env_name, field};
 use crate::ports::env::Env;
-use crate::ports::profile_repository::{FieldSource, LayerError, LayeredSettings};
+use crate::ports::profile_repository::{FieldSource, IgnoredVariable, LayerError, LayeredSettings};
 
 /// The metadata names of the layers, lowest first.
 const FILE: &str = "config file";
@@ -64,24 +64,72 @@ fn variable(layer: &str, field_name: &str) -> Option<String> {
     }
 }
 
-/// One family of variables from `env`, each typed by the field it sets.
-fn environment(env: &dyn Env, layer: &'static str) -> Result<SettingsLayer, LayerError> {
+/// One family of variables from `env`, each typed by the field it sets, leaving out the fields
+/// `skip` names. A variable set to nothing is an error, never "unset".
+fn environment(
+    env: &dyn Env,
+    layer: &'static str,
+    skip: &dyn Fn(&str) -> bool,
+) -> Result<SettingsLayer, LayerError> {
     let mut settings = ProfileSettings::default();
     for spec in FIELDS {
         let Some(var) = variable(layer, spec.name) else {
             continue;
         };
-        if let Some(value) = env.non_empty(&var) {
-            settings
-                .set_text(spec.name, &value)
-                .map_err(|error| LayerError::EnvVar { var, error })?;
+        let Some(value) = env.var(&var) else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            return Err(LayerError::EnvVar {
+                var,
+                error: FieldTextError::Empty,
+            });
         }
+        if skip(spec.name) {
+            continue;
+        }
+        settings
+            .set_text(spec.name, &value)
+            .map_err(|error| LayerError::EnvVar { var, error })?;
     }
     Ok(SettingsLayer {
         name: layer,
         settings,
     })
 }
+
+/// The `AZURE_*` variables a named profile's table keeps out: those setting a field the table
+/// sets. The Azure SDK variables describe the environment's one credential; they shape the
+/// `default` profile and the fields a named profile leaves open, never the app or tenant a
+/// named profile chose (issue: a shell with `AZURE_CLIENT_ID` exported silently ran every
+/// profile as that app).
+fn kept_out_by(table: &TableLayer<'_>, env: &dyn Env) -> Vec<IgnoredVariable> {
+    if table.name.eq_ignore_ascii_case(DEFAULT_TABLE) {
+        return Vec::new();
+    }
+    FIELDS
+        .iter()
+        .filter(|spec| table.table.contains_key(spec.name))
+        .filter_map(|spec| {
+            let var = spec.azure_env?;
+            let value = env.var(var)?;
+            // A variable that says what the file says changes nothing: not worth a notice.
+            let same = match table.table.get(spec.name) {
+                Some(Value::String(_, written)) => {
+                    written.trim().eq_ignore_ascii_case(value.trim())
+                }
+                _ => false,
+            };
+            (!same).then(|| IgnoredVariable {
+                var: var.to_owned(),
+                field: spec.name,
+            })
+        })
+        .collect()
+}
+
+/// The profile the Azure SDK variables describe in full.
+const DEFAULT_TABLE: &str = "default";
 
 /// Merges the layers of one profile. The environment is read first (a variable that does not
 /// type is reported before anything in the file), then `table` gives the file's layer: the
@@ -95,9 +143,18 @@ pub fn merge<'a>(
     flags: &ProfileSettings,
     table: impl FnOnce() -> Result<Option<TableLayer<'a>>, LayerError>,
 ) -> Result<LayeredSettings, LayerError> {
-    let azure = environment(env, AZURE)?;
-    let entra = environment(env, ENTRA)?;
+    let nothing: &dyn Fn(&str) -> bool = &|_| false;
+    let mut azure = environment(env, AZURE, nothing)?;
+    let entra = environment(env, ENTRA, nothing)?;
     let table = table()?;
+    let ignored = table
+        .as_ref()
+        .map(|table| kept_out_by(table, env))
+        .unwrap_or_default();
+    if !ignored.is_empty() {
+        let kept_out = |name: &str| ignored.iter().any(|i| i.field == name);
+        azure = environment(env, AZURE, &kept_out)?;
+    }
     let written = table.as_ref().map(|t| t.name.to_owned());
     let path = table.as_ref().map(|t| t.path.to_owned());
     let mut figment = Figment::new();
@@ -133,6 +190,7 @@ pub fn merge<'a>(
         table: written,
         settings,
         sources,
+        ignored,
     })
 }
 
@@ -178,14 +236,17 @@ mod tests {
         .unwrap();
         assert_eq!(merged.table.as_deref(), Some("Prod"));
         assert_eq!(merged.settings.tenant_id.as_deref(), Some("entra.example"));
-        assert_eq!(merged.settings.client_id.as_deref(), Some("azure-client"));
+        // A named profile keeps what its file sets against AZURE_* (ENTRA_AUTH_* still wins).
+        assert_eq!(merged.settings.client_id.as_deref(), Some("file-client"));
+        let ignored: Vec<&str> = merged.ignored.iter().map(|i| i.var.as_str()).collect();
+        assert_eq!(ignored, ["AZURE_TENANT_ID", "AZURE_CLIENT_ID"]);
         assert_eq!(merged.settings.port, Some(8400));
         assert_eq!(merged.settings.scopes, Some(ScopeList::Text("x y".into())));
         assert_eq!(
             merged.sources,
             [
                 ("tenant_id", FieldSource::Env("ENTRA_AUTH_TENANT_ID".into())),
-                ("client_id", FieldSource::Env("AZURE_CLIENT_ID".into())),
+                ("client_id", FieldSource::File("/cfg/config.toml".into())),
                 ("scopes", FieldSource::Flag),
                 ("port", FieldSource::File("/cfg/config.toml".into())),
             ]
@@ -194,14 +255,11 @@ mod tests {
 
     #[test]
     fn without_a_table_the_environment_and_flags_remain() {
-        let env = MapEnv::from_pairs([("ENTRA_AUTH_PORT", "9000"), ("AZURE_CLIENT_ID", " ")]);
+        let env = MapEnv::from_pairs([("ENTRA_AUTH_PORT", "9000")]);
         let merged = merge(&env, &ProfileSettings::default(), || Ok(None)).unwrap();
         assert_eq!(merged.table, None);
         assert_eq!(merged.settings.port, Some(9000));
-        assert_eq!(
-            merged.settings.client_id, None,
-            "a blank variable sets nothing"
-        );
+        assert_eq!(merged.settings.client_id, None);
         assert_eq!(
             merged.sources,
             [("port", FieldSource::Env("ENTRA_AUTH_PORT".into()))]

@@ -117,9 +117,17 @@ pub fn show(args: &ShowArgs, services: &Services) -> Result<(), Report> {
     let text = render(&profile, args.output, || {
         let mut out = String::new();
         let _ = writeln!(out, "profile {} (from {})", profile.name, profile.source);
+        // Each value says where it came from unless that is the config file.
         let mut line = |k: &str, v: Option<String>| {
             if let Some(v) = v {
-                let _ = writeln!(out, "  {k:<22}{v}");
+                match profile.sources.get(k).filter(|s| *s != "config file") {
+                    Some(source) => {
+                        let _ = writeln!(out, "  {k:<22}{v}  (from {source})");
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {k:<22}{v}");
+                    }
+                }
             }
         };
         line("tenant_id", profile.tenant_id.clone());
@@ -137,6 +145,15 @@ pub fn show(args: &ShowArgs, services: &Services) -> Result<(), Report> {
         line("port", profile.port.map(|p| p.to_string()));
         line("login_hint", profile.login_hint.clone());
         line("problem", profile.problem.clone());
+        line(
+            "not used",
+            (!profile.not_used.is_empty()).then(|| {
+                format!(
+                    "{} (a named profile keeps the fields its file sets; ENTRA_AUTH_<FIELD> overrides)",
+                    profile.not_used.join(", ")
+                )
+            }),
+        );
         let names = profile.secrets.clone().unwrap_or_default();
         line(
             "stored secrets",

@@ -87,6 +87,9 @@ pub(super) fn profile(kind: ErrorKind, e: &ProfileFailure) -> Report {
             FieldTextError::NotAPort => Report::new(kind, format!("{var} is not a port number"))
                 .hint("use a number from 1 to 65535"),
             FieldTextError::NotABool => Report::new(kind, format!("{var} is not true or false")),
+            FieldTextError::Empty => Report::new(kind, format!("{var} is set but empty"))
+                .cause("an empty value is not read as unset: a request could go to the wrong place")
+                .hint(format!("give it a value, or remove it: `unset {var}`")),
             FieldTextError::UnknownField(field) => Report::new(
                 kind,
                 format!("{var} sets `{field}`, which is not a profile field"),

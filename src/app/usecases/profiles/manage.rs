@@ -10,20 +10,24 @@ use crate::app::usecases::error::{
     AfterWrite, EditError, Error, FileCommand, NameUse, ProfileFailure,
 };
 use crate::app::usecases::profiles::resolution::{
-    known_profiles, require_profile, resolve_profile,
+    Resolved, environment_credential_applies, known_profiles, require_profile, resolve_profile,
+    resolve_profile_noting,
 };
 use crate::app::usecases::token::managed_identity;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::cache_key::CacheKey;
 use crate::domain::credential::Credential;
+use crate::domain::env_vars::EnvVars;
 use crate::domain::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use crate::domain::profile::{
-    ProfileSettings, ScopeList, field, validate_client_id_for_create, validate_profile_name,
-    validate_tenant_for_create,
+    Profile, ProfileSettings, ScopeList, field, validate_client_id_for_create,
+    validate_profile_name, validate_tenant_for_create,
 };
 use crate::domain::scopes::Scopes;
 use crate::ports::env::Env;
-use crate::ports::profile_repository::{ProfileDocument, ProfileRepository};
+use crate::ports::profile_repository::{
+    FieldSource, IgnoredVariable, ProfileDocument, ProfileRepository,
+};
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::{StoreProvider, Stores};
 use crate::ports::terminal::Terminal;
@@ -611,6 +615,13 @@ pub struct ProfileSummary {
     /// Stored secret names (`secret`, `cert-password`); `show` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Vec<String>>,
+    /// Where each set field came from: `config file`, a variable's name, or `flag`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sources: std::collections::BTreeMap<&'static str, String>,
+    /// Variables set in the environment but not used for this profile (`AZURE_*` for a field
+    /// its file sets; `AZURE_CLIENT_SECRET` for another app).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_used: Vec<String>,
 }
 
 fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
@@ -619,8 +630,12 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
     } else {
         "environment"
     };
-    match resolve_profile(ports.profiles, ports.env, name, &ProfileSettings::default()) {
-        Ok(p) => ProfileSummary {
+    match resolve_profile_noting(ports.profiles, ports.env, name, &ProfileSettings::default()) {
+        Ok(Resolved {
+            profile: p,
+            sources,
+            ignored,
+        }) => ProfileSummary {
             name: p.name.clone(),
             source,
             tenant_id: Some(p.tenant_id.clone()).filter(|t| !t.is_empty()),
@@ -636,6 +651,18 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
             login_hint: p.login_hint.clone(),
             problem: None,
             secrets: None,
+            not_used: not_used(ports.env, &p, &ignored),
+            sources: sources
+                .into_iter()
+                .map(|(field, source)| {
+                    let from = match source {
+                        FieldSource::File(_) => "config file".to_owned(),
+                        FieldSource::Env(var) => var,
+                        FieldSource::Flag => "flag".to_owned(),
+                    };
+                    (field, from)
+                })
+                .collect(),
         },
         Err(e) => ProfileSummary {
             name: name.to_owned(),
@@ -653,8 +680,27 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
             login_hint: None,
             problem: Some(e.to_string()),
             secrets: None,
+            sources: std::collections::BTreeMap::new(),
+            not_used: Vec::new(),
         },
     }
+}
+
+/// The variables set but not used for `profile` (see [`ProfileSummary::not_used`]).
+fn not_used(env: &dyn Env, profile: &Profile, ignored: &[IgnoredVariable]) -> Vec<String> {
+    let mut vars: Vec<String> = ignored.iter().map(|i| i.var.clone()).collect();
+    if !environment_credential_applies(env, profile) {
+        vars.extend(
+            [
+                EnvVars::AZURE_CLIENT_SECRET,
+                EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+            ]
+            .into_iter()
+            .filter(|var| env.var(var).is_some())
+            .map(str::to_owned),
+        );
+    }
+    vars
 }
 
 /// `config list`: every profile (the file's, plus `default` from the environment).

@@ -7,7 +7,9 @@ use crate::app::usecases::error::{Error, ProfileFailure};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FIELDS, Profile, ProfileSettings, entra_env_name};
 use crate::ports::env::Env;
-use crate::ports::profile_repository::{FieldSource, LayerError, ProfileRepository};
+use crate::ports::profile_repository::{
+    FieldSource, IgnoredVariable, LayerError, ProfileRepository,
+};
 
 /// The name used when neither `-p` nor `ENTRA_AUTH_PROFILE` is given.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -23,6 +25,31 @@ pub fn resolve_profile(
     name: &str,
     flags: &ProfileSettings,
 ) -> Result<Profile, Error> {
+    resolve_profile_noting(profiles, env, name, flags).map(|resolved| resolved.profile)
+}
+
+/// A resolved profile with where its fields came from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub profile: Profile,
+    /// The layer that set each set field, in declaration order.
+    pub sources: Vec<(&'static str, FieldSource)>,
+    /// `AZURE_*` variables left out (the named profile's file sets those fields).
+    pub ignored: Vec<IgnoredVariable>,
+}
+
+/// [`resolve_profile`], with the `AZURE_*` variables it left out: a named profile whose file
+/// sets a field keeps it, whatever the Azure SDK variables say (they shape `default` and the
+/// fields a profile leaves open). Token paths say so on stderr with [`ignored_notice`].
+///
+/// # Errors
+/// As [`resolve_profile`].
+pub fn resolve_profile_noting(
+    profiles: &dyn ProfileRepository,
+    env: &dyn Env,
+    name: &str,
+    flags: &ProfileSettings,
+) -> Result<Resolved, Error> {
     let layered = profiles
         .layered(name, env, flags)
         .map_err(|error| match error {
@@ -44,7 +71,63 @@ pub fn resolve_profile(
     };
     let profile = settings.validate(&resolved_name).map_err(invalid)?;
     profile.check_tenant().map_err(invalid)?;
-    Ok(profile)
+    Ok(Resolved {
+        profile,
+        sources: layered.sources,
+        ignored: layered.ignored,
+    })
+}
+
+/// True when the Azure SDK variables' own credential (`AZURE_CLIENT_SECRET`,
+/// `AZURE_CLIENT_CERTIFICATE_PASSWORD`) may be used for `profile`: `AZURE_CLIENT_ID` is unset
+/// or names the profile's app. A secret is never sent for another app than the one it was
+/// exported with.
+#[must_use]
+pub fn environment_credential_applies(env: &dyn Env, profile: &Profile) -> bool {
+    env.non_empty(EnvVars::AZURE_CLIENT_ID)
+        .is_none_or(|id| id.trim().eq_ignore_ascii_case(&profile.client_id))
+}
+
+/// The one line a token path prints when it left `AZURE_*` variables out of `profile` (and
+/// its secret, when `AZURE_CLIENT_SECRET` is for another app); `None` when nothing was left out.
+#[must_use]
+pub fn ignored_notice(
+    env: &dyn Env,
+    profile: &Profile,
+    ignored: &[IgnoredVariable],
+) -> Option<String> {
+    let mut vars: Vec<&str> = ignored.iter().map(|i| i.var.as_str()).collect();
+    let fields: Vec<&str> = ignored.iter().map(|i| i.field).collect();
+    let foreign_secret = !environment_credential_applies(env, profile)
+        && [
+            EnvVars::AZURE_CLIENT_SECRET,
+            EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+        ]
+        .iter()
+        .any(|var| env.var(var).is_some());
+    if foreign_secret {
+        vars.extend(
+            [
+                EnvVars::AZURE_CLIENT_SECRET,
+                EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
+            ]
+            .into_iter()
+            .filter(|var| env.var(var).is_some()),
+        );
+    }
+    if vars.is_empty() {
+        return None;
+    }
+    let set = if fields.is_empty() {
+        String::new()
+    } else {
+        format!(" (it sets {} in its file)", fields.join(", "))
+    };
+    Some(format!(
+        "{} not used for profile `{}`{set}: the Azure SDK variables describe the `default` profile's app; to override a named profile, use ENTRA_AUTH_<FIELD> or flags",
+        vars.join(", "),
+        profile.name,
+    ))
 }
 
 /// One line for `-v`: which layer set each field (names and layers only, never a value).
@@ -125,7 +208,7 @@ fn not_found(profiles: &dyn ProfileRepository, _env: &dyn Env, name: &str) -> Er
 
 #[cfg(test)]
 mod tests {
-    use super::resolve_profile;
+    use super::{ignored_notice, resolve_profile, resolve_profile_noting};
     use crate::adapters::config::profile_repository::TomlProfileRepository;
     use crate::app::usecases::error::{Error, ErrorKind, ProfileFailure};
     use crate::domain::profile::{ProfileSettings, ScopeList};
@@ -152,11 +235,22 @@ mod tests {
             scopes: Some(ScopeList::Text("x y".into())),
             ..ProfileSettings::default()
         };
-        let p = resolve_profile(&c, &env, "prod", &flags).unwrap();
+        let resolved = resolve_profile_noting(&c, &env, "prod", &flags).unwrap();
+        let p = &resolved.profile;
         assert_eq!(p.name, "Prod");
-        assert_eq!(p.tenant_id, "entra.example");
-        assert_eq!(p.client_id, "azure-client");
+        assert_eq!(p.tenant_id, "entra.example", "ENTRA_AUTH_* overrides a named profile");
+        assert_eq!(
+            p.client_id, "file-client",
+            "AZURE_* never replaces what a named profile's file sets"
+        );
         assert_eq!(p.scopes.to_request_param(), "x y");
+        assert_eq!(resolved.ignored.len(), 1);
+        assert_eq!(resolved.ignored[0].var, "AZURE_CLIENT_ID");
+        let notice = ignored_notice(&env, p, &resolved.ignored).unwrap();
+        assert!(
+            notice.starts_with("AZURE_CLIENT_ID not used for profile `Prod` (it sets client_id in its file)"),
+            "{notice}"
+        );
     }
 
     #[test]

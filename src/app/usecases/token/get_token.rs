@@ -13,7 +13,9 @@ use crate::app::usecases::error::{
     CredentialError, Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError,
 };
 use crate::app::usecases::http_retry::checked_deadline;
-use crate::app::usecases::profiles::resolution::resolve_profile;
+use crate::app::usecases::profiles::resolution::{
+    environment_credential_applies, ignored_notice, resolve_profile_noting,
+};
 pub use crate::app::usecases::token::cache_and_lock::{
     CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome,
 };
@@ -126,12 +128,16 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
     let timeout = request.timeout.min(MAX_TIMEOUT);
     let start = Instant::now();
     let deadline = checked_deadline(start, timeout).unwrap_or(start);
-    let profile = resolve_profile(
+    let resolved = resolve_profile_noting(
         ports.profiles,
         ports.env,
         &request.profile,
         &request.overrides,
     )?;
+    if let Some(notice) = ignored_notice(ports.env, &resolved.profile, &resolved.ignored) {
+        ports.reporter.warn(&notice);
+    }
+    let profile = resolved.profile;
     let credential = profile
         .credential()
         .map_err(|error| ProfileFailure::Invalid {
@@ -144,12 +150,12 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         .then(|| managed_identity::Source::detect(ports.env));
     let stores = ports.stores.stores()?;
     let credentials = CredentialResolver {
-        env_secret: env_client_secret(ports.env, &credential)?,
+        env_secret: env_client_secret(ports.env, &profile, &credential)?,
         // Set but empty is passed on as an empty password (a PFX may have one); when it does
         // not open the file, the resolver says the variable is empty.
-        env_certificate_password: ports
-            .env
-            .var(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD)
+        env_certificate_password: environment_credential_applies(ports.env, &profile)
+            .then(|| ports.env.var(EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD))
+            .flatten()
             .map(SecretString::from),
         secrets: stores.secrets,
         loader: ports.loader,
@@ -227,12 +233,14 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
 /// secret missing on this run), and treating it as unset ends in a sign-in prompt instead.
 fn env_client_secret(
     env: &dyn Env,
+    profile: &crate::domain::profile::Profile,
     credential: &Credential,
 ) -> Result<Option<SecretString>, CredentialError> {
     if !matches!(
         credential,
         Credential::ClientSecret | Credential::Auto { .. }
-    ) {
+    ) || !environment_credential_applies(env, profile)
+    {
         return Ok(None);
     }
     match env.var(EnvVars::AZURE_CLIENT_SECRET) {
@@ -575,11 +583,12 @@ mod tests {
             certificate: None,
             federated_token_file: None,
         };
+        let p = profile(ProfileSettings::default());
         for blank in ["", "  "] {
             let env = MapEnv::from_pairs([("AZURE_CLIENT_SECRET", blank)]);
             for credential in [&auto, &Credential::ClientSecret] {
                 assert_eq!(
-                    env_client_secret(&env, credential).err(),
+                    env_client_secret(&env, &p, credential).err(),
                     Some(CredentialError::EmptySecretVariable {
                         var: "AZURE_CLIENT_SECRET"
                     })
@@ -587,16 +596,28 @@ mod tests {
             }
             // A credential that never reads it does not care.
             assert!(matches!(
-                env_client_secret(&env, &Credential::PublicClient),
+                env_client_secret(&env, &p, &Credential::PublicClient),
                 Ok(None)
             ));
         }
         let env = MapEnv::from_pairs([("AZURE_CLIENT_SECRET", "s")]);
-        assert!(matches!(env_client_secret(&env, &auto), Ok(Some(_))));
+        assert!(matches!(env_client_secret(&env, &p, &auto), Ok(Some(_))));
         assert!(matches!(
-            env_client_secret(&MapEnv::default(), &auto),
+            env_client_secret(&MapEnv::default(), &p, &auto),
             Ok(None)
         ));
+        // The secret of another app (AZURE_CLIENT_ID names a different one) is not this
+        // profile's: never read, never sent.
+        let foreign = MapEnv::from_pairs([
+            ("AZURE_CLIENT_SECRET", "s"),
+            ("AZURE_CLIENT_ID", "99999999-8888-7777-6666-555555555555"),
+        ]);
+        assert!(matches!(env_client_secret(&foreign, &p, &auto), Ok(None)));
+        let own = MapEnv::from_pairs([
+            ("AZURE_CLIENT_SECRET", "s"),
+            ("AZURE_CLIENT_ID", p.client_id.as_str()),
+        ]);
+        assert!(matches!(env_client_secret(&own, &p, &auto), Ok(Some(_))));
     }
 
     #[tokio::test]

@@ -1,0 +1,132 @@
+//! The Azure SDK variables (`AZURE_*`) and named profiles (issue 20, points 1 and 2): they shape
+//! the `default` profile and the fields a named profile leaves open, never the app or tenant a
+//! named profile's file chose; their secret is never sent for another app; what was left out is
+//! said on stderr and in `config show`; an empty variable is an error, never "unset".
+
+use crate::emulator::{self, Emulator, Grant};
+use crate::support::{TestEnv, code, stderr, stdout};
+
+const OTHER_APP: &str = "99999999-8888-7777-6666-555555555555";
+
+/// `[profiles.badclient]` for an app of its own, in a shell that exported the emulator's app.
+fn shell_with_sdk_variables(emu: &Emulator) -> TestEnv {
+    let env = TestEnv::for_emulator(emu);
+    env.write_config(&format!(
+        "[profiles.badclient]\ntenant_id = \"{}\"\nclient_id = \"{OTHER_APP}\"\nauthority_host = \"{}\"\n",
+        emulator::TENANT_ID,
+        emu.authority()
+    ));
+    env
+}
+
+#[test]
+fn a_named_profile_keeps_its_app_and_says_what_it_left_out() {
+    let emu = Emulator::start();
+    emu.register_client(emulator::TENANT_ID, OTHER_APP, "other~secret");
+    let env = shell_with_sdk_variables(&emu);
+    let out = env.run(&["get-token", "-p", "badclient", "--non-interactive"]);
+    // Not the environment's app, and not its secret: the profile has no credential of its own.
+    assert_ne!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        emu.total_token_requests(),
+        0,
+        "AZURE_CLIENT_SECRET was not sent for another app"
+    );
+    let text = stderr(&out);
+    assert!(
+        text.contains("AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not used for profile `badclient`")
+            && text.contains("it sets client_id"),
+        "{text}"
+    );
+    // With its own secret stored, the profile gets a token for its own app.
+    let stored = env.run_with_stdin(&["config", "set-secret", "-p", "badclient"], "other~secret");
+    assert_eq!(code(&stored), 0, "{}", stderr(&stored));
+    let out = env.run(&["get-token", "-p", "badclient", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let token = serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap();
+    let claims = emu.verify(token["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        claims["appid"], OTHER_APP,
+        "the profile's app, not AZURE_CLIENT_ID's"
+    );
+    assert!(stderr(&out).contains("not used for profile `badclient`"));
+    // config show names where each value came from and what was not used.
+    let show = env.run(&["config", "show", "-p", "badclient"]);
+    assert!(stdout(&show).contains(OTHER_APP), "{}", stdout(&show));
+    assert!(
+        stdout(&show).contains("not used              AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"),
+        "{}",
+        stdout(&show)
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &env.run(&["config", "show", "-p", "badclient", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["client_id"], OTHER_APP);
+    assert_eq!(json["sources"]["client_id"], "config file");
+}
+
+#[test]
+fn entra_auth_variables_still_override_a_named_profile_visibly() {
+    let emu = Emulator::start();
+    let env = shell_with_sdk_variables(&emu).var("ENTRA_AUTH_CLIENT_ID", emulator::CLIENT_ID);
+    let out = env.run(&["get-token", "-p", "badclient", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(
+        &env.run(&["config", "show", "-p", "badclient", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["client_id"], emulator::CLIENT_ID);
+    assert_eq!(json["sources"]["client_id"], "ENTRA_AUTH_CLIENT_ID");
+    let show = stdout(&env.run(&["config", "show", "-p", "badclient"]));
+    assert!(show.contains("(from ENTRA_AUTH_CLIENT_ID)"), "{show}");
+}
+
+#[test]
+fn the_default_profile_and_open_fields_still_take_azure_variables() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    // A named profile without client_id takes AZURE_CLIENT_ID (and then its secret is its own).
+    env.write_config(&format!(
+        "[profiles.open]\ntenant_id = \"{}\"\n",
+        emulator::TENANT_ID
+    ));
+    let out = env.run(&["get-token", "-p", "open"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not used"), "{}", stderr(&out));
+    let out = env.run(&["get-token"]);
+    assert_eq!(
+        code(&out),
+        0,
+        "the environment's default profile: {}",
+        stderr(&out)
+    );
+    // Same app and tenant as `open`: the second one is the cached token.
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 1);
+}
+
+#[test]
+fn an_empty_variable_is_an_error_not_unset() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).var("AZURE_AUTHORITY_HOST", "");
+    let out = env.run(&["get-token"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: AZURE_AUTHORITY_HOST is set but empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("unset AZURE_AUTHORITY_HOST"),
+        "{}",
+        stderr(&out)
+    );
+    let out = TestEnv::for_emulator(&emu)
+        .var("ENTRA_AUTH_TENANT_ID", " ")
+        .run(&["get-token"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("ENTRA_AUTH_TENANT_ID is set but empty"));
+    assert_eq!(emu.total_token_requests(), 0, "nothing was sent anywhere");
+}

@@ -2,7 +2,6 @@
 
 /// Opens URLs. Error contract: `Err` says why no browser could be started (the caller then
 /// only prints the URL); success means a browser process was launched, not that it loaded.
-#[cfg_attr(test, mockall::automock)]
 pub trait Browser: Send + Sync {
     /// True when `open` has a chance to work (`$BROWSER` set, a desktop session, WSL).
     fn available(&self) -> bool;

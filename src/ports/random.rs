@@ -9,7 +9,6 @@ pub struct RandomError {
 }
 
 /// A source of random identifiers. Implementations use the operating system's generator.
-#[cfg_attr(test, mockall::automock)]
 pub trait Random: Send + Sync {
     /// A random UUID v4 (`client-request-id`).
     ///

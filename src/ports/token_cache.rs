@@ -16,7 +16,6 @@ pub enum CacheError {
 
 /// Stores tokens by [`CacheKey`]. Error contract: a missing entry is `Ok(None)`, never an error;
 /// `store` replaces an entry atomically (a reader sees the old or the new token, nothing else).
-#[cfg_attr(test, mockall::automock)]
 pub trait TokenCache: Send + Sync {
     /// A short name for messages and `status`: `file`, `memory`, ...
     fn backend_name(&self) -> &'static str;

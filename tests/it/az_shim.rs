@@ -4,69 +4,15 @@
 //! `az` later on PATH.
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::emulator::{self, Emulator};
+use crate::support::az_shim::{SUBSCRIPTION, Shim, account, link_binary, path_with, shim_env};
 use crate::support::{TestEnv, code, stderr, stdout};
 
 const LOGIN_HINT: &str = "Please run 'az login' to setup account.";
-const SUBSCRIPTION: &str = "0b1f6471-1bf0-4dda-aec3-111122223333";
-
-/// A directory holding `az`, a symlink to the binary under test (what `exec --az-shim` makes).
-struct Shim {
-    dir: tempfile::TempDir,
-}
-
-impl Shim {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        link_binary(&dir.path().join("az"));
-        Self { dir }
-    }
-
-    fn az(&self) -> PathBuf {
-        self.dir.path().join("az")
-    }
-}
-
-fn link_binary(at: &Path) {
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_entra-auth-cli"), at).unwrap();
-}
-
-/// PATH with `dirs` first, then the system's.
-fn path_with(dirs: &[&Path]) -> String {
-    let mut parts: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    parts.push("/usr/bin:/bin".to_owned());
-    parts.join(":")
-}
-
-fn account() -> Value {
-    json!({
-        "environmentName": "AzureCloud",
-        "homeTenantId": emulator::TENANT_ID,
-        "id": SUBSCRIPTION,
-        "isDefault": true,
-        "managedByTenants": [],
-        "name": "Dev subscription",
-        "state": "Enabled",
-        "tenantId": emulator::TENANT_ID,
-        "user": {"name": "11111111-2222-3333-4444-555555555555", "type": "servicePrincipal"}
-    })
-}
-
-/// The child's environment under `exec --az-shim`: the endpoint, the account, the shim first
-/// on PATH, UTC.
-fn shim_env(emu: &Emulator, shim: &Shim) -> TestEnv {
-    TestEnv::new()
-        .var("IDENTITY_ENDPOINT", &emu.app_service_endpoint())
-        .var("IDENTITY_HEADER", &emu.identity_header())
-        .var("ENTRA_AUTH_AZ_ACCOUNT", &account().to_string())
-        .var("PATH", &path_with(&[shim.dir.path()]))
-        .var("TZ", "UTC")
-}
 
 /// An emulator, a shim directory, and the child's environment for both.
 fn start() -> (Emulator, Shim, TestEnv) {

@@ -4,19 +4,9 @@
 
 use crate::certs;
 use crate::emulator::{self, Emulator, Grant, RecordingProxy};
-use crate::support::{TestEnv, code, stderr, stdout};
+use crate::support::{TestEnv, code, json, stderr, stdout};
 
 const CERT_APP: &str = "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {} / {}",
-            stdout(output),
-            stderr(output)
-        )
-    })
-}
 
 /// An emulator with the fixture certificate registered for `CERT_APP`, and a profile `cert`
 /// pointing at it with `extra` settings.

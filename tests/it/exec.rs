@@ -3,37 +3,17 @@
 //! tokens come from the emulator. What the child may have, what it gets, every refusal, and the
 //! lifecycle (exit codes, signals, the endpoint ending with the child).
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::emulator::{Emulator, Fault, Grant};
-use crate::support::{TestEnv, code, stderr, stdout};
+use crate::support::{TestEnv, code, exec_probe, stderr, stdout};
 
 const ARM: &str = "https://management.azure.com";
 const VAULT: &str = "https://vault.azure.net";
-
-fn probe() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/endpoint_probe.py")
-}
-
-/// Runs `exec [flags] -- python3 endpoint_probe.py SPECS` and returns its output and what the
-/// child printed.
-fn exec_probe(env: &TestEnv, flags: &[&str], specs: &Value) -> (Output, Value) {
-    let specs = specs.to_string();
-    let probe = probe();
-    let mut args = vec!["exec"];
-    args.extend_from_slice(flags);
-    args.extend(["--", "python3", probe.to_str().unwrap(), &specs]);
-    let output = env.run(&args);
-    assert_eq!(code(&output), 0, "exec failed: {}", stderr(&output));
-    let seen = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("the child printed no JSON ({e}): {}", stdout(&output)));
-    (output, seen)
-}
 
 fn results(seen: &Value, index: usize) -> &Vec<Value> {
     seen["results"][index].as_array().expect("results")

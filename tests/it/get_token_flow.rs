@@ -2,7 +2,7 @@
 //! option, against the emulator over real HTTP.
 
 use crate::emulator::{self, Emulator, Grant};
-use crate::support::{TestEnv, code, stderr, stdout};
+use crate::support::{TestEnv, code, json, stderr, stdout};
 
 /// The output object's keys, in the documented order (SPEC.md "Output shape").
 const OUTPUT_KEYS: [&str; 9] = [
@@ -16,11 +16,6 @@ const OUTPUT_KEYS: [&str; 9] = [
     "profile",
     "source",
 ];
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
-}
 
 #[test]
 fn env_only_profile_gets_a_token_then_serves_it_from_the_cache() {

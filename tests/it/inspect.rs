@@ -1,13 +1,13 @@
 //! `inspect`: a JWT decoded offline from an argument or stdin (a real emulator token, fixed
 //! hand-made tokens), `-o json` keys, and every kind of input that is not a JWT.
 
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::emulator::{self, Emulator};
-use crate::support::{TestEnv, code, stderr, stdout};
+use crate::support::{TestEnv, code, json, stderr, stdout};
 
 /// `{"alg":"RS256","kid":"test-kid","typ":"JWT"}`, fixed Entra-like claims, expired on
 /// 2025-12-29T15:30:00Z.
@@ -76,11 +76,6 @@ macro_rules! snapshot_stdin {
     }};
 }
 
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
-}
-
 /// The value of the first `  name:  value` line of a text report.
 fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.lines().find_map(|line| {
@@ -129,9 +124,9 @@ fn emulator_token_piped_in_shows_readable_times() {
         "time left: {out}"
     );
 
-    let json = env.run_with_stdin(&["inspect", "-", "-o", "json"], token.as_bytes());
-    assert_eq!(code(&json), 0, "{}", stderr(&json));
-    let body = json_of(&json);
+    let out = env.run_with_stdin(&["inspect", "-", "-o", "json"], token.as_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let body = json(&out);
     assert_eq!(body["claims"], claims);
     assert_eq!(body["header"]["alg"], "RS256");
     assert_eq!(body["times"]["exp"], rfc3339(exp));
@@ -170,7 +165,7 @@ fn json_output_keys() {
     let token = fixed_token();
     let out = crate::snapshot_run!(env, &["inspect", "-o", "json", &token]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let body = json_of(&out);
+    let body = json(&out);
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     let mut top = keys(&body);
     top.sort();
@@ -214,12 +209,12 @@ fn not_yet_valid_and_no_expiry() {
         "{}",
         stdout(&out)
     );
-    let body = json_of(&env.run(&["inspect", "-o", "json", &future]));
+    let body = json(&env.run(&["inspect", "-o", "json", &future]));
     assert_eq!(body["validity"]["not_yet_valid"], true);
     assert_eq!(body["validity"]["valid"], false);
 
     let forever = jwt(&json!({"alg": "RS256"}), &json!({"sub": "x"}), b"sig");
-    let body = json_of(&env.run(&["inspect", "-o", "json", &forever]));
+    let body = json(&env.run(&["inspect", "-o", "json", &forever]));
     assert_eq!(body["validity"]["valid"], true);
     assert_eq!(body["validity"]["expires_at"], Value::Null);
     assert_eq!(body["validity"]["expires_in"], Value::Null);
@@ -235,7 +230,7 @@ fn unsigned_token_decodes_and_says_so() {
     );
     let out = crate::snapshot_run!(env, &["inspect", &unsigned]);
     assert_eq!(code(&out), 0);
-    let body = json_of(&env.run(&["inspect", "-o", "json", &unsigned]));
+    let body = json(&env.run(&["inspect", "-o", "json", &unsigned]));
     assert_eq!(
         body["signature"],
         json!({"present": false, "verified": false})

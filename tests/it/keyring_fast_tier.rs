@@ -6,16 +6,7 @@ use linux_keyutils::{KeyRing, KeyRingIdentifier};
 
 use crate::emulator::Emulator;
 use crate::secret_service::SecretService;
-use crate::support::{TestEnv, code, stderr};
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
+use crate::support::{TestEnv, code, json, stderr};
 
 /// `auto` with the private Secret Service.
 fn keyring_env(emu: &Emulator, service: &SecretService) -> TestEnv {

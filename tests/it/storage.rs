@@ -5,12 +5,7 @@ use std::process::Stdio;
 
 use crate::emulator::{self, Emulator, Fault};
 use crate::secret_service::SecretService;
-use crate::support::{TestEnv, code, stderr, stdout};
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
-}
+use crate::support::{TestEnv, code, json, stderr, stdout};
 
 /// The container variables without a cache key or store choice: `auto` decides.
 fn auto_env(emu: &Emulator) -> TestEnv {

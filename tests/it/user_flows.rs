@@ -6,17 +6,7 @@
 use std::process::Stdio;
 
 use crate::emulator::{self, AuthorizeBehavior, Emulator, Grant};
-use crate::support::{CACHE_KEY, TestEnv, code, stderr, stderr_until, stdout};
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {} / {}",
-            stdout(output),
-            stderr(output)
-        )
-    })
-}
+use crate::support::{CACHE_KEY, TestEnv, code, json, stderr, stderr_until, stdout};
 
 fn fake_browser() -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

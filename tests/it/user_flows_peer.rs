@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::oidc_peer::{
     OidcPeer, PUBLIC_CLIENT, PeerOptions, device_approve_script, login_script, peer_dir,
 };
-use crate::support::{CACHE_KEY, TestEnv, code, stderr, stderr_until, stdout};
+use crate::support::{CACHE_KEY, TestEnv, code, json, stderr, stderr_until};
 
 const SCOPE: &str = "https://graph.microsoft.com/User.Read";
 
@@ -20,16 +20,6 @@ fn require_chromium() {
         "Debian's chromium is not installed: run `apt-get install chromium` or `.ci/run` \
          (or set CHROMIUM to a Chromium executable)"
     );
-}
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {} / {}",
-            stdout(output),
-            stderr(output)
-        )
-    })
 }
 
 /// A user profile against the peer, with the file store, `$BROWSER` = a wrapper that counts

@@ -184,3 +184,6 @@ pub fn gather(
     };
     Ok((report, stores.err().map(Error::from)))
 }
+
+#[cfg(test)]
+mod tests;

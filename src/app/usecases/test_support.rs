@@ -1,8 +1,11 @@
-//! Test doubles for the token use cases: the in-memory stores (the real `memory` backend),
-//! a scripted identity provider that records every request, and recording reporter/terminal
-//! fakes, wired as `acquire` wires the real adapters.
+//! Test doubles for the use cases: the in-memory stores (the real `memory` backend) and a
+//! `StoreProvider` over them, an in-memory profile file (`FakeProfiles`, a `ProfileRepository`
+//! with editable documents), a scripted identity provider that records every request, and
+//! recording reporter/terminal fakes, wired as `acquire` wires the real adapters.
 
-use std::sync::Mutex;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,16 +17,23 @@ use super::token::cache_and_lock::{CacheMode, GetTokenPorts, GetTokenRequest, To
 use super::token::credentials::CredentialResolver;
 use super::token::get_token::get_token;
 use super::token::user_flows::{BrowserOptions, UserFlowPorts};
+use crate::adapters::config::layers::{TableLayer, merge};
 use crate::adapters::store::memory_store::{MemorySecretStore, MemoryTokenCache};
 use crate::domain::flow::Flow;
 use crate::domain::profile::{Profile, ProfileSettings};
 use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::credential_loader::MockCredentialLoader;
+use crate::ports::env::Env;
 use crate::ports::idp::{FormPost, FormValue, HttpGet, HttpReply, IdpTransport, TransportError};
+use crate::ports::profile_repository::{
+    LayerError, LayeredSettings, ProfileDocument, ProfileRepoError, ProfileRepository,
+    StoredProfile,
+};
 use crate::ports::random::{Random, RandomError};
 use crate::ports::redirect_listener::{LoopbackServer, RedirectListener};
 use crate::ports::reporter::Reporter;
+use crate::ports::store::{StoreInfo, StoreProvider, StoreSelectionError, Stores};
 use crate::ports::terminal::{Terminal, TerminalError};
 
 /// One POST as the IdP saw it: the URL and the form, secrets exposed for assertions.
@@ -335,4 +345,315 @@ impl Fixture {
         };
         get_token(&ports, request).await
     }
+}
+
+/// A `config.toml` in memory: tables by name as written, saved only by a document's `save`
+/// (which can be made to fail), merged with the environment and flags by the real figment
+/// layering (`adapters::config::layers`), as the real repository does.
+#[derive(Clone)]
+pub struct FakeProfiles {
+    location: Option<String>,
+    tables: Arc<Mutex<Vec<(String, ProfileSettings)>>>,
+    saves: Arc<AtomicUsize>,
+    fail_saves: bool,
+}
+
+impl FakeProfiles {
+    /// An empty file at `/cfg/config.toml` (not yet on disk).
+    pub fn new() -> Self {
+        Self {
+            location: Some("/cfg/config.toml".to_owned()),
+            tables: Arc::default(),
+            saves: Arc::default(),
+            fail_saves: false,
+        }
+    }
+
+    /// No config directory at all.
+    pub fn nowhere() -> Self {
+        Self {
+            location: None,
+            ..Self::new()
+        }
+    }
+
+    /// With `[profiles.NAME]` holding `settings`.
+    pub fn with(self, name: &str, settings: ProfileSettings) -> Self {
+        self.tables
+            .lock()
+            .unwrap()
+            .push((name.to_owned(), settings));
+        self
+    }
+
+    /// Every `save` fails (a full disk), leaving the file as it was.
+    pub fn failing_saves(mut self) -> Self {
+        self.fail_saves = true;
+        self
+    }
+
+    /// The table of `name` as saved (exact name).
+    pub fn table(&self, name: &str) -> Option<ProfileSettings> {
+        self.tables
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// The names as written, in file order.
+    pub fn written_names(&self) -> Vec<String> {
+        self.tables
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    pub fn saves(&self) -> usize {
+        self.saves.load(Ordering::SeqCst)
+    }
+}
+
+fn find_table<'a>(
+    tables: &'a [(String, ProfileSettings)],
+    name: &str,
+) -> Option<&'a (String, ProfileSettings)> {
+    tables.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+impl ProfileRepository for FakeProfiles {
+    fn location(&self) -> Option<String> {
+        self.location.clone()
+    }
+
+    fn exists(&self) -> bool {
+        self.location.is_some() && (self.saves() > 0 || !self.tables.lock().unwrap().is_empty())
+    }
+
+    fn names(&self) -> Result<Vec<String>, ProfileRepoError> {
+        Ok(self.written_names())
+    }
+
+    fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError> {
+        Ok(
+            find_table(&self.tables.lock().unwrap(), name).map(|(n, s)| StoredProfile {
+                name: n.clone(),
+                settings: s.clone(),
+            }),
+        )
+    }
+
+    fn layered(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        flags: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError> {
+        let path = self.location.clone().unwrap_or_default();
+        let found = self.get(name)?.map(|stored| {
+            let table = match figment::value::Value::serialize(&stored.settings) {
+                Ok(figment::value::Value::Dict(_, dict)) => dict,
+                other => panic!("settings serialize to a table: {other:?}"),
+            };
+            (stored.name, table)
+        });
+        merge(env, flags, || {
+            Ok(found.as_ref().map(|(written, table)| TableLayer {
+                path: &path,
+                name: written,
+                table,
+            }))
+        })
+    }
+
+    fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {
+        let location = self.location.clone().ok_or(ProfileRepoError::NoLocation)?;
+        Ok(Box::new(FakeDocument {
+            tables: self.tables.lock().unwrap().clone(),
+            repository: self.clone(),
+            location,
+        }))
+    }
+}
+
+/// An open copy of a `FakeProfiles`; `save` replaces the repository's tables.
+struct FakeDocument {
+    tables: Vec<(String, ProfileSettings)>,
+    repository: FakeProfiles,
+    location: String,
+}
+
+/// `lower` with the fields set in `upper` laid over it.
+fn laid_over(lower: &ProfileSettings, upper: &ProfileSettings) -> ProfileSettings {
+    let mut merged = serde_json::to_value(lower).unwrap();
+    if let (Some(merged), serde_json::Value::Object(upper)) =
+        (merged.as_object_mut(), serde_json::to_value(upper).unwrap())
+    {
+        merged.extend(upper);
+    }
+    serde_json::from_value(merged).unwrap()
+}
+
+impl ProfileDocument for FakeDocument {
+    fn find(&self, name: &str) -> Option<String> {
+        find_table(&self.tables, name).map(|(n, _)| n.clone())
+    }
+
+    fn put(&mut self, name: &str, settings: &ProfileSettings) {
+        match self
+            .tables
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some((_, existing)) => *existing = laid_over(existing, settings),
+            None => self.tables.push((name.to_owned(), settings.clone())),
+        }
+    }
+
+    fn unset(&mut self, name: &str, field: &str) -> bool {
+        self.tables
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .is_some_and(|(_, s)| s.unset(field))
+    }
+
+    fn remove(&mut self, name: &str) -> bool {
+        let before = self.tables.len();
+        self.tables.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.tables.len() != before
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> bool {
+        match self
+            .tables
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(from))
+        {
+            Some((n, _)) => {
+                to.clone_into(n);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn save(&self) -> Result<(), ProfileRepoError> {
+        if self.repository.fail_saves {
+            return Err(ProfileRepoError::Write {
+                path: self.location.clone(),
+                reason: "No space left on device".to_owned(),
+            });
+        }
+        self.repository
+            .tables
+            .lock()
+            .unwrap()
+            .clone_from(&self.tables);
+        self.repository.saves.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// The in-memory token cache and secret store as the stores of a run, with the story of a
+/// lasting backend (`keyring`) or of the `memory` one.
+pub struct FakeStores {
+    pub cache: MemoryTokenCache,
+    pub secrets: MemorySecretStore,
+    info: StoreInfo,
+}
+
+impl FakeStores {
+    /// Stores that keep what they are given between runs, as far as the use cases can tell.
+    pub fn lasting() -> Self {
+        Self::named("keyring", "the OS keyring answers")
+    }
+
+    /// The `memory` backend: nothing outlives the process.
+    pub fn memory() -> Self {
+        Self::named("memory", "asked for: nothing is persisted")
+    }
+
+    fn named(backend: &'static str, reason: &str) -> Self {
+        Self {
+            cache: MemoryTokenCache::default(),
+            secrets: MemorySecretStore::default(),
+            info: StoreInfo {
+                backend,
+                requested: "auto (the default)".to_owned(),
+                reason: reason.to_owned(),
+                fallback_notice: None,
+                locked_file_store: false,
+                fast_tier: None,
+            },
+        }
+    }
+}
+
+impl StoreProvider for FakeStores {
+    fn stores(&self) -> Result<Stores<'_>, StoreSelectionError> {
+        Ok(Stores {
+            tokens: &self.cache,
+            secrets: &self.secrets,
+            locks: None,
+            info: &self.info,
+        })
+    }
+
+    fn take_fallback_notice(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Stores that cannot be chosen (`ENTRA_AUTH_STORE=keyring` without a keyring).
+pub struct NoStores;
+
+impl StoreProvider for NoStores {
+    fn stores(&self) -> Result<Stores<'_>, StoreSelectionError> {
+        Err(StoreSelectionError::KeyringUnavailable {
+            requested: "ENTRA_AUTH_STORE=keyring".to_owned(),
+            cause: "no keyring service".to_owned(),
+        })
+    }
+
+    fn take_fallback_notice(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Someone at the terminal who gives these answers in turn (`None`: just Enter) and whose
+/// questions are recorded.
+#[derive(Default)]
+pub struct AnsweringTerminal {
+    answers: Mutex<VecDeque<Option<String>>>,
+    pub questions: Mutex<Vec<String>>,
+}
+
+impl AnsweringTerminal {
+    pub fn answering(answers: &[Option<&str>]) -> Self {
+        Self {
+            answers: Mutex::new(answers.iter().map(|a| a.map(str::to_owned)).collect()),
+            questions: Mutex::default(),
+        }
+    }
+}
+
+impl Terminal for AnsweringTerminal {
+    fn attended(&self) -> bool {
+        true
+    }
+    fn can_prompt(&self) -> bool {
+        true
+    }
+    fn ask(&self, question: &str, default: Option<&str>) -> Result<Option<String>, TerminalError> {
+        self.questions.lock().unwrap().push(question.to_owned());
+        let answer = self.answers.lock().unwrap().pop_front().flatten();
+        Ok(answer.or_else(|| default.map(str::to_owned)))
+    }
+    fn secret(&self, _: &str) -> Result<Option<SecretString>, TerminalError> {
+        Ok(None)
+    }
+    fn instruct(&self, _: &str) {}
 }

@@ -354,7 +354,14 @@ pub fn rename(ports: &ProfilePorts<'_>, from: &str, to: &str) -> Result<(String,
     }
     let stores = stores(ports)?;
     let mut moved = Vec::new();
-    for kind in [SecretKind::ClientSecret, SecretKind::CertificatePassword] {
+    // Stores key secrets by the lower-cased name: a new spelling of the same name keeps them
+    // where they are (moving them would delete them).
+    let kinds = if name.eq_ignore_ascii_case(to) {
+        Vec::new()
+    } else {
+        vec![SecretKind::ClientSecret, SecretKind::CertificatePassword]
+    };
+    for kind in kinds {
         if let Ok(Some(secret)) = stores.secrets.get(&name, kind) {
             moved.push((kind, secret));
         }
@@ -736,3 +743,6 @@ pub fn show(ports: &ProfilePorts<'_>, profile: &str) -> Result<ProfileSummary, E
     summary.secrets = Some(secrets);
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests;

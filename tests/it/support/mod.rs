@@ -1,0 +1,19 @@
+//! Helpers of the integration tests, one concern per module; everything a test needs is
+//! re-exported here, so `crate::support::NAME` works whichever file holds it.
+
+pub mod az_shim;
+pub mod certs;
+pub mod env;
+pub mod exec_probe;
+pub mod https_server;
+pub mod oidc_peer;
+pub mod output;
+pub mod secret_service;
+pub mod snapshot;
+pub mod tls;
+
+pub use env::{CACHE_KEY, TestEnv};
+pub use exec_probe::exec_probe;
+pub use output::{code, json, pipe_stdin, stderr, stderr_until, stdout};
+pub use snapshot::filters;
+pub use tls::tls_server_config;

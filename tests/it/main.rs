@@ -31,5 +31,7 @@ mod peer_smoke;
 mod secret_service;
 mod storage;
 mod support;
+#[cfg(unix)]
+mod untrusted_dirs;
 mod user_flows;
 mod user_flows_peer;

@@ -25,6 +25,8 @@ mod https_server;
 mod inspect;
 #[cfg(target_os = "linux")]
 mod keyring_fast_tier;
+#[cfg(target_os = "linux")]
+mod keyring_possession;
 mod kubectl;
 mod oidc_peer;
 mod peer_smoke;

@@ -52,6 +52,7 @@ env_vars! {
     IDENTITY_ENDPOINT => "App Service / Functions managed identity endpoint (set by the platform).";
     IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
     ENTRA_AUTH_AZ_ACCOUNT => "Set by `exec --az-shim` for the `az` shim: the account `az account show` prints (JSON).";
+    ENTRA_AUTH_AZ_SHIM_FORWARDS => "Set by the `az` shim on the real `az` it forwards a command to: how many times the command was forwarded (a loop back into the shim stops at 3).";
     XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
     KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::authority::{Authority, Cloud};
 use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
+use super::git_credential::GitHost;
 use super::scopes::Scopes;
 
 use super::profile_field::FieldType;
@@ -125,6 +126,8 @@ profile_fields! {
         "Username to pre-fill at sign-in";
     client_capabilities: ScopeList,
         "Client capabilities sent with every token request (xms_cc), e.g. cp1 for CAE";
+    git_hosts: ScopeList,
+        "Hosts besides Azure DevOps that git-credential answers (https; http only on loopback), e.g. git.contoso.com or 127.0.0.1:8080";
 }
 
 /// The names of every profile field, in declaration order.
@@ -185,6 +188,9 @@ pub struct Profile {
     /// Client capabilities (`cp1`: the client handles CAE claims challenges), sent as `xms_cc`
     /// claims with every token request.
     pub client_capabilities: Vec<String>,
+    /// Hosts (`name` or `name:port`, as git writes them) that `git-credential` answers besides
+    /// Azure DevOps's.
+    pub git_hosts: Vec<String>,
 }
 
 /// Why a profile could not be validated. `field` names the setting; the app adds where it
@@ -265,6 +271,13 @@ impl ProfileSettings {
             .map(|f| f.parse::<Flow>())
             .transpose()
             .map_err(|r| invalid("flow", r))?;
+        let git_hosts = match self.git_hosts.map(|l| l.to_value()) {
+            Some(FieldValue::List(items)) => items,
+            _ => Vec::new(),
+        };
+        for host in &git_hosts {
+            GitHost::parse(host).map_err(|r| invalid("git_hosts", format!("`{host}` {r}")))?;
+        }
         Ok(Profile {
             name: name.to_owned(),
             tenant_id,
@@ -288,6 +301,7 @@ impl ProfileSettings {
                 Some(FieldValue::List(items)) => items,
                 _ => Vec::new(),
             },
+            git_hosts,
         })
     }
 }

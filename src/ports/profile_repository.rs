@@ -73,6 +73,9 @@ pub enum ProfileRepoError {
     /// There is no place for the file (no config directory).
     #[error("no config directory")]
     NoLocation,
+    /// The config directory could be changed by another user: the file is not read.
+    #[error(transparent)]
+    UnsafeDirectory(#[from] crate::ports::store::UnsafeDirectory),
     #[error("cannot read config file {path}: {reason}")]
     Unreadable { path: String, reason: String },
     #[error("config file {path} is not valid TOML")]

@@ -70,6 +70,31 @@ pub enum StoreSelectionError {
         what: &'static str,
         variable: &'static str,
     },
+    /// The cache, lock or secrets directory could be changed by someone else.
+    #[error(transparent)]
+    UnsafeDirectory(#[from] UnsafeDirectory),
+}
+
+/// A directory the tool refuses to keep tokens, secrets, locks or its configuration in,
+/// because another user could change what is in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("refusing to use {path}: it {problem}")]
+pub struct UnsafeDirectory {
+    pub path: String,
+    pub problem: DirectoryProblem,
+    /// The variable that chooses another directory (`ENTRA_AUTH_CACHE_DIR`, ...).
+    pub variable: &'static str,
+}
+
+/// What is wrong with an [`UnsafeDirectory`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryProblem {
+    #[error("belongs to another user (uid {uid})")]
+    OwnedByAnother { uid: u32 },
+    #[error("is writable by other users (mode {mode:03o})")]
+    WritableByOthers { mode: u32 },
+    #[error("is not a directory")]
+    NotADirectory,
 }
 
 /// Chooses the stores once per process, on first use (a command that needs none never probes

@@ -4,6 +4,7 @@
 //! `az` later on PATH.
 
 use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
@@ -436,4 +437,81 @@ fn other_commands_go_to_the_real_az_later_on_path() {
         err.contains("'az acr login'") && err.contains("no other az on PATH"),
         "{err}"
     );
+}
+
+/// Runs `cmd`, killing it after `limit`: `None` when it had to be killed (a forwarding loop).
+fn run_within(mut cmd: std::process::Command, limit: std::time::Duration) -> Option<Output> {
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A copy (not a link) of the binary as `dir/az`.
+fn copy_binary(dir: &Path) -> PathBuf {
+    let at = dir.join("az");
+    std::fs::copy(env!("CARGO_BIN_EXE_entra-auth-cli"), &at).unwrap();
+    at
+}
+
+#[test]
+fn copies_of_the_shim_never_forward_to_each_other() {
+    let emu = Emulator::start();
+    let limit = std::time::Duration::from_secs(20);
+    // Two copies named az on PATH (and `exec --az-shim`'s link before them): each is a shim.
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first_az = copy_binary(first.path());
+    copy_binary(second.path());
+    let shim = Shim::new();
+    for dirs in [
+        vec![first.path(), second.path()],
+        vec![shim.dir.path(), first.path()],
+    ] {
+        let env = shim_env(&emu, &shim).var("PATH", &path_with(&dirs));
+        let start = dirs[0].join("az");
+        let out = run_within(env.program(&start, &["acr", "login"]), limit)
+            .expect("the shims exec'd each other without end");
+        let err = failure(&out, 2);
+        assert!(err.contains("no other az on PATH"), "{err}");
+    }
+    // The copy still answers as the shim, and forwards to a real az after both copies.
+    let real = tempfile::tempdir().unwrap();
+    let script = real.path().join("az");
+    std::fs::write(&script, "#!/bin/sh\necho \"real az: $*\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = shim_env(&emu, &shim).var(
+        "PATH",
+        &path_with(&[first.path(), second.path(), real.path()]),
+    );
+    success(&env.program(&first_az, &["version"]).output().unwrap());
+    let out = env.program(&first_az, &["acr", "login"]).output().unwrap();
+    assert_eq!(stdout(&out), "real az: acr login\n", "{}", stderr(&out));
+
+    // An `az` that is not a shim but runs one again (a wrapper script): the forwarding depth
+    // in the environment ends the loop.
+    let wrapper = tempfile::tempdir().unwrap();
+    let script = wrapper.path().join("az");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", first_az.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = shim_env(&emu, &shim).var("PATH", &path_with(&[first.path(), wrapper.path()]));
+    let out = run_within(env.program(&first_az, &["acr", "login"]), limit)
+        .expect("the shim and the wrapper exec'd each other without end");
+    let err = failure(&out, 2);
+    assert!(err.contains("forwarded"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! `git-credential` end to end with real git: a loopback smart-HTTP server (`git http-backend`
 //! as CGI) that wants a token the emulator issued, cloned through the helper; plus the
-//! protocol on stdin/stdout by hand (Basic and Bearer answers, erase, bad input, no person).
+//! protocol on stdin/stdout by hand (Basic and Bearer answers, erase, bad input, no person), and
+//! the hosts it answers for (https, Azure DevOps and the profile's `git_hosts` only).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,19 +19,29 @@ use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
 const BIN: &str = env!("CARGO_BIN_EXE_entra-auth-cli");
 const ADO_AUDIENCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
 
+/// Which authentication schemes a [`GitServer`] offers (and accepts).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Offers {
+    /// `WWW-Authenticate: Basic` only: a Bearer header is refused like a wrong password.
+    Basic,
+    /// Both `Bearer` and `Basic` challenges (as Azure DevOps sends them).
+    BearerAndBasic,
+}
+
 /// A smart-HTTP git server on 127.0.0.1 that answers 401 unless the request carries a token
-/// the emulator issued (Basic password or Bearer). Stops when dropped.
+/// the emulator issued in a scheme it offers. Stops when dropped.
 struct GitServer {
     port: u16,
     stop: Arc<AtomicBool>,
-    /// How requests authenticated: `basic`, `bearer` or `none`, in order.
+    /// How requests authenticated: `basic`, `bearer`, `none` or `refused` (a header that is not
+    /// a valid token in an offered scheme), in order.
     schemes: Arc<Mutex<Vec<&'static str>>>,
     served: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl GitServer {
-    fn start(root: &Path) -> Self {
+    fn start(root: &Path, offers: Offers) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -46,7 +57,7 @@ impl GitServer {
                     }
                     if let Ok(stream) = stream {
                         // One request per connection (`Connection: close`); errors end it.
-                        let _ = serve(stream, &root, &schemes, &served);
+                        let _ = serve(stream, &root, offers, &schemes, &served);
                     }
                 }
             })
@@ -61,7 +72,16 @@ impl GitServer {
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/repo.git", self.port)
+        format!("http://{}/repo.git", self.host())
+    }
+
+    /// git's `host` attribute for this server (with the port).
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn schemes(&self) -> Vec<&'static str> {
+        self.schemes.lock().unwrap().clone()
     }
 }
 
@@ -94,6 +114,7 @@ fn authorized(header: Option<&str>) -> Option<&'static str> {
 fn serve(
     stream: TcpStream,
     root: &Path,
+    offers: Offers,
     schemes: &Mutex<Vec<&'static str>>,
     served: &AtomicUsize,
 ) -> std::io::Result<()> {
@@ -125,11 +146,25 @@ fn serve(
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let mut out = stream;
-    let scheme = authorized(header("authorization"));
-    schemes.lock().unwrap().push(scheme.unwrap_or("none"));
+    let scheme = authorized(header("authorization"))
+        .filter(|scheme| *scheme == "basic" || offers == Offers::BearerAndBasic);
+    let seen = match (header("authorization"), scheme) {
+        (_, Some(scheme)) => scheme,
+        (Some(_), None) => "refused",
+        (None, None) => "none",
+    };
+    schemes.lock().unwrap().push(seen);
     let Some(_) = scheme else {
+        let bearer = if offers == Offers::BearerAndBasic {
+            "WWW-Authenticate: Bearer authorization_uri=https://login.example/tenant\r\n"
+        } else {
+            ""
+        };
         return out.write_all(
-            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            format!(
+                "HTTP/1.1 401 Unauthorized\r\n{bearer}WWW-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
         );
     };
     served.fetch_add(1, Ordering::SeqCst);
@@ -270,9 +305,9 @@ fn cloned_file(dest: &Path) -> String {
 #[test]
 fn git_clones_through_the_helper_and_the_second_clone_uses_the_cache() {
     let emu = Emulator::start();
-    let env = TestEnv::for_emulator(&emu);
     let repo = repository();
-    let server = GitServer::start(repo.path());
+    let server = GitServer::start(repo.path(), Offers::BearerAndBasic);
+    let env = TestEnv::for_emulator(&emu).var("ENTRA_AUTH_GIT_HOSTS", &server.host());
     let dest: PathBuf = env.home.path().join("first");
 
     let out = clone(&env, &server.url(), &dest, &helper("default"));
@@ -284,7 +319,7 @@ fn git_clones_through_the_helper_and_the_second_clone_uses_the_cache() {
         format!("{request:?}").contains(ADO_AUDIENCE),
         "Azure DevOps is the default scope: {request:?}"
     );
-    let schemes = server.schemes.lock().unwrap().clone();
+    let schemes = server.schemes();
     assert_eq!(schemes.first(), Some(&"none"), "{schemes:?}");
     // git 2.46 and newer offer `capability[]=authtype` and then send the Bearer answer.
     let expected = if git_has_authtype() {
@@ -306,11 +341,78 @@ fn git_clones_through_the_helper_and_the_second_clone_uses_the_cache() {
 }
 
 #[test]
+fn a_basic_only_server_gets_a_password_even_from_a_git_that_takes_bearer() {
+    let emu = Emulator::start();
+    let repo = repository();
+    let server = GitServer::start(repo.path(), Offers::Basic);
+    // The host listed in config.toml this time (the field's config key).
+    let env = TestEnv::new()
+        .var("AZURE_CLIENT_SECRET", emulator::CLIENT_SECRET)
+        .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)
+        .var("ENTRA_AUTH_STORE", "file");
+    env.write_config(&format!(
+        "[profiles.ado]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"{}\"\ngit_hosts = [\"{}\"]\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        emu.authority(),
+        server.host(),
+    ));
+    let dest = env.home.path().join("basic");
+    let out = clone(&env, &server.url(), &dest, &helper("ado"));
+    assert!(out.status.success(), "clone failed: {}", stderr(&out));
+    assert_eq!(cloned_file(&dest), "served through the helper\n");
+    let schemes = server.schemes();
+    assert_eq!(schemes.first(), Some(&"none"), "{schemes:?}");
+    assert!(
+        schemes[1..].iter().all(|s| *s == "basic"),
+        "Basic only, whatever git offers: {schemes:?}"
+    );
+}
+
+#[test]
+fn an_unscoped_helper_gives_no_token_to_a_server_the_profile_does_not_list() {
+    let emu = Emulator::start();
+    let repo = repository();
+    let server = GitServer::start(repo.path(), Offers::BearerAndBasic);
+    // `credential.helper` for every URL (not scoped to a host), no `git_hosts`: the loopback
+    // server is nobody's Azure DevOps and must not see the token.
+    let env = TestEnv::for_emulator(&emu);
+    let dest = env.home.path().join("evil");
+    let out = clone(&env, &server.url(), &dest, &helper("default"));
+    assert!(!out.status.success());
+    assert!(cloned_file(&dest).is_empty());
+    let schemes = server.schemes();
+    assert!(
+        schemes.iter().all(|s| *s == "none"),
+        "no Authorization header at all: {schemes:?}"
+    );
+    assert_eq!(emu.total_token_requests(), 0, "no token was even fetched");
+    assert!(
+        !stderr(&out).contains("entra-auth-cli"),
+        "the helper stays silent; git says what it says: {}",
+        stderr(&out)
+    );
+
+    // Another host listed, or the same host with another port: still nothing.
+    let other =
+        TestEnv::for_emulator(&emu).var("ENTRA_AUTH_GIT_HOSTS", "127.0.0.1:1 git.contoso.com");
+    let out = clone(
+        &other,
+        &server.url(),
+        &env.home.path().join("other"),
+        &helper("default"),
+    );
+    assert!(!out.status.success());
+    assert!(server.schemes().iter().all(|s| *s == "none"));
+    assert_eq!(emu.total_token_requests(), 0);
+}
+
+#[test]
 fn git_fails_without_the_token() {
     let emu = Emulator::start();
-    let env = TestEnv::for_emulator(&emu);
     let repo = repository();
-    let server = GitServer::start(repo.path());
+    let server = GitServer::start(repo.path(), Offers::BearerAndBasic);
+    let env = TestEnv::for_emulator(&emu).var("ENTRA_AUTH_GIT_HOSTS", &server.host());
 
     let wrong = env.home.path().join("wrong");
     let out = clone(
@@ -328,14 +430,16 @@ fn git_fails_without_the_token() {
     assert!(cloned_file(&none).is_empty());
 
     // A helper that cannot get a token (bad secret): git gets nothing, the clone fails.
-    let bad = TestEnv::for_emulator(&emu).var("AZURE_CLIENT_SECRET", "wrong");
+    let bad = TestEnv::for_emulator(&emu)
+        .var("ENTRA_AUTH_GIT_HOSTS", &server.host())
+        .var("AZURE_CLIENT_SECRET", "wrong");
     let dest = env.home.path().join("bad");
     let out = clone(&bad, &server.url(), &dest, &helper("default"));
     assert!(!out.status.success());
     assert_eq!(server.served.load(Ordering::SeqCst), 0);
 }
 
-const REQUEST: &str = "protocol=http\nhost=127.0.0.1:1\npath=repo.git\n\n";
+const REQUEST: &str = "protocol=https\nhost=dev.azure.com\npath=org/project/_git/repo\n\n";
 
 /// The lines of a `get` answer, checked: a token the emulator issued, its expiry.
 fn answer(out: &Output) -> Vec<(String, String)> {
@@ -363,7 +467,9 @@ fn get_answers_basic_or_bearer_and_erase_forgets_the_token() {
     assert!(claims["aud"].to_string().contains(ADO_AUDIENCE), "{claims}");
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 
-    let bearer = format!("capability[]=authtype\n{REQUEST}");
+    let bearer = format!(
+        "capability[]=authtype\nwwwauth[]=Bearer authorization_uri=x\nwwwauth[]=Basic realm=\"x\"\n{REQUEST}"
+    );
     let out = env.run_with_stdin(&["git-credential", "get"], bearer);
     let lines = answer(&out);
     let keys: Vec<&str> = lines.iter().map(|(k, _)| k.as_str()).collect();
@@ -403,6 +509,11 @@ fn get_answers_basic_or_bearer_and_erase_forgets_the_token() {
     env.run_with_stdin(&["git-credential", "erase"], REQUEST);
     answer(&env.run_with_stdin(&[graph.as_slice(), &["get"]].concat(), REQUEST));
     assert_eq!(emu.total_token_requests(), 3);
+    // git announced authtype but the server offers only Basic: a password.
+    let basic_only = format!("capability[]=authtype\nwwwauth[]=Basic realm=\"x\"\n{REQUEST}");
+    let lines = answer(&env.run_with_stdin(&["git-credential", "get"], basic_only));
+    let keys: Vec<&str> = lines.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["username", "password", "password_expiry_utc"]);
     // Unknown actions are ignored, as git's protocol asks.
     let out = env.run_with_stdin(&["git-credential", "capability"], REQUEST);
     assert_eq!((code(&out), stdout(&out)), (0, String::new()));
@@ -441,4 +552,97 @@ fn bad_input_unknown_profiles_and_sign_ins_fail_with_nothing_on_stdout() {
     assert!(stdout(&out).is_empty());
     let token = user.run(&["get-token"]);
     assert_eq!(code(&token), 3, "get-token agrees: {}", stderr(&token));
+}
+
+/// `get` for `request` under `env`: (exit code, stdout, stderr).
+fn get(env: &TestEnv, request: &str) -> (i32, String, String) {
+    let out = env.run_with_stdin(&["git-credential", "get"], request);
+    (code(&out), stdout(&out), stderr(&out))
+}
+
+#[test]
+fn get_answers_only_https_azure_devops_and_the_hosts_the_profile_lists() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).var(
+        "ENTRA_AUTH_GIT_HOSTS",
+        "git.contoso.com, 127.0.0.1:8443 localhost:9000",
+    );
+    let silent = (0, String::new(), String::new());
+    for refused in [
+        "",
+        "\n",
+        "host=dev.azure.com\n\n",
+        "protocol=https\n\n",
+        "protocol=http\nhost=dev.azure.com\n\n",
+        "protocol=ssh\nhost=dev.azure.com\n\n",
+        "protocol=https\nhost=evil.example\n\n",
+        "protocol=https\nhost=dev.azure.com.evil.example\n\n",
+        "protocol=https\nhost=evildev.azure.com\n\n",
+        "protocol=https\nhost=visualstudio.com\n\n",
+        "protocol=https\nhost=org.visualstudio.com.evil.example\n\n",
+        "protocol=https\nhost=dev.azure.com:8443\n\n",
+        "protocol=https\nhost=dev.azure.com\nhost=evil.example\n\n",
+        "protocol=https\nhost=evil.example\nhost=dev.azure.com\n\n",
+        // A listed host, but plain http off loopback, or another port.
+        "protocol=http\nhost=git.contoso.com\n\n",
+        "protocol=https\nhost=git.contoso.com:444\n\n",
+        "protocol=https\nhost=127.0.0.1\n\n",
+        "protocol=http\nhost=127.0.0.1:8444\n\n",
+        "protocol=http\nhost=localhost:9001\n\n",
+    ] {
+        assert_eq!(get(&env, refused), silent, "{refused:?}");
+    }
+    assert_eq!(emu.total_token_requests(), 0, "nothing was fetched");
+    // Erase for a host it does not answer forgets nothing (and fetches nothing).
+    let out = env.run_with_stdin(
+        &["git-credential", "erase"],
+        "protocol=https\nhost=evil.example\n\n",
+    );
+    assert_eq!((code(&out), stdout(&out)), (0, String::new()));
+
+    for answered in [
+        "protocol=https\nhost=dev.azure.com\n\n",
+        "protocol=https\nhost=DEV.Azure.com\npath=o/p/_git/r\n\n",
+        "protocol=https\nhost=dev.azure.com:443\n\n",
+        "protocol=https\nhost=contoso.visualstudio.com\n\n",
+        "protocol=https\nhost=git.contoso.com\n\n",
+        "protocol=https\nhost=127.0.0.1:8443\n\n",
+        "protocol=http\nhost=127.0.0.1:8443\n\n",
+        "protocol=http\nhost=LOCALHOST:9000\n\n",
+    ] {
+        let (code, out, err) = get(&env, answered);
+        assert_eq!(code, 0, "{answered:?}: {err}");
+        assert!(
+            out.starts_with("username=entra\npassword=ey"),
+            "{answered:?}: {out}"
+        );
+    }
+    assert_eq!(emu.total_token_requests(), 1, "one token, then the cache");
+
+    // `config create --git-hosts` stores the list; `config show` has it.
+    let out = env.run(&[
+        "config",
+        "create",
+        "--name",
+        "lab",
+        "--tenant-id",
+        emulator::TENANT_ID,
+        "--client-id",
+        emulator::CLIENT_ID,
+        "--git-hosts",
+        "git.lab.example",
+        "--git-hosts",
+        "127.0.0.1:7000",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(env.config_file()).unwrap();
+    assert!(
+        text.contains("git_hosts = [\"git.lab.example\", \"127.0.0.1:7000\"]"),
+        "{text}"
+    );
+    // A host that is not a host is refused when the profile is used, with the field named.
+    let bad = TestEnv::for_emulator(&emu).var("ENTRA_AUTH_GIT_HOSTS", "https://git.contoso.com/");
+    let (code, out, err) = get(&bad, REQUEST);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("git_hosts"), "{err}");
 }

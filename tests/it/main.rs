@@ -53,6 +53,9 @@ mod inspect;
 /// The keyring store's kernel-keyring fast tier (Linux).
 #[cfg(target_os = "linux")]
 mod keyring_fast_tier;
+/// The kernel keyring tier without possession of the user keyring, and its byte budget.
+#[cfg(target_os = "linux")]
+mod keyring_possession;
 /// kubectl's exec credential plugin with real kubectl (ignored: needs kubectl).
 mod kubectl;
 /// Every output format of every command that prints more than a token (snapshots).
@@ -65,6 +68,9 @@ mod profile_selection;
 mod storage;
 /// Helpers: the hermetic `TestEnv`, output readers, snapshot filters, fixtures and peers.
 mod support;
+/// Cache, config and lock directories another user could tamper with (attacker: uid 65534).
+#[cfg(unix)]
+mod untrusted_dirs;
 /// User sign-in against the emulator: browser (PKCE), device code, refresh.
 mod user_flows;
 /// The same user flows against oidc-provider and headless Chromium (ignored: needs peers).

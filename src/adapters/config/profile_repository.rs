@@ -36,6 +36,7 @@ fn repo_error(error: ConfigFileError) -> ProfileRepoError {
             ProfileRepoError::Busy { path, lock, waited }
         }
         ConfigFileError::Lock { lock, reason } => ProfileRepoError::Write { path: lock, reason },
+        ConfigFileError::UnsafeDirectory(d) => ProfileRepoError::UnsafeDirectory(d),
     }
 }
 

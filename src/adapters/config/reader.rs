@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use figment::value::{Dict, Value};
 use toml_edit::{ImDocument, Item, TableLike};
 
+use crate::adapters::os::safe_fs::{MAX_STATE_FILE, ReadError, check_private_dir, read_regular};
+use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FieldKind, ProfileSettings, field, field_names};
+use crate::ports::store::UnsafeDirectory;
 
 /// The parsed configuration file.
 #[derive(Debug, Clone)]
@@ -40,6 +43,33 @@ pub enum ConfigFileError {
     /// The edit lock file cannot be created or locked.
     #[error("cannot lock {lock}: {reason}")]
     Lock { lock: String, reason: String },
+    /// The config directory could be changed by another user: nothing in it is read.
+    #[error(transparent)]
+    UnsafeDirectory(#[from] UnsafeDirectory),
+}
+
+/// The text of the config file at `path`, `None` when it does not exist. Read only from a
+/// directory that is the user's own and writable by no one else, never through a link at
+/// `path`, never blocking, at most [`MAX_STATE_FILE`] bytes.
+///
+/// # Errors
+/// An unsafe directory; a file that cannot be read or is not UTF-8.
+pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigFileError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        check_private_dir(dir, EnvVars::ENTRA_AUTH_CONFIG_DIR)?;
+    }
+    let unreadable = |reason: String| ConfigFileError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
+    match read_regular(path, MAX_STATE_FILE) {
+        Ok(None) => Ok(None),
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| unreadable("it is not UTF-8 text".to_owned())),
+        Err(ReadError::Refused(reason)) => Err(unreadable(reason)),
+        Err(ReadError::Io(e)) => Err(unreadable(e.to_string())),
+    }
 }
 
 impl ConfigFile {
@@ -48,17 +78,10 @@ impl ConfigFile {
     /// # Errors
     /// When it exists but cannot be read, parsed or typed.
     pub fn load(path: &Path) -> Result<Option<Self>, ConfigFileError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(ConfigFileError::Unreadable {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                });
-            }
-        };
-        Self::parse(path, &text).map(Some)
+        match read_config_text(path)? {
+            Some(text) => Self::parse(path, &text).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Parses the text of a config file that lives at `path` (used in messages).

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use crate::adapters::config::reader::ConfigFileError;
-use crate::adapters::os::atomic_file::{create_private_dir, write_private};
+use crate::adapters::config::reader::{ConfigFileError, read_config_text};
+use crate::adapters::os::atomic_file::write_private;
+use crate::adapters::os::safe_fs::{check_private_dir, ensure_private_dir};
 use crate::adapters::store::file_lock::lock_file;
+use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FieldValue, ProfileSettings};
 use crate::ports::lock::LockError;
 
@@ -48,8 +50,11 @@ impl ConfigDocument {
     }
 
     fn open_waiting(path: &Path, wait: Duration) -> Result<Self, ConfigFileError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            check_private_dir(dir, EnvVars::ENTRA_AUTH_CONFIG_DIR)?;
+        }
         let lock = lock_path(path);
-        let lock = lock_file(&lock, wait).map_err(|e| match e {
+        let lock = lock_file(&lock, EnvVars::ENTRA_AUTH_CONFIG_DIR, wait).map_err(|e| match e {
             LockError::TimedOut { location, waited } => ConfigFileError::Busy {
                 path: path.display().to_string(),
                 lock: location,
@@ -60,16 +65,7 @@ impl ConfigDocument {
                 reason,
             },
         })?;
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(ConfigFileError::Unreadable {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                });
-            }
-        };
+        let text = read_config_text(path)?.unwrap_or_default();
         let doc = text
             .parse::<DocumentMut>()
             .map_err(|e| ConfigFileError::Syntax {
@@ -177,8 +173,8 @@ impl ConfigDocument {
     /// # Errors
     /// I/O errors; the previous file is then untouched.
     pub fn save(&self) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            create_private_dir(dir)?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            ensure_private_dir(dir, EnvVars::ENTRA_AUTH_CONFIG_DIR)?;
         }
         write_private(&self.path, self.doc.to_string().as_bytes())
     }

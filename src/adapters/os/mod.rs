@@ -1,4 +1,4 @@
-//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`): process environment, time, randomness, the terminal, stderr notices, child processes, and private file writes.
+//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`): process environment, time, randomness, the terminal, stderr notices, child processes, private file writes, and the checks on the tool's own directories and files.
 
 pub mod atomic_file;
 pub mod az_shim_dir;
@@ -6,6 +6,7 @@ pub mod child_process;
 pub mod env;
 pub mod process_guard;
 pub mod random;
+pub mod safe_fs;
 pub mod stderr_reporter;
 pub mod system_clock;
 pub mod terminal;

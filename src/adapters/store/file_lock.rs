@@ -2,12 +2,13 @@
 //! private directory: one per token identity, and `config.toml.lock` for edits of the config
 //! file. The OS releases a lock when its holder exits, even when killed.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::adapters::os::atomic_file::create_private_dir;
+use crate::adapters::os::safe_fs::{ensure_private_dir, open_lock_file};
 use crate::adapters::store::sealed_file::digest_name;
+use crate::domain::env_vars::EnvVars;
 use crate::ports::lock::{LockError, LockGuard, ProfileLocks};
 
 /// How often a waiting process retries.
@@ -34,33 +35,28 @@ impl FileLocks {
 impl ProfileLocks for FileLocks {
     fn acquire(&self, name: &str, wait: Duration) -> Result<Box<dyn LockGuard>, LockError> {
         let path = self.dir.join(format!("{}.lock", digest_name(name)));
-        let file = lock_file(&path, wait)?;
+        let file = lock_file(&path, EnvVars::ENTRA_AUTH_CACHE_DIR, wait)?;
         Ok(Box::new(Held { _file: file }))
     }
 }
 
 /// Takes an exclusive OS lock on the file at `path` (created 0600, with a private parent
 /// directory, when missing), waiting at most `wait`. The lock lasts as long as the returned
-/// file is open.
+/// file is open. The directory must be the user's own and writable by no one else (`variable`
+/// chooses another, for the message); the file is never opened through a link and must be a
+/// regular file.
 ///
 /// # Errors
 /// `TimedOut` when another holder kept it for `wait`; `Io` when the file cannot be used.
-pub fn lock_file(path: &Path, wait: Duration) -> Result<File, LockError> {
+pub fn lock_file(path: &Path, variable: &'static str, wait: Duration) -> Result<File, LockError> {
     let io = |e: std::io::Error| LockError::Io {
         location: path.display().to_string(),
         reason: e.to_string(),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir).map_err(io)?;
+        ensure_private_dir(dir, variable).map_err(io)?;
     }
-    let mut options = OpenOptions::new();
-    options.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path).map_err(io)?;
+    let file = open_lock_file(path).map_err(io)?;
     let started = Instant::now();
     loop {
         match file.try_lock() {

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::adapters::store::sealed_file::{
-    KeyMaterial, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
+    KeyMaterial, ReadError, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
     write_sealed,
 };
+use crate::domain::env_vars::EnvVars;
 use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
 
 const LABEL: &str = "secret";
@@ -87,12 +88,15 @@ impl SecretStore for FileSecretStore {
         kind: SecretKind,
     ) -> Result<Option<SecretString>, SecretStoreError> {
         let path = self.dir.join(Self::file_name(profile, kind));
-        let Some(bytes) = read_optional(&path).map_err(|e| self.io(e))? else {
-            return Ok(None);
-        };
         let unreadable = |reason: String| SecretStoreError::Unreadable {
             location: path.display().to_string(),
             reason,
+        };
+        let bytes = match read_optional(&path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(ReadError::Refused(reason)) => return Err(unreadable(reason)),
+            Err(ReadError::Io(e)) => return Err(self.io(e.to_string())),
         };
         let record = self.open(&bytes).map_err(unreadable)?;
         if record.profile != profile.to_lowercase() || record.kind != kind.as_str() {
@@ -115,7 +119,13 @@ impl SecretStore for FileSecretStore {
         let plain = Zeroizing::new(serde_json::to_vec(&record).unwrap_or_default());
         drop(Zeroizing::new(record.value));
         let sealed = self.sealer.seal(LABEL, &plain).map_err(|e| self.io(e))?;
-        write_sealed(&self.dir, &Self::file_name(profile, kind), &sealed).map_err(|e| self.io(e))
+        write_sealed(
+            &self.dir,
+            EnvVars::ENTRA_AUTH_CONFIG_DIR,
+            &Self::file_name(profile, kind),
+            &sealed,
+        )
+        .map_err(|e| self.io(e))
     }
 
     fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretStoreError> {

@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use crate::adapters::store::sealed_file::{
-    KeyMaterial, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
+    KeyMaterial, ReadError, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
     write_sealed,
 };
 use crate::adapters::store::token_record;
 use crate::domain::account::Account;
 use crate::domain::cache_key::CacheKey;
+use crate::domain::env_vars::EnvVars;
 use crate::domain::token::Token;
 use crate::ports::token_cache::{CacheError, TokenCache};
 
@@ -58,6 +59,22 @@ impl FileTokenCache {
     }
 }
 
+/// Reads a cache file: what is not a regular file of a sane size is an unreadable entry (a
+/// warning and a miss), other failures are I/O errors.
+fn read(path: &std::path::Path) -> Result<Option<Vec<u8>>, CacheError> {
+    let location = || path.display().to_string();
+    read_optional(path).map_err(|e| match e {
+        ReadError::Refused(reason) => CacheError::Unreadable {
+            location: location(),
+            reason,
+        },
+        ReadError::Io(e) => CacheError::Io {
+            location: location(),
+            reason: e.to_string(),
+        },
+    })
+}
+
 impl TokenCache for FileTokenCache {
     fn backend_name(&self) -> &'static str {
         "file"
@@ -65,7 +82,7 @@ impl TokenCache for FileTokenCache {
 
     fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError> {
         let path = self.path_for(key);
-        let Some(sealed) = read_optional(&path).map_err(self.io(Some(key)))? else {
+        let Some(sealed) = read(&path)? else {
             return Ok(None);
         };
         self.sealer
@@ -84,7 +101,13 @@ impl TokenCache for FileTokenCache {
             .sealer
             .seal(LABEL, &plain)
             .map_err(self.io(Some(key)))?;
-        write_sealed(&self.dir, &Self::file_name(key), &sealed).map_err(self.io(Some(key)))
+        write_sealed(
+            &self.dir,
+            EnvVars::ENTRA_AUTH_CACHE_DIR,
+            &Self::file_name(key),
+            &sealed,
+        )
+        .map_err(self.io(Some(key)))
     }
 
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
@@ -117,11 +140,7 @@ impl TokenCache for FileTokenCache {
     fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {
         let path = self.dir.join(Self::account_file(identity));
         let location = path.display().to_string();
-        let Some(sealed) = read_optional(&path).map_err(|reason| CacheError::Io {
-            location: location.clone(),
-            reason,
-        })?
-        else {
+        let Some(sealed) = read(&path)? else {
             return Ok(None);
         };
         self.sealer
@@ -137,7 +156,13 @@ impl TokenCache for FileTokenCache {
             .sealer
             .seal(ACCOUNT_LABEL, &plain)
             .map_err(self.io(None))?;
-        write_sealed(&self.dir, &Self::account_file(identity), &sealed).map_err(self.io(None))
+        write_sealed(
+            &self.dir,
+            EnvVars::ENTRA_AUTH_CACHE_DIR,
+            &Self::account_file(identity),
+            &sealed,
+        )
+        .map_err(self.io(None))
     }
 
     fn remove_account(&self, identity: &str) -> Result<(), CacheError> {

@@ -339,13 +339,17 @@ impl TokenCache for KeyringStore {
 
     fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
         let user = Self::token_user(key);
-        if let Some(tier) = &self.tier {
-            tier.remove(&user).map_err(|reason| CacheError::Io {
+        // The copy first; when it cannot go, the Secret Service entry still does, and the
+        // copy's failure is reported (it expires within MAX_TTL).
+        let copy = match &self.tier {
+            Some(tier) => tier.remove(&user).map_err(|reason| CacheError::Io {
                 location: format!("kernel keyring copy of {user}"),
                 reason,
-            })?;
-        }
-        self.guard(delete(user.clone())).map_err(Self::io(&user))
+            }),
+            None => Ok(()),
+        };
+        self.guard(delete(user.clone())).map_err(Self::io(&user))?;
+        copy
     }
 
     /// The Secret Service's tokens, and any the fast tier still holds a copy of that the

@@ -12,7 +12,9 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use crate::adapters::os::atomic_file::{create_private_dir, write_private};
+use crate::adapters::os::atomic_file::write_private;
+pub use crate::adapters::os::safe_fs::ReadError;
+use crate::adapters::os::safe_fs::{MAX_STATE_FILE, ensure_private_dir, read_regular};
 
 const MAGIC: &[u8; 4] = b"EACT";
 const VERSION: u8 = 1;
@@ -146,24 +148,27 @@ impl Sealer {
     }
 }
 
-/// Reads a file; `Ok(None)` when it does not exist.
+/// Reads a sealed file (a regular file, never through a link, never blocking, at most
+/// [`MAX_STATE_FILE`] bytes); `Ok(None)` when it does not exist.
 ///
 /// # Errors
-/// Any other I/O error, as text.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
+/// `Refused` for what is not such a file (an unreadable entry); `Io` for other I/O errors.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    read_regular(path, MAX_STATE_FILE)
 }
 
-/// Writes `bytes` to `dir/name` atomically, 0600 in a 0700 directory.
+/// Writes `bytes` to `dir/name` atomically, 0600 in a 0700 directory that must be the user's
+/// own (`variable` chooses another, for the message).
 ///
 /// # Errors
-/// Any I/O error, as text.
-pub fn write_sealed(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(dir).map_err(|e| e.to_string())?;
+/// Any I/O error, an unsafe directory, as text.
+pub fn write_sealed(
+    dir: &Path,
+    variable: &'static str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), String> {
+    ensure_private_dir(dir, variable).map_err(|e| e.to_string())?;
     write_private(&dir.join(name), bytes).map_err(|e| e.to_string())
 }
 
@@ -179,7 +184,11 @@ pub fn remove_optional(path: &Path) -> Result<(), String> {
     }
 }
 
-/// The files in `dir` whose name ends with `suffix`; none when `dir` does not exist.
+/// The most directory entries looked at when listing a store's files.
+const MAX_ENTRIES: usize = 100_000;
+
+/// The files in `dir` whose name ends with `suffix` (among its first [`MAX_ENTRIES`] entries);
+/// none when `dir` does not exist.
 ///
 /// # Errors
 /// Any other I/O error, as text.
@@ -190,6 +199,7 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<std::path::Path
         Err(e) => return Err(e.to_string()),
     };
     let mut files: Vec<_> = entries
+        .take(MAX_ENTRIES)
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {

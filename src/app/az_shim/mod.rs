@@ -246,8 +246,28 @@ fn capitalized(text: &str) -> String {
     })
 }
 
-/// Hands the command line to the real `az`: the first `az` on PATH that is not this shim.
+/// In every build of the shim (so in every copy of the binary, whatever its name or version):
+/// a file that holds it is a shim, never the real `az`.
+const SHIM_MARKER: &[u8] = b"entra-auth-cli/az-shim: not the real az (never forward to this file)";
+
+/// How many times one command line may be forwarded from shim to `az` to shim: more means the
+/// `az` after the shim runs it again (a wrapper script, an older copy).
+const MAX_FORWARDS: u32 = 3;
+
+/// The most bytes of a candidate `az` read while looking for [`SHIM_MARKER`].
+const MAX_SCAN: u64 = 1 << 30;
+
+/// Hands the command line to the real `az`: the first `az` on PATH that is not a shim.
 fn forward(program: &OsStr, args: &[OsString]) -> Result<String, Failure> {
+    let forwards = std::env::var(EnvVars::ENTRA_AUTH_AZ_SHIM_FORWARDS)
+        .ok()
+        .and_then(|n| n.trim().parse::<u32>().ok())
+        .unwrap_or(0);
+    if forwards >= MAX_FORWARDS {
+        return Err(Failure::usage(format!(
+            "this command was forwarded {forwards} times from the entra-auth-cli az shim to an az that runs the shim again: put the real az (the Azure CLI) on PATH after the shim, not a wrapper of it."
+        )));
+    }
     let Some(real) = real_az(program) else {
         let line: Vec<String> = args
             .iter()
@@ -260,7 +280,10 @@ fn forward(program: &OsStr, args: &[OsString]) -> Result<String, Failure> {
         )));
     };
     let mut command = std::process::Command::new(&real);
-    command.args(args);
+    command.args(args).env(
+        EnvVars::ENTRA_AUTH_AZ_SHIM_FORWARDS,
+        forwards.saturating_add(1).to_string(),
+    );
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt as _;
@@ -279,7 +302,8 @@ fn forward(program: &OsStr, args: &[OsString]) -> Result<String, Failure> {
     }
 }
 
-/// The first `az` on PATH that is neither this binary nor in this shim's own directory.
+/// The first `az` on PATH that is neither this binary, nor in this shim's own directory, nor
+/// another shim (a copy of the binary: it holds [`SHIM_MARKER`]).
 fn real_az(program: &OsStr) -> Option<PathBuf> {
     let me = std::env::current_exe()
         .ok()
@@ -303,8 +327,48 @@ fn real_az(program: &OsStr) -> Option<PathBuf> {
             let Ok(resolved) = candidate.canonicalize() else {
                 return false;
             };
-            resolved.is_file() && Some(&resolved) != me.as_ref() && is_executable(&resolved)
+            resolved.is_file()
+                && Some(&resolved) != me.as_ref()
+                && is_executable(&resolved)
+                && !holds_marker(&resolved)
         })
+}
+
+/// True when the file at `path` holds [`SHIM_MARKER`] (within its first [`MAX_SCAN`] bytes).
+fn holds_marker(path: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut reader = file.take(MAX_SCAN);
+    let keep = SHIM_MARKER.len() - 1;
+    let mut window: Vec<u8> = Vec::with_capacity(keep + 64 * 1024);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let read = match reader.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => read,
+        };
+        window.extend_from_slice(chunk.get(..read).unwrap_or_default());
+        if contains(&window, SHIM_MARKER) {
+            return true;
+        }
+        let drop = window.len().saturating_sub(keep);
+        window.drain(..drop);
+    }
+}
+
+/// True when `needle` (not empty) occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return false;
+    };
+    haystack.iter().enumerate().any(|(at, &byte)| {
+        byte == first
+            && haystack
+                .get(at + 1..at + needle.len())
+                .is_some_and(|tail| tail == rest)
+    })
 }
 
 #[cfg(unix)]
@@ -322,7 +386,27 @@ fn is_executable(_: &Path) -> bool {
 mod tests {
     use std::ffi::OsStr;
 
-    use super::{capitalized, is_shim};
+    use super::{SHIM_MARKER, capitalized, contains, holds_marker, is_shim};
+
+    #[test]
+    fn a_copy_of_the_binary_holds_the_marker_and_a_script_does_not() {
+        let me = std::env::current_exe().unwrap();
+        // The unit-test binary links this module, so it holds the marker too.
+        assert!(holds_marker(&me));
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("az");
+        std::fs::write(&script, "#!/bin/sh\nexec python3 -m azure.cli \"$@\"\n").unwrap();
+        assert!(!holds_marker(&script));
+        assert!(!holds_marker(&dir.path().join("missing")));
+        // Across a chunk boundary.
+        let mut bytes = vec![b'x'; 64 * 1024 - 10];
+        bytes.extend_from_slice(SHIM_MARKER);
+        std::fs::write(&script, &bytes).unwrap();
+        assert!(holds_marker(&script));
+        assert!(contains(b"abcabd", b"abd"));
+        assert!(!contains(b"abcab", b"abd"));
+        assert!(!contains(b"abc", b""));
+    }
 
     #[test]
     fn started_as_az() {

@@ -1,7 +1,9 @@
 //! `git-credential`: git's credential-helper protocol as a thin front-end. `get` reads git's
-//! request from stdin and answers the profile's token (a Basic password, or a Bearer credential
-//! when git offers `capability[]=authtype`); `store` is accepted quietly; `erase` forgets the
-//! cached token of the profile and scope. Only the protocol goes to stdout.
+//! request from stdin and, for the hosts the profile answers (https Azure DevOps and its
+//! `git_hosts`), prints the profile's token (a Basic password, or a Bearer credential when git
+//! offers `capability[]=authtype` and the server Bearer); for any other host nothing, so git
+//! asks its next helper. `store` is accepted quietly; `erase` forgets the cached token of the
+//! profile and scope. Only the protocol goes to stdout.
 
 use std::io::{BufRead, Read};
 use std::time::Duration;
@@ -16,9 +18,10 @@ use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::manage::forget_token;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
 use crate::app::usecases::token::get_token::{TokenRequest, acquire};
+use crate::app::usecases::token::git_credential::answers_git;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::git_credential::{
-    AZURE_DEVOPS_SCOPE, MAX_REQUEST_BYTES, parse_request, render_answer,
+    AZURE_DEVOPS_SCOPE, CredentialRequest, MAX_REQUEST_BYTES, parse_request, render_answer,
 };
 use crate::domain::profile::{ProfileSettings, ScopeList};
 
@@ -70,6 +73,9 @@ pub fn run(args: &GitCredentialArgs, services: &Services) -> Result<(), Report> 
     match args.action.as_str() {
         "get" => {
             let request = parse_request(&input).map_err(|e| git_protocol(&e))?;
+            if !answers(args, services, &request)? {
+                return Ok(());
+            }
             let token_request =
                 TokenRequest::cached(args.profile.clone(), args.overrides(), args.timeout);
             let ports = services.token_ports();
@@ -83,13 +89,32 @@ pub fn run(args: &GitCredentialArgs, services: &Services) -> Result<(), Report> 
             emit(&answer, None, services)
         }
         "erase" => {
-            parse_request(&input).map_err(|e| git_protocol(&e))?;
+            let request = parse_request(&input).map_err(|e| git_protocol(&e))?;
+            if !answers(args, services, &request)? {
+                return Ok(());
+            }
             forget_token(&services.profile_ports(), &args.profile, &args.overrides())?;
             Ok(())
         }
         // `store`, and any action git may add later: accepted, nothing to do.
         _ => Ok(()),
     }
+}
+
+/// True when the profile answers `request`'s host and protocol (else git gets nothing).
+fn answers(
+    args: &GitCredentialArgs,
+    services: &Services,
+    request: &CredentialRequest,
+) -> Result<bool, Report> {
+    let ports = services.profile_ports();
+    Ok(answers_git(
+        ports.profiles,
+        ports.env,
+        &args.profile,
+        &args.overrides(),
+        request,
+    )?)
 }
 
 /// Reads git's request: up to the blank line or the end, and never more than

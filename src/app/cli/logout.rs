@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::report::Report;
 use crate::app::composition::Services;
+use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::manage::logout;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
 use crate::domain::env_vars::EnvVars;
@@ -66,5 +67,13 @@ pub fn run(args: &LogoutArgs, services: &Services) -> Result<(), Report> {
         "removed {} cached token(s) and {} saved sign-in(s) of {whose} from the {} store",
         out.tokens, out.sign_ins, out.backend
     ));
-    Ok(())
+    if out.failures.is_empty() {
+        return Ok(());
+    }
+    let report = Report::new(ErrorKind::Io, "some cached entries could not be removed");
+    Err(out
+        .failures
+        .into_iter()
+        .fold(report, Report::cause)
+        .hint("everything else was removed; run `entra-auth-cli logout` again, or see `entra-auth-cli status`"))
 }

@@ -82,9 +82,12 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// A git credential helper: gives git a profile's token (Azure DevOps by default)
     ///
-    /// git writes `key=value` lines on stdin; `get` prints `username`, `password` (the token) and
-    /// `password_expiry_utc`, or `authtype=Bearer` and `credential` when git offers
-    /// `capability[]=authtype`. `store` does nothing; `erase` forgets the cached token of the
+    /// git writes `key=value` lines on stdin. `get` answers only https requests for Azure DevOps
+    /// (dev.azure.com, ORG.visualstudio.com) and for the profile's `git_hosts` (http too when
+    /// such a host is loopback); for any other host it prints nothing, so git asks its next
+    /// helper. It prints `username`, `password` (the token) and `password_expiry_utc`, or
+    /// `authtype=Bearer` and `credential` when git offers `capability[]=authtype` and the server
+    /// offers Bearer. `store` does nothing; `erase` forgets the cached token of the
     /// profile and scope (the saved sign-in is kept); other actions are ignored. Only the protocol
     /// goes to stdout. A sign-in that needs a person behaves as in `get-token`.
     GitCredential(git_credential::GitCredentialArgs),

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use super::paths::Paths;
+use crate::adapters::os::safe_fs::check_private_dir;
 use crate::adapters::store::file_lock::FileLocks;
 use crate::adapters::store::file_secret_store::{FileSecretStore, holds_sealed_secrets};
 use crate::adapters::store::file_token_cache::FileTokenCache;
@@ -186,8 +187,41 @@ fn memory_storage(requested: String, reason: String) -> Storage {
 ///
 /// # Errors
 /// The setting is unknown, an explicit backend is unavailable, the file store has no (or a
-/// malformed) key, or a directory is missing.
+/// malformed) key, or a directory is missing or could be changed by another user.
 pub fn select_storage(
+    env: &dyn Env,
+    config_store: Option<&str>,
+    paths: &Paths,
+) -> Result<Storage, StoreSelectionError> {
+    let storage = choose_storage(env, config_store, paths)?;
+    check_directories(&storage, paths)?;
+    Ok(storage)
+}
+
+/// The directories the chosen stores keep files in must be the user's own and writable by no
+/// one else: the cache directory and its locks (keyring and file stores), the secrets under
+/// the config directory (file store).
+fn check_directories(storage: &Storage, paths: &Paths) -> Result<(), StoreSelectionError> {
+    let mut dirs = Vec::new();
+    if storage.locks.is_some()
+        && let Some(cache) = &paths.cache_dir
+    {
+        dirs.push((cache.clone(), EnvVars::ENTRA_AUTH_CACHE_DIR));
+        dirs.push((cache.join("locks"), EnvVars::ENTRA_AUTH_CACHE_DIR));
+    }
+    if storage.info.backend == "file"
+        && let Some(config) = &paths.config_dir
+    {
+        dirs.push((config.clone(), EnvVars::ENTRA_AUTH_CONFIG_DIR));
+        dirs.push((secrets_dir(config), EnvVars::ENTRA_AUTH_CONFIG_DIR));
+    }
+    for (dir, variable) in dirs {
+        check_private_dir(&dir, variable)?;
+    }
+    Ok(())
+}
+
+fn choose_storage(
     env: &dyn Env,
     config_store: Option<&str>,
     paths: &Paths,

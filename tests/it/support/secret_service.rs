@@ -21,9 +21,33 @@ fn have(program: &str) -> bool {
         .is_ok()
 }
 
+/// `program` as `uid` (gid the same, no supplementary groups) through util-linux `setpriv`,
+/// or as is.
+pub fn command_as(uid: Option<u32>, program: &str) -> Command {
+    match uid {
+        Some(uid) => {
+            let mut cmd = Command::new("setpriv");
+            cmd.args([
+                format!("--reuid={uid}"),
+                format!("--regid={uid}"),
+                "--clear-groups".to_owned(),
+                program.to_owned(),
+            ]);
+            cmd
+        }
+        None => Command::new(program),
+    }
+}
+
 impl SecretService {
     /// Starts one. Panics, naming the Debian packages to install, where they are missing.
     pub fn start() -> Self {
+        Self::start_as(None)
+    }
+
+    /// Starts one whose bus and keyring daemon run as `uid` (needs root), for tests of what
+    /// another user's processes see.
+    pub fn start_as(uid: Option<u32>) -> Self {
         let missing: Vec<&str> = ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]
             .into_iter()
             .filter(|program| !have(program))
@@ -37,7 +61,12 @@ impl SecretService {
         let home = tempfile::tempdir().expect("temp HOME for the keyring");
         let runtime = home.path().join("run");
         std::fs::create_dir_all(&runtime).unwrap();
-        let mut bus = Command::new("dbus-daemon")
+        if let Some(uid) = uid {
+            for dir in [home.path(), runtime.as_path()] {
+                std::os::unix::fs::chown(dir, Some(uid), Some(uid)).expect("chown (as root)");
+            }
+        }
+        let mut bus = command_as(uid, "dbus-daemon")
             .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
             .env("HOME", home.path())
             .stdout(Stdio::piped())
@@ -50,7 +79,7 @@ impl SecretService {
             .expect("dbus-daemon prints its address");
         let address = address.trim().to_owned();
         assert!(address.starts_with("unix:"), "dbus address: {address:?}");
-        let mut keyring = Command::new("gnome-keyring-daemon")
+        let mut keyring = command_as(uid, "gnome-keyring-daemon")
             .args(["--unlock", "--components=secrets"])
             .env_clear()
             .env("HOME", home.path())

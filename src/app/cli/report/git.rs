@@ -8,7 +8,7 @@ use crate::domain::git_credential::ProtocolError;
 /// cannot be sent in it.
 #[must_use]
 pub fn git_protocol(error: &ProtocolError) -> Report {
-    const HELPER: &str = "git config credential.helper \"!entra-auth-cli git-credential -p NAME\"";
+    const HELPER: &str = "git config --global credential.https://dev.azure.com.helper \"!entra-auth-cli git-credential -p NAME\"";
     match error {
         ProtocolError::UnsafeValue => Report::new(
             ErrorKind::Auth,

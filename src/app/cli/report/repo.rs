@@ -8,6 +8,7 @@ pub(super) fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
     let r = Report::new(kind, e.to_string());
     match e {
         ProfileRepoError::NoLocation => r.hint("set ENTRA_AUTH_CONFIG_DIR or HOME"),
+        ProfileRepoError::UnsafeDirectory(d) => super::store::unsafe_directory(kind, d),
         ProfileRepoError::Unreadable { reason, .. } => r
             .cause(reason.clone())
             .hint("fix the file's permissions; it was not modified"),

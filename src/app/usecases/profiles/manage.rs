@@ -504,6 +504,8 @@ pub struct LoggedOut {
     pub tokens: usize,
     pub sign_ins: usize,
     pub backend: &'static str,
+    /// What could not be removed (the rest was): one line each.
+    pub failures: Vec<String>,
 }
 
 /// `logout`: forgets cached tokens and saved sign-ins of one profile (or all); secrets stay.
@@ -529,24 +531,22 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
     let cache = |e: crate::ports::token_cache::CacheError| EditError::Cache {
         cause: e.to_string(),
     };
-    let mut tokens = 0;
+    // One entry that cannot be removed does not keep the others: carry on, report it.
+    let (mut tokens, mut sign_ins, mut failures) = (0, 0, Vec::new());
     for (key, _) in stores.tokens.list().map_err(cache)? {
         if identity.as_ref().is_none_or(|(_, id)| key.identity() == id) {
-            stores.tokens.remove(&key).map_err(cache)?;
-            tokens += 1;
+            match stores.tokens.remove(&key) {
+                Ok(()) => tokens += 1,
+                Err(e) => failures.push(e.to_string()),
+            }
         }
     }
-    let mut sign_ins = 0;
-    for (account_identity, _) in stores.tokens.list_accounts().map_err(cache)? {
-        if identity
-            .as_ref()
-            .is_none_or(|(_, id)| &account_identity == id)
-        {
-            stores
-                .tokens
-                .remove_account(&account_identity)
-                .map_err(cache)?;
-            sign_ins += 1;
+    for (account, _) in stores.tokens.list_accounts().map_err(cache)? {
+        if identity.as_ref().is_none_or(|(_, id)| &account == id) {
+            match stores.tokens.remove_account(&account) {
+                Ok(()) => sign_ins += 1,
+                Err(e) => failures.push(e.to_string()),
+            }
         }
     }
     Ok(LoggedOut {
@@ -554,6 +554,7 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
         tokens,
         sign_ins,
         backend: stores.info.backend,
+        failures,
     })
 }
 

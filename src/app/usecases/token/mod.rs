@@ -5,6 +5,7 @@ pub mod cache_and_lock;
 pub mod credentials;
 pub mod endpoint_tokens;
 pub mod get_token;
+pub mod git_credential;
 pub mod idp_call;
 pub mod managed_identity;
 pub mod user_flows;

@@ -20,6 +20,7 @@ pub mod oauth_error;
 pub mod pkce;
 pub mod profile;
 pub mod scopes;
+pub mod secret_binding;
 pub mod text;
 pub mod token;
 pub mod token_response;

@@ -28,6 +28,7 @@ mod keyring_fast_tier;
 #[cfg(target_os = "linux")]
 mod keyring_possession;
 mod kubectl;
+mod leftover_secrets;
 mod oidc_peer;
 mod peer_smoke;
 mod secret_service;

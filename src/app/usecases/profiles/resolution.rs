@@ -64,11 +64,34 @@ pub fn resolve_profile(
         }
     };
     let settings = file.overlay(azure).overlay(entra).overlay(flags.clone());
+    validated(settings, &resolved_name, profiles.location())
+}
+
+/// Profile `name` as `file` (its `[profiles.NAME]` table, e.g. one being written) and the
+/// environment make it, validated like [`resolve_profile`]'s.
+///
+/// # Errors
+/// Invalid variables or fields; `location` names the file in the message.
+pub fn resolve_settings(
+    env: &dyn Env,
+    name: &str,
+    file: ProfileSettings,
+    location: Option<String>,
+) -> Result<Profile, Error> {
+    let settings = file.overlay(azure_layer(env)?).overlay(entra_layer(env)?);
+    validated(settings, name, location)
+}
+
+fn validated(
+    settings: ProfileSettings,
+    name: &str,
+    location: Option<String>,
+) -> Result<Profile, Error> {
     let invalid = |error| ProfileFailure::Invalid {
         error,
-        location: profiles.location(),
+        location: location.clone(),
     };
-    let profile = settings.validate(&resolved_name).map_err(invalid)?;
+    let profile = settings.validate(name).map_err(invalid)?;
     profile.check_tenant().map_err(invalid)?;
     Ok(profile)
 }

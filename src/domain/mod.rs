@@ -22,6 +22,7 @@ pub mod profile;
 pub mod profile_field;
 pub mod profile_rules;
 pub mod scopes;
+pub mod secret_binding;
 pub mod text;
 pub mod token;
 pub mod token_response;

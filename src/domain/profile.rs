@@ -66,6 +66,15 @@ macro_rules! profile_fields {
                 Ok(())
             }
 
+            /// These settings with every field `upper` sets replaced by `upper`'s (a table
+            /// with an edit laid over it).
+            #[must_use]
+            pub fn overlay(self, upper: ProfileSettings) -> ProfileSettings {
+                ProfileSettings {
+                    $( $name: upper.$name.or(self.$name), )*
+                }
+            }
+
             /// Clears `field`; true when it was set (false for an unknown field too).
             pub fn unset(&mut self, field: &str) -> bool {
                 match field {

@@ -152,6 +152,17 @@ pub trait ProfileRepository: Send + Sync {
         env: &dyn Env,
         flags: &ProfileSettings,
     ) -> Result<LayeredSettings, LayerError>;
+    /// [`ProfileRepository::layered`] for a table that is not in the file yet (`table`: the
+    /// profile as it is being written), with no flags.
+    ///
+    /// # Errors
+    /// An environment variable that does not type; the merged fields do not type.
+    fn layered_table(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        table: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError>;
     /// Opens the file for editing (a missing file is an empty document), waiting (bounded) for
     /// another process's document on the same file to be dropped.
     ///

@@ -58,6 +58,8 @@ mod keyring_fast_tier;
 mod keyring_possession;
 /// kubectl's exec credential plugin with real kubectl (ignored: needs kubectl).
 mod kubectl;
+/// A removed profile's stored secret is never sent for a new profile of the same name.
+mod leftover_secrets;
 /// Every output format of every command that prints more than a token (snapshots).
 mod output_formats;
 /// The CLI against an independent authorization server, oidc-provider (ignored: needs npm).

@@ -194,6 +194,30 @@ pub fn merge<'a>(
     })
 }
 
+/// The layers of profile `name` whose table is `settings` (one being written in this run, not
+/// yet in the file), with no flags.
+///
+/// # Errors
+/// As [`merge`].
+pub fn merge_with_table(
+    env: &dyn Env,
+    path: &str,
+    name: &str,
+    settings: &ProfileSettings,
+) -> Result<LayeredSettings, LayerError> {
+    let table = match Value::serialize(settings) {
+        Ok(Value::Dict(_, dict)) => dict,
+        _ => Dict::new(),
+    };
+    merge(env, &ProfileSettings::default(), || {
+        Ok(Some(TableLayer {
+            path,
+            name,
+            table: &table,
+        }))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{TableLayer, merge};

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::adapters::config::layers::{TableLayer, merge};
+use crate::adapters::config::layers::{TableLayer, merge, merge_with_table};
 use crate::adapters::config::reader::{
     ConfigFile, ConfigFileError, looks_like_a_secret, profile_settings,
 };
@@ -147,6 +147,15 @@ impl ProfileRepository for TomlProfileRepository {
                 table,
             }))
         })
+    }
+
+    fn layered_table(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        table: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError> {
+        merge_with_table(env, &self.location().unwrap_or_default(), name, table)
     }
 
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {

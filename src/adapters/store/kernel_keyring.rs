@@ -479,7 +479,7 @@ mod tests {
         );
         // Others fill the quota: ours make room down to a quarter free.
         assert_eq!(
-            plan_eviction(&tier, "x", 1_200, 15_000, 20_000),
+            plan_eviction(&tier, "x", 1_200, 15_500, 20_000),
             Some(vec!["old".to_owned(), "mid".to_owned()])
         );
         // Cannot fit at all.

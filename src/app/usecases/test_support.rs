@@ -469,6 +469,20 @@ impl ProfileRepository for FakeProfiles {
         })
     }
 
+    fn layered_table(
+        &self,
+        name: &str,
+        env: &dyn Env,
+        table: &ProfileSettings,
+    ) -> Result<LayeredSettings, LayerError> {
+        crate::adapters::config::layers::merge_with_table(
+            env,
+            &self.location.clone().unwrap_or_default(),
+            name,
+            table,
+        )
+    }
+
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {
         let location = self.location.clone().ok_or(ProfileRepoError::NoLocation)?;
         Ok(Box::new(FakeDocument {

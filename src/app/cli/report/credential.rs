@@ -62,6 +62,24 @@ pub(super) fn credential(kind: ErrorKind, e: &CredentialError) -> Report {
             .hint("set AZURE_FEDERATED_TOKEN_FILE (the AKS workload identity webhook does) or federated_token_file"),
         CredentialError::NoCertificatePath { .. } => Report::new(kind, e.to_string())
             .hint("set certificate_path in the profile, or AZURE_CLIENT_CERTIFICATE_PATH"),
+        CredentialError::SecretForAnotherDestination {
+            profile,
+            kind: secret,
+            stored_for,
+            now,
+        } => {
+            let flag = match secret {
+                SecretKind::ClientSecret => "",
+                SecretKind::CertificatePassword => " --certificate-password",
+            };
+            Report::new(kind, e.to_string())
+                .cause(format!("it was stored for {stored_for}"))
+                .cause(format!("the profile now sends its credentials to {now}"))
+                .hint(format!(
+                    "if the profile is meant to use this app's credentials there, store the secret again: entra-auth-cli config set-secret -p {profile}{flag}"
+                ))
+                .hint("a secret left behind by a removed profile of the same name is never sent elsewhere")
+        }
         CredentialError::StoreRead { cause, .. } => Report::new(kind, e.to_string())
             .cause(cause.clone())
             .hint("set it in the environment instead, or fix the store (see `entra-auth-cli status`)"),

@@ -41,6 +41,16 @@ pub enum CredentialError {
         kind: SecretKind,
         location: String,
     },
+    /// The stored secret was stored for another authority, tenant or client than the one the
+    /// profile now sends to (a profile of the same name removed by hand, re-created, imported
+    /// or edited): it is not sent.
+    #[error("the stored {} of profile `{profile}` was stored for another destination, and is not sent to this one", kind.as_str())]
+    SecretForAnotherDestination {
+        profile: String,
+        kind: SecretKind,
+        stored_for: String,
+        now: String,
+    },
     #[error("cannot read the password: {0}")]
     PasswordPrompt(TerminalError),
     #[error(transparent)]

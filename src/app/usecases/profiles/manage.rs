@@ -13,6 +13,7 @@ use crate::app::usecases::profiles::resolution::{
     Resolved, environment_credential_applies, known_profiles, require_profile, resolve_profile,
     resolve_profile_noting,
 };
+use crate::app::usecases::profiles::secret_binding::{bound_for, bound_for_settings};
 use crate::app::usecases::token::managed_identity;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::cache_key::CacheKey;
@@ -129,15 +130,18 @@ fn ask(
 }
 
 /// Stores a profile's client secret after the profile was written; returns the store's name.
+/// `written` is the profile's table as this run wrote it (the secret is bound to its destination).
 fn store_client_secret(
-    stores: &Stores<'_>,
+    ports: &ProfilePorts<'_>,
+    (stores, written): (&Stores<'_>, &ProfileSettings),
     profile: &str,
     secret: &SecretString,
     step: AfterWrite,
 ) -> Result<&'static str, Error> {
+    let secret = bound_for_settings(ports.profiles, ports.env, profile, written, secret)?;
     stores
         .secrets
-        .set(profile, SecretKind::ClientSecret, secret)
+        .set(profile, SecretKind::ClientSecret, &secret)
         .map_err(|e| EditError::SecretAfterWrite {
             profile: profile.to_owned(),
             kind: SecretKind::ClientSecret,
@@ -239,7 +243,8 @@ pub fn create(ports: &ProfilePorts<'_>, request: CreateRequest<'_>) -> Result<Wr
     document.save()?;
     let secret_stored_in = match (secret, stores) {
         (Some(secret), Some(stores)) => Some(store_client_secret(
-            &stores,
+            ports,
+            (&stores, &settings),
             &name,
             &secret,
             AfterWrite::Created,
@@ -315,9 +320,18 @@ pub fn edit(ports: &ProfilePorts<'_>, request: EditRequest<'_>) -> Result<Writte
         document.unset(&name, field);
     }
     document.save()?;
+    // The table before this edit (as read at the start), with the edit laid over it.
+    let before = ports.profiles.get(&name).ok().flatten();
+    let mut written = before.map(|p| p.settings).unwrap_or_default();
+    written = written.overlay(settings);
+    request
+        .unset
+        .iter()
+        .for_each(|field| _ = written.unset(field));
     let secret_stored_in = match secret {
         Some(secret) => Some(store_client_secret(
-            &stores(ports)?,
+            ports,
+            (&stores(ports)?, &written),
             &name,
             &secret,
             AfterWrite::Edited,
@@ -479,7 +493,7 @@ pub fn set_secret(
         }
         .into());
     }
-    let secret = input(&name)?;
+    let secret = bound_for(ports.profiles, ports.env, &name, &input(&name)?)?;
     stores
         .secrets
         .set(&name, kind, &secret)

@@ -3,4 +3,5 @@
 
 pub mod manage;
 pub mod resolution;
+pub mod secret_binding;
 pub mod transfer;

@@ -50,12 +50,7 @@ pub fn resolve_profile_noting(
     name: &str,
     flags: &ProfileSettings,
 ) -> Result<Resolved, Error> {
-    let layered = profiles
-        .layered(name, env, flags)
-        .map_err(|error| match error {
-            LayerError::Repo(error) => Error::from(error),
-            LayerError::EnvVar { var, error } => ProfileFailure::EnvVar { var, error }.into(),
-        })?;
+    let layered = profiles.layered(name, env, flags).map_err(layer_error)?;
     let resolved_name = match layered.table {
         Some(written) => written,
         None if name.eq_ignore_ascii_case(DEFAULT_PROFILE) && environment_defines_default(env) => {
@@ -64,18 +59,50 @@ pub fn resolve_profile_noting(
         None => return Err(not_found(profiles, env, name)),
     };
     tracing::debug!("{}", provenance(&resolved_name, &layered.sources));
-    let settings = layered.settings;
-    let invalid = |error| ProfileFailure::Invalid {
-        error,
-        location: profiles.location(),
-    };
-    let profile = settings.validate(&resolved_name).map_err(invalid)?;
-    profile.check_tenant().map_err(invalid)?;
+    let profile = validated(layered.settings, &resolved_name, profiles.location())?;
     Ok(Resolved {
         profile,
         sources: layered.sources,
         ignored: layered.ignored,
     })
+}
+
+/// Profile `name` as `file` (its `[profiles.NAME]` table, e.g. one being written) and the
+/// environment make it, validated like [`resolve_profile`]'s.
+///
+/// # Errors
+/// Invalid variables or fields; the repository's location names the file in the message.
+pub fn resolve_settings(
+    profiles: &dyn ProfileRepository,
+    env: &dyn Env,
+    name: &str,
+    file: &ProfileSettings,
+) -> Result<Profile, Error> {
+    let layered = profiles
+        .layered_table(name, env, file)
+        .map_err(layer_error)?;
+    validated(layered.settings, name, profiles.location())
+}
+
+fn layer_error(error: LayerError) -> Error {
+    match error {
+        LayerError::Repo(error) => Error::from(error),
+        LayerError::EnvVar { var, error } => ProfileFailure::EnvVar { var, error }.into(),
+    }
+}
+
+fn validated(
+    settings: ProfileSettings,
+    name: &str,
+    location: Option<String>,
+) -> Result<Profile, Error> {
+    let invalid = |error| ProfileFailure::Invalid {
+        error,
+        location: location.clone(),
+    };
+    let profile = settings.validate(name).map_err(invalid)?;
+    profile.check_tenant().map_err(invalid)?;
+    Ok(profile)
 }
 
 /// True when the Azure SDK variables' own credential (`AZURE_CLIENT_SECRET`,
@@ -238,7 +265,10 @@ mod tests {
         let resolved = resolve_profile_noting(&c, &env, "prod", &flags).unwrap();
         let p = &resolved.profile;
         assert_eq!(p.name, "Prod");
-        assert_eq!(p.tenant_id, "entra.example", "ENTRA_AUTH_* overrides a named profile");
+        assert_eq!(
+            p.tenant_id, "entra.example",
+            "ENTRA_AUTH_* overrides a named profile"
+        );
         assert_eq!(
             p.client_id, "file-client",
             "AZURE_* never replaces what a named profile's file sets"
@@ -248,7 +278,9 @@ mod tests {
         assert_eq!(resolved.ignored[0].var, "AZURE_CLIENT_ID");
         let notice = ignored_notice(&env, p, &resolved.ignored).unwrap();
         assert!(
-            notice.starts_with("AZURE_CLIENT_ID not used for profile `Prod` (it sets client_id in its file)"),
+            notice.starts_with(
+                "AZURE_CLIENT_ID not used for profile `Prod` (it sets client_id in its file)"
+            ),
             "{notice}"
         );
     }

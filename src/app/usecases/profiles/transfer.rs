@@ -11,8 +11,10 @@ use crate::app::usecases::error::{
     AfterWrite, EditError, Error, FileCommand, InputError, NameUse, ProfileFailure, TransferError,
 };
 use crate::app::usecases::profiles::resolution::require_profile;
+use crate::app::usecases::profiles::secret_binding::bound_for_settings;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::profile::{ProfileSettings, validate_profile_name};
+use crate::domain::secret_binding::{StoredSecret, unbind};
 use crate::ports::env::Env;
 use crate::ports::profile_archive::{ExportFormat, ImportError, PortableProfile, ProfileArchive};
 use crate::ports::profile_repository::{ProfileRepoError, ProfileRepository};
@@ -74,14 +76,19 @@ pub fn export(
     let mut no_secret_in = None;
     if include_secrets {
         let stores = ports.stores.stores()?;
+        // The secret itself: the import binds it to where the imported profile sends it.
         let read = |kind: SecretKind| {
-            stores
+            let stored = stores
                 .secrets
                 .get(&name, kind)
                 .map_err(|e| EditError::SecretRead {
                     profile: name.clone(),
                     cause: e.to_string(),
-                })
+                })?;
+            Ok::<_, EditError>(stored.and_then(|stored| match unbind(&stored) {
+                StoredSecret::Bound { secret, .. } | StoredSecret::Unbound(secret) => Some(secret),
+                StoredSecret::Malformed => None,
+            }))
         };
         portable.client_secret = read(SecretKind::ClientSecret)?;
         portable.certificate_password = read(SecretKind::CertificatePassword)?;
@@ -445,9 +452,16 @@ pub fn import(ports: &TransferPorts<'_>, request: ImportRequest<'_>) -> Result<I
                 ),
             ] {
                 let Some(secret) = secret else { continue };
+                let secret = bound_for_settings(
+                    ports.profiles,
+                    ports.env,
+                    &profile.name,
+                    &profile.settings,
+                    secret,
+                )?;
                 stores
                     .secrets
-                    .set(&profile.name, kind, secret)
+                    .set(&profile.name, kind, &secret)
                     .map_err(|e| EditError::SecretAfterWrite {
                         profile: profile.name.clone(),
                         kind,
@@ -496,6 +510,43 @@ fn destination_change(
     }))
 }
 
+/// A kept secret goes with the profile to its new destination, as asked: bound to it anew.
+fn rebind(
+    ports: &TransferPorts<'_>,
+    profile: &PortableProfile,
+    kind: SecretKind,
+) -> Result<(), Error> {
+    let stores = ports.stores.stores()?;
+    let failed = |e: String| EditError::SecretAfterWrite {
+        profile: profile.name.clone(),
+        kind,
+        step: AfterWrite::Imported,
+        cause: e,
+    };
+    let Some(stored) = stores
+        .secrets
+        .get(&profile.name, kind)
+        .map_err(|e| failed(e.to_string()))?
+    else {
+        return Ok(());
+    };
+    let (StoredSecret::Bound { secret, .. } | StoredSecret::Unbound(secret)) = unbind(&stored)
+    else {
+        return Err(failed("the stored value's destination is malformed".to_owned()).into());
+    };
+    let secret = bound_for_settings(
+        ports.profiles,
+        ports.env,
+        &profile.name,
+        &profile.settings,
+        &secret,
+    )?;
+    stores
+        .secrets
+        .set(&profile.name, kind, &secret)
+        .map_err(|e| failed(e.to_string()).into())
+}
+
 /// The stored secrets of a replaced profile whose destination changed: the ones the import does
 /// not replace are removed (or, on request, kept). Fills in `change.removed` / `change.kept`.
 fn settle_secrets(
@@ -526,6 +577,7 @@ fn settle_secrets(
             continue;
         }
         if keep {
+            rebind(ports, profile, kind)?;
             change.kept.push(kind);
             continue;
         }

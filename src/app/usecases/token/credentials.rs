@@ -9,6 +9,7 @@ use crate::app::usecases::error::CredentialError;
 use crate::domain::credential::{CertificateCredential, Credential};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::Profile;
+use crate::domain::secret_binding::{SecretDestination, StoredSecret, unbind};
 use crate::ports::assertion::ClientAssertionSource;
 use crate::ports::credential_loader::{CertificateError, CertificateSpec, CredentialLoader};
 use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
@@ -112,7 +113,41 @@ impl CredentialResolver<'_> {
         self.stored(profile, SecretKind::ClientSecret)
     }
 
+    /// The stored secret of `kind`, when it was stored for where `profile` sends it now (or
+    /// before secrets were bound to a destination).
     fn stored(
+        &self,
+        profile: &Profile,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>, CredentialError> {
+        let Some(stored) = self.stored_value(profile, kind)? else {
+            return Ok(None);
+        };
+        let now = SecretDestination::of(profile);
+        match unbind(&stored) {
+            StoredSecret::Unbound(secret) => Ok(Some(secret)),
+            StoredSecret::Bound {
+                destination,
+                secret,
+            } if destination.same_as(&now) => Ok(Some(secret)),
+            StoredSecret::Bound { destination, .. } => {
+                Err(CredentialError::SecretForAnotherDestination {
+                    profile: profile.name.clone(),
+                    kind,
+                    stored_for: destination.to_string(),
+                    now: now.to_string(),
+                })
+            }
+            StoredSecret::Malformed => Err(CredentialError::StoreRead {
+                profile: profile.name.clone(),
+                kind,
+                backend: self.secrets.backend_name(),
+                cause: "the stored value's destination is malformed".to_owned(),
+            }),
+        }
+    }
+
+    fn stored_value(
         &self,
         profile: &Profile,
         kind: SecretKind,

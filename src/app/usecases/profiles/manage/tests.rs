@@ -151,10 +151,19 @@ fn create_writes_the_profile_and_stores_a_piped_secret() {
         Some("client-secret"),
         "recorded, so get-token never looks in the store to choose a flow"
     );
-    assert_eq!(
-        world.secret("work", SecretKind::ClientSecret).as_deref(),
-        Some("s3cret")
-    );
+    // Stored bound to where the profile sends it (issue 19, point 9).
+    let stored = world.secret("work", SecretKind::ClientSecret).unwrap();
+    match crate::domain::secret_binding::unbind(&secrecy::SecretString::from(stored)) {
+        crate::domain::secret_binding::StoredSecret::Bound {
+            destination,
+            secret,
+        } => {
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), "s3cret");
+            assert_eq!(destination.tenant, TENANT);
+            assert_eq!(destination.client, CLIENT);
+        }
+        _ => panic!("the secret is stored bound to its destination"),
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, Cloud};
+use super::container_registry::validate_listed;
 use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use super::scopes::Scopes;
@@ -125,6 +126,8 @@ profile_fields! {
         "Username to pre-fill at sign-in";
     client_capabilities: ScopeList,
         "Client capabilities sent with every token request (xms_cc), e.g. cp1 for CAE";
+    container_registries: ScopeList,
+        "Registries besides *.azurecr.io/.cn/.us that get this profile's ACR token (host[:port]; http only for loopback)";
 }
 
 /// One profile field as declared in `profile_fields!`.
@@ -311,6 +314,9 @@ pub struct Profile {
     /// Client capabilities (`cp1`: the client handles CAE claims challenges), sent as `xms_cc`
     /// claims with every token request.
     pub client_capabilities: Vec<String>,
+    /// Registries (host[:port], lowercase) besides ACR's own domains that `docker-credential`
+    /// serves this profile's ACR tokens to.
+    pub container_registries: Vec<String>,
 }
 
 /// Why a profile could not be validated. `field` names the setting; the app adds where it
@@ -412,6 +418,17 @@ impl ProfileSettings {
             login_hint: non_empty(self.login_hint),
             client_capabilities: match self.client_capabilities.map(|l| l.to_value()) {
                 Some(FieldValue::List(items)) => items,
+                _ => Vec::new(),
+            },
+            container_registries: match self.container_registries.map(|l| l.to_value()) {
+                Some(FieldValue::List(items)) => items
+                    .into_iter()
+                    .map(|entry| {
+                        validate_listed(&entry)
+                            .map(|()| entry.trim().to_ascii_lowercase())
+                            .map_err(|r| invalid("container_registries", r))
+                    })
+                    .collect::<Result<_, _>>()?,
                 _ => Vec::new(),
             },
         })

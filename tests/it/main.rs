@@ -8,6 +8,7 @@ mod cli_reference;
 mod config_commands;
 mod credentials;
 mod discover;
+mod docker_credential;
 mod empty_root;
 #[path = "../emulator/mod.rs"]
 mod emulator;

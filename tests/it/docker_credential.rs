@@ -388,3 +388,81 @@ fn get_token_registry_prints_what_az_acr_login_exposes() {
     let denied = env.run(&["get-token", "--registry", &format!("localhost:{port}")]);
     assert_eq!(code(&denied), 3, "{}", stderr(&denied));
 }
+
+/// skopeo (containers/image, Debian's package) pulls `hello:v1` from the emulated ACR with
+/// nothing but a profile: docker's `config.json` written by `configure`, the helper found on
+/// PATH under its own name, the identity token answered by `get` and the registry's refresh
+/// grant done by skopeo. The second pull costs no IdP or exchange call.
+#[test]
+#[ignore = "needs skopeo"]
+fn skopeo_pulls_through_cred_helpers() {
+    let emu = Emulator::start();
+    let server = emu.registry_login_server();
+    let env = env_for(&emu);
+    let link = helper_link(&env, "");
+    let bin = link.parent().unwrap().display().to_string();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    let configured = helper(&env, &["configure", &server], "");
+    assert_eq!(code(&configured), 0, "{}", stderr(&configured));
+    let authfile = env.home.path().join(".docker/config.json");
+    let pull = |to: &str| {
+        let dest = env.home.path().join(to);
+        let output = env
+            .program(
+                "skopeo",
+                &[
+                    "--insecure-policy",
+                    "copy",
+                    "--src-tls-verify=false",
+                    "--src-authfile",
+                    authfile.to_str().unwrap(),
+                    &format!(
+                        "docker://{server}/{}:{}",
+                        emulator::registry_image::REPOSITORY,
+                        emulator::registry_image::TAG
+                    ),
+                    &format!("dir:{}", dest.display()),
+                ],
+            )
+            .env("PATH", &path)
+            .output()
+            .expect("skopeo runs (apt-get install skopeo)");
+        assert!(
+            output.status.success(),
+            "skopeo failed:\n{}\n{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        dest
+    };
+    let dest = pull("first");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dest.join("manifest.json")).unwrap()).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let blob = std::fs::read(dest.join(layer.trim_start_matches("sha256:"))).unwrap();
+    let needle = emulator::registry_image::FILE_CONTENT;
+    assert!(
+        blob.windows(needle.len()).any(|w| w == needle),
+        "the layer holds the image's file"
+    );
+    assert_eq!(emu.token_requests(Grant::ClientCredentials), 1);
+    assert_eq!(emu.registry_count("/oauth2/exchange"), 1);
+    // skopeo used the identity token: the refresh grant at the realm.
+    let grants: Vec<_> = emu
+        .registry_requests()
+        .into_iter()
+        .filter(|r| r.path == "/oauth2/token")
+        .collect();
+    assert!(!grants.is_empty());
+    assert!(
+        grants.iter().all(|r| r.method == "POST"
+            && r.form.get("grant_type").map(String::as_str) == Some("refresh_token")),
+        "{grants:?}"
+    );
+
+    // The second pull: the helper answers from the cache.
+    pull("second");
+    assert_eq!(emu.total_token_requests(), 1);
+    assert_eq!(emu.registry_count("/oauth2/exchange"), 1);
+    assert!(emu.registry_count("/oauth2/token") > grants.len());
+}

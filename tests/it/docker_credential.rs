@@ -466,3 +466,39 @@ fn skopeo_pulls_through_cred_helpers() {
     assert_eq!(emu.registry_count("/oauth2/exchange"), 1);
     assert!(emu.registry_count("/oauth2/token") > grants.len());
 }
+
+/// The exchange goes through the one retry policy; the ACR token is cached only while it has
+/// more than 5 minutes left; `logout` forgets registry tokens with the profile's others.
+#[test]
+fn retries_expiry_and_logout() {
+    let emu = Emulator::start();
+    let env = env_for(&emu);
+    let server = emu.registry_login_server();
+    emu.push_registry_exchange_fault(503);
+    answer(&helper(&env, &["get"], &server));
+    assert_eq!(
+        emu.registry_count("/oauth2/exchange"),
+        2,
+        "503, then the retry"
+    );
+
+    // A refresh token with under 5 minutes left is served but never cached.
+    let other_cache = env.home.path().join("other-cache").display().to_string();
+    let env = env.var("ENTRA_AUTH_CACHE_DIR", &other_cache);
+    emu.set_registry_refresh_lifetime(200);
+    answer(&helper(&env, &["get"], &server));
+    answer(&helper(&env, &["get"], &server));
+    assert_eq!(emu.registry_count("/oauth2/exchange"), 4);
+    emu.set_registry_refresh_lifetime(3600);
+    answer(&helper(&env, &["get"], &server));
+    answer(&helper(&env, &["get"], &server));
+    assert_eq!(emu.registry_count("/oauth2/exchange"), 5);
+
+    assert_eq!(
+        stdout(&helper(&env, &["list"], "")),
+        format!("{{\"{server}\":\"<token>\"}}\n")
+    );
+    let logout = env.run(&["logout"]);
+    assert_eq!(code(&logout), 0, "{}", stderr(&logout));
+    assert_eq!(stdout(&helper(&env, &["list"], "")), "{}\n");
+}

@@ -52,7 +52,13 @@ fn get_exchanges_the_entra_token_then_serves_the_cache() {
     let emu = Emulator::start();
     let env = env_for(&emu);
     let server = emu.registry_login_server();
-    let first = answer(&helper(&env, &["get"], &format!("{server}\n")));
+    let output = helper(&env, &["get"], &format!("{server}\n"));
+    let first = answer(&output);
+    let mut settings = insta::Settings::clone_current();
+    for (from, to) in crate::support::filters(env.home.path()) {
+        settings.add_filter(&from, to.as_str());
+    }
+    settings.bind(|| insta::assert_snapshot!(stdout(&output)));
     assert_eq!(first["ServerURL"], server.as_str());
     assert_eq!(first["Username"], "<token>");
     let secret = first["Secret"].as_str().unwrap().to_owned();

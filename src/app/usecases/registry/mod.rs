@@ -406,3 +406,66 @@ pub fn cached_registries(
     hosts.dedup();
     Ok(hosts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::interpret;
+    use crate::app::usecases::error::{ErrorKind, RegistryError};
+    use crate::ports::idp::HttpReply;
+
+    fn reply(status: u16, body: &str) -> HttpReply {
+        HttpReply {
+            status,
+            retry_after: None,
+            request_id: None,
+            redirect_host: Some("elsewhere.example".into()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn exchange_replies_become_tokens_or_typed_errors() {
+        let r = || "r.azurecr.io".to_owned();
+        assert_eq!(
+            interpret(&reply(200, r#"{"refresh_token":"a.b.c"}"#), 1, r()).unwrap(),
+            "a.b.c"
+        );
+        let unusable = interpret(&reply(200, "<html>"), 1, r()).unwrap_err();
+        assert!(matches!(
+            unusable,
+            RegistryError::Unusable { status: 200, .. }
+        ));
+        let redirected = interpret(&reply(302, ""), 1, r()).unwrap_err();
+        assert_eq!(
+            redirected,
+            RegistryError::Redirected {
+                registry: r(),
+                status: 302,
+                to: Some("elsewhere.example".into())
+            }
+        );
+        let refused = interpret(
+            &reply(
+                401,
+                r#"{"errors":[{"code":"UNAUTHORIZED","message":"no\u001b[2J"}]}"#,
+            ),
+            1,
+            r(),
+        )
+        .unwrap_err();
+        let RegistryError::Refused { detail, .. } = &refused else {
+            panic!("{refused:?}")
+        };
+        assert!(!detail.as_deref().unwrap().contains('\u{1b}'), "{detail:?}");
+        assert_eq!(
+            crate::app::usecases::error::Error::from(refused).kind(),
+            ErrorKind::Auth
+        );
+        for status in [429, 500, 503] {
+            assert!(matches!(
+                interpret(&reply(status, ""), 3, r()).unwrap_err(),
+                RegistryError::ServerFailed { attempts: 3, .. }
+            ));
+        }
+    }
+}

@@ -454,4 +454,31 @@ mod tests {
         );
         assert_eq!(registry_error_message(b"nope"), None);
     }
+
+    mod never_panics {
+        use proptest::prelude::*;
+
+        use super::super::{RegistryHost, ServedRegistry, validate_listed};
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Whatever docker or a config file hands in: an answer, never a panic; and a served
+            /// registry's host is exactly an ACR login server or a listed entry.
+            #[test]
+            fn any_server_url(input in ".{0,300}", listed in "[a-z0-9.:\\[\\]-]{0,40}") {
+                let _ = validate_listed(&listed);
+                if let Ok(host) = RegistryHost::parse(&input)
+                    && let Some(served) = ServedRegistry::of(&host, std::slice::from_ref(&listed))
+                {
+                        let server = served.login_server();
+                        prop_assert!(
+                            host.is_acr()
+                                || RegistryHost::parse(&listed).is_ok_and(|l| l.login_server() == server)
+                        );
+                        prop_assert!(!server.contains(['@', '/', '?', '#']));
+                }
+            }
+        }
+    }
 }

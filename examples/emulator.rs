@@ -2,7 +2,7 @@
 //!
 //! `cargo run --example emulator -- [--port N] [--until-killed]` prints one line on stdout,
 //! `authority=http://127.0.0.1:PORT tenant=<TENANT_ID> client_id=<CLIENT_ID>
-//! app_service=<IDENTITY_ENDPOINT>`, and the test-only `client_secret=` and `identity_header=`
+//! app_service=<IDENTITY_ENDPOINT> registry=127.0.0.1:PORT` (an emulated ACR), and the test-only `client_secret=` and `identity_header=`
 //! (App Service managed identity's `IDENTITY_HEADER`) on stderr, then serves:
 //! - from a terminal, until Ctrl-C (stdin is not read: a background job `&` is not stopped
 //!   for reading the terminal, and Ctrl-D does not end it);
@@ -37,11 +37,12 @@ fn main() {
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
-        "authority={} tenant={} client_id={} app_service={}",
+        "authority={} tenant={} client_id={} app_service={} registry={}",
         emu.authority(),
         emulator::TENANT_ID,
         emulator::CLIENT_ID,
-        emu.app_service_endpoint()
+        emu.app_service_endpoint(),
+        emu.registry_login_server()
     )
     .and_then(|()| stdout.flush())
     .expect("stdout is writable");

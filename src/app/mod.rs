@@ -1,9 +1,10 @@
 //! The application: the use cases (against domain and ports only), the one composition root that
-//! plugs the adapters in, and the front-ends (CLI, exec's credential endpoint, the az shim), which
+//! plugs the adapters in, and the front-ends (CLI, exec's credential endpoint, the az shim, the docker credential helper), which
 //! parse, call a use case and render, and never import each other.
 
 pub mod az_shim;
 pub mod cli;
 pub mod composition;
+pub mod docker_credential;
 pub mod exec_endpoint;
 pub mod usecases;

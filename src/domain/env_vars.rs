@@ -57,6 +57,7 @@ env_vars! {
     XDG_CACHE_HOME => "Base of the cache directory when `ENTRA_AUTH_CACHE_DIR` is not set.";
     KUBERNETES_EXEC_INFO => "Set by kubectl for `get-token -o exec-credential`: the `apiVersion` to answer in (default `client.authentication.k8s.io/v1`); `spec.interactive: false` means never prompt (exit 3).";
     BROWSER => "The browser for the interactive sign-in (else the system's default).";
+    DOCKER_CONFIG => "docker's configuration directory: `docker-credential configure` edits `config.json` there (default `~/.docker`).";
     AZURE_SUBSCRIPTION_ID => "Azure SDK convention: the subscription `get-token -o az` reports (omitted when unset) and `exec --az-shim`'s `az account show` shows (else `ARM_SUBSCRIPTION_ID`, else the tenant, as `az` does for a tenant-level account).";
     ARM_SUBSCRIPTION_ID => "Terraform's name for the subscription; `exec --az-shim` reads it when `AZURE_SUBSCRIPTION_ID` is not set.";
 }

@@ -1,5 +1,5 @@
 //! Pure types and rules of the product: profiles, scopes, tokens, flows, authorities, cache keys,
-//! expiry policy, the IdP's error shape and exit codes. No I/O lives here.
+//! expiry policy, the IdP's error shape, exit codes, and the wire formats of the tools served (az, git, docker). No I/O lives here.
 
 pub mod account;
 pub mod authority;
@@ -7,8 +7,10 @@ pub mod az_cli;
 pub mod cache_key;
 pub mod claims;
 pub mod constant_time;
+pub mod container_registry;
 pub mod credential;
 pub mod device_code;
+pub mod docker_credential;
 pub mod duration;
 pub mod env_vars;
 pub mod exit_code;

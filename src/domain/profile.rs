@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, Cloud};
+use super::container_registry::validate_listed;
 use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use super::git_credential::GitHost;
@@ -137,6 +138,8 @@ profile_fields! {
         "Client capabilities sent with every token request (xms_cc), e.g. cp1 for CAE";
     git_hosts: ScopeList,
         "Hosts besides Azure DevOps that git-credential answers (https; http only on loopback), e.g. git.contoso.com or 127.0.0.1:8080";
+    container_registries: ScopeList,
+        "Registries besides *.azurecr.io/.cn/.us that get this profile's ACR token (host[:port]; http only for loopback)";
 }
 
 /// The names of every profile field, in declaration order.
@@ -200,6 +203,9 @@ pub struct Profile {
     /// Hosts (`name` or `name:port`, as git writes them) that `git-credential` answers besides
     /// Azure DevOps's.
     pub git_hosts: Vec<String>,
+    /// Registries (host[:port], lowercase) besides ACR's own domains that `docker-credential`
+    /// serves this profile's ACR tokens to.
+    pub container_registries: Vec<String>,
 }
 
 /// Why a profile could not be validated. `field` names the setting; the app adds where it
@@ -311,6 +317,17 @@ impl ProfileSettings {
                 _ => Vec::new(),
             },
             git_hosts,
+            container_registries: match self.container_registries.map(|l| l.to_value()) {
+                Some(FieldValue::List(items)) => items
+                    .into_iter()
+                    .map(|entry| {
+                        validate_listed(&entry)
+                            .map(|()| entry.trim().to_ascii_lowercase())
+                            .map_err(|r| invalid("container_registries", r))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
+            },
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod child_process;
 pub mod clock;
 pub mod credential_loader;
+pub mod docker_config;
 pub mod env;
 pub mod idp;
 pub mod lock;

@@ -7,7 +7,7 @@
 //! `responses` (headers, success body), `faults`, `state`, `ids`, `managed_identity/` (IMDS and
 //! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone), `users/` (user
 //! sign-in: `/authorize`, `/devicecode`, codes, refresh tokens, device codes) and `user_api` (the
-//! `Emulator` methods that script them), `graph` (Microsoft Graph's `/v1.0/applications`).
+//! `Emulator` methods that script them), `graph` (Microsoft Graph's `/v1.0/applications`), `registry/` (an Azure Container Registry with one image, on its own port).
 #![allow(dead_code)]
 
 mod connection;
@@ -20,6 +20,7 @@ mod ids;
 mod jwt;
 mod managed_identity;
 mod proxy;
+mod registry;
 mod responses;
 mod server;
 mod state;
@@ -39,6 +40,8 @@ pub use managed_identity::{
 };
 #[allow(unused_imports)]
 pub use proxy::RecordingProxy;
+#[allow(unused_imports)]
+pub use registry::{RegistryRequest, image as registry_image};
 pub use state::RecordedRequest;
 #[allow(unused_imports)]
 pub use users::AuthorizeBehavior;
@@ -74,6 +77,7 @@ pub struct Emulator {
     port: u16,
     imds_port: u16,
     app_service_port: u16,
+    registry: Arc<registry::Registry>,
     server: ServerThread,
 }
 
@@ -88,10 +92,12 @@ impl Emulator {
         let (listener, port) = bind(port);
         let (imds_listener, imds_port) = bind(0);
         let (app_service_listener, app_service_port) = bind(0);
+        let (registry_listener, registry_port) = bind(0);
         let shared = Arc::new(Shared::new(format!("http://127.0.0.1:{port}")));
         shared.register_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET);
         shared.register_domain(TENANT_ID, TENANT_DOMAIN);
         shared.register_public_client(TENANT_ID, PUBLIC_CLIENT_ID);
+        let registry = Arc::new(registry::Registry::new(Arc::clone(&shared), registry_port));
         let server = ServerThread::spawn(vec![
             (listener, server::router(Arc::clone(&shared))),
             (
@@ -102,14 +108,42 @@ impl Emulator {
                 app_service_listener,
                 managed_identity::app_service::router(Arc::clone(&shared)),
             ),
+            (registry_listener, registry::router(Arc::clone(&registry))),
         ]);
         Emulator {
             shared,
             port,
             imds_port,
             app_service_port,
+            registry,
             server,
         }
+    }
+
+    /// `127.0.0.1:PORT`: the emulated Azure Container Registry's login server (plain http: a
+    /// profile lists it in `container_registries`).
+    pub fn registry_login_server(&self) -> String {
+        self.registry.login_server.clone()
+    }
+
+    /// Every request the registry received, in order.
+    pub fn registry_requests(&self) -> Vec<RegistryRequest> {
+        self.registry.requests()
+    }
+
+    /// Requests to one registry path (`/oauth2/exchange`, `/oauth2/token`, `/v2/`).
+    pub fn registry_count(&self, path: &str) -> usize {
+        self.registry.count(path)
+    }
+
+    /// Queues a status (with ACR's error body) for the next `/oauth2/exchange`.
+    pub fn push_registry_exchange_fault(&self, status: u16) {
+        self.registry.push_exchange_fault(status);
+    }
+
+    /// Lifetime of the ACR refresh tokens the registry issues (default 3 h).
+    pub fn set_registry_refresh_lifetime(&self, secs: i64) {
+        self.registry.set_refresh_lifetime(secs);
     }
 
     /// `http://127.0.0.1:PORT`: the authority host to give the CLI.

@@ -21,6 +21,8 @@ mod config_commands;
 mod credentials;
 /// `discover` and `completions` against the emulator's Microsoft Graph.
 mod discover;
+/// The docker credential helper against the emulated ACR; skopeo pulls through it (ignored part).
+mod docker_credential;
 /// The static release binary alone in an empty root filesystem (ignored: needs that build).
 mod empty_root;
 /// The Entra emulator (shared with `bench/`): the server every suite talks to.

@@ -1,8 +1,12 @@
-//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`): process environment, time, randomness, the terminal, stderr notices, child processes, private file writes, and the checks on the tool's own directories and files.
+//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`,
+//! `docker_config`): process environment, time, randomness, the terminal, stderr notices, child
+//! processes, private file writes, the checks on the tool's own directories and files, and
+//! docker's config.json.
 
 pub mod atomic_file;
 pub mod az_shim_dir;
 pub mod child_process;
+pub mod docker_config;
 pub mod env;
 pub mod process_guard;
 pub mod random;

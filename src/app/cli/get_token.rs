@@ -46,7 +46,10 @@ Examples:
   curl -H \"Authorization: Bearer $(entra-auth-cli get-token -q)\" \"$API_URL\"
 
   # kubectl's exec credential plugin (a kubeconfig's users[].user.exec; see the README)
-  entra-auth-cli get-token -p aks -o exec-credential";
+  entra-auth-cli get-token -p aks -o exec-credential
+
+  # An Azure Container Registry token for `docker login` (as `az acr login --expose-token`)
+  entra-auth-cli get-token --registry myregistry.azurecr.io -o json";
 
 fn parse_flow(text: &str) -> Result<Flow, String> {
     text.parse()
@@ -108,6 +111,12 @@ pub struct GetTokenArgs {
     /// A cached token with less time left than this is not served (e.g. 5m, 30m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub min_validity: Duration,
+
+    /// Print the profile's refresh token for this container registry instead (an *.azurecr.io
+    /// login server, or one the profile lists in container_registries), as `az acr login
+    /// --expose-token` prints it with -o json: accessToken, loginServer, username
+    #[arg(long, value_name = "HOST", conflicts_with_all = ["scope", "flow", "claims", "include_refresh_token", "force", "no_cache"])]
+    pub registry: Option<String>,
 }
 
 /// The options `get-token` and `refresh` share.
@@ -186,6 +195,16 @@ pub fn run(args: &GetTokenArgs, services: &Services) -> Result<(), Report> {
         read: !args.force && !args.no_cache,
         write: !args.no_cache,
     };
+    if let Some(registry) = &args.registry {
+        let token = &args.token;
+        let wanted = super::registry_token::Args {
+            profile: &token.profile,
+            timeout: token.timeout,
+            output: token.output,
+            file: token.file.as_deref(),
+        };
+        return super::registry_token::run(registry, &wanted, services);
+    }
     run_token(&args.token, cache_mode, args.min_validity, services)
 }
 

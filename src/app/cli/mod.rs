@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod config;
 pub mod discover;
+pub mod docker_credential;
 pub mod emit;
 pub mod exec;
 pub mod get_token;
@@ -14,6 +15,7 @@ pub mod logout;
 pub mod output;
 pub mod reference;
 pub mod refresh;
+pub mod registry_token;
 pub mod report;
 pub mod run;
 pub mod status;
@@ -91,6 +93,9 @@ pub enum Command {
     /// profile and scope (the saved sign-in is kept); other actions are ignored. Only the protocol
     /// goes to stdout. A sign-in that needs a person behaves as in `get-token`.
     GitCredential(git_credential::GitCredentialArgs),
+    /// A docker credential helper: Azure Container Registry tokens from a profile for docker,
+    /// podman, skopeo, helm and oras
+    DockerCredential(docker_credential::DockerCredentialArgs),
     /// Run a command that gets this profile's tokens from a local credential endpoint (Azure SDKs,
     /// az, terraform), never its secret
     Exec(exec::ExecArgs),
@@ -109,7 +114,7 @@ impl Command {
             Self::Exec(args) => args.silent,
             Self::Config(args) => args.silent(),
             // git shows a helper's stderr: errors and sign-in instructions only.
-            Self::GitCredential(_) => true,
+            Self::GitCredential(_) | Self::DockerCredential(_) => true,
             Self::Inspect(_) | Self::Status(_) | Self::Discover(_) | Self::Completions(_) => false,
         }
     }

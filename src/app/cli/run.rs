@@ -44,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Config(args) => super::config::run(args, &services),
         Command::Discover(args) => super::discover::run(args, &services),
         Command::GitCredential(args) => super::git_credential::run(args, &services),
+        Command::DockerCredential(args) => super::docker_credential::run(args),
         Command::Completions(args) => super::completions::run(args, &services),
     };
     match result {

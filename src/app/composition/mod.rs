@@ -17,6 +17,7 @@ use crate::adapters::credentials::credential_loader::FileCredentialLoader;
 use crate::adapters::http::idp_transport::HttpTransport;
 use crate::adapters::os::az_shim_dir::AzShimDir;
 use crate::adapters::os::child_process::TokioChildRunner;
+use crate::adapters::os::docker_config::DockerConfigOnDisk;
 use crate::adapters::os::env::ProcessEnv;
 use crate::adapters::os::process_guard::forbid_core_dumps;
 use crate::adapters::os::random::OsRandom;
@@ -28,6 +29,7 @@ use crate::adapters::sign_in::redirect_listener::TokioRedirectListener;
 use crate::app::usecases::error::{Error, TokenError};
 use crate::app::usecases::profiles::manage::ProfilePorts;
 use crate::app::usecases::profiles::transfer::TransferPorts;
+use crate::app::usecases::registry::configure::ConfigurePorts;
 use crate::app::usecases::status::StatusPorts;
 use crate::app::usecases::token::get_token::TokenPorts;
 use crate::domain::env_vars::EnvVars;
@@ -101,6 +103,8 @@ pub struct Services {
     pub archive: ExportArchive,
     /// Runs `exec`'s child.
     pub child: TokioChildRunner,
+    /// docker's `config.json` (`docker-credential configure`).
+    pub docker_config: DockerConfigOnDisk,
 }
 
 /// `exec --az-shim`'s private directory with its `az`; removed when dropped.
@@ -151,6 +155,10 @@ impl Services {
             loader: FileCredentialLoader,
             archive: ExportArchive,
             child: TokioChildRunner,
+            docker_config: DockerConfigOnDisk::new(
+                env.var(EnvVars::DOCKER_CONFIG),
+                env.var("HOME"),
+            ),
         }
     }
 
@@ -201,6 +209,16 @@ impl Services {
             env: &self.env,
             stores: &self.stores,
             archive: &self.archive,
+        }
+    }
+
+    /// The ports of `docker-credential configure`.
+    #[must_use]
+    pub fn configure_ports(&self) -> ConfigurePorts<'_> {
+        ConfigurePorts {
+            profiles: &self.profiles,
+            env: &self.env,
+            docker_config: &self.docker_config,
         }
     }
 

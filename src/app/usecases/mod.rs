@@ -8,6 +8,7 @@ pub mod discover;
 pub mod error;
 pub mod http_retry;
 pub mod profiles;
+pub mod registry;
 pub mod status;
 #[cfg(test)]
 mod test_support;

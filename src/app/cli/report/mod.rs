@@ -20,6 +20,7 @@ mod input;
 mod managed_identity;
 mod profile;
 mod random;
+mod registry;
 mod repo;
 mod sign_in;
 mod store;
@@ -35,6 +36,7 @@ use input::input;
 use managed_identity::managed_identity;
 use profile::profile;
 use random::random;
+use registry::registry;
 use sign_in::sign_in;
 use store::store;
 use token::token;
@@ -155,6 +157,7 @@ pub fn report(error: &Error) -> Report {
         Error::Edit(e) => edit(kind, e),
         Error::Transfer(e) => transfer(kind, e),
         Error::Input(e) => input(kind, e),
+        Error::Registry(e) => registry(kind, e),
         Error::Random(e) => random(kind, e),
     };
     debug_assert_eq!(r.kind, kind);

@@ -17,6 +17,7 @@ mod idp;
 mod input;
 mod managed_identity;
 mod profile;
+mod registry;
 mod sign_in;
 mod token;
 mod transfer;
@@ -29,6 +30,7 @@ pub use idp::{IdpError, Refusal, ReplyIds};
 pub use input::InputError;
 pub use managed_identity::{ManagedIdentityEndpoint, ManagedIdentityError};
 pub use profile::{FileCommand, ProfileFailure};
+pub use registry::RegistryError;
 pub use sign_in::SignInError;
 pub use token::TokenError;
 pub use transfer::TransferError;
@@ -78,6 +80,8 @@ pub enum Error {
     Transfer(#[from] TransferError),
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     /// The operating system's random number generator failed (no made-up id or `state`).
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -99,6 +103,7 @@ impl Error {
             Self::Edit(e) => e.kind(),
             Self::Transfer(e) => e.kind(),
             Self::Input(e) => e.kind(),
+            Self::Registry(e) => e.kind(),
             Self::Random(_) => ErrorKind::Io,
         }
     }

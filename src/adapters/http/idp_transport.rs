@@ -160,20 +160,38 @@ impl IdpTransport for HttpTransport {
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
         let client = self.client(&request.url)?;
         tracing::debug!(url = %request.url, "GET");
-        let mut builder = client.get(&request.url).timeout(request.timeout);
-        for (name, value) in &request.headers {
-            let value = match value {
-                FormValue::Plain(text) => text.as_str(),
-                FormValue::Secret(secret) => secret.expose_secret(),
-            };
-            builder = builder.header(*name, value);
-        }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
-        reply(response, request.max_reply_bytes).await
+        with_headers(client.get(&request.url), request).await
     }
+
+    async fn post_empty(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
+        let client = self.client(&request.url)?;
+        tracing::debug!(url = %request.url, "POST");
+        let builder = client
+            .post(&request.url)
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Vec::new());
+        with_headers(builder, request).await
+    }
+}
+
+/// Sends `builder` with `request`'s headers, timeout and reply limit.
+async fn with_headers(
+    builder: reqwest::RequestBuilder,
+    request: &HttpGet,
+) -> Result<HttpReply, TransportError> {
+    let mut builder = builder.timeout(request.timeout);
+    for (name, value) in &request.headers {
+        let value = match value {
+            FormValue::Plain(text) => text.as_str(),
+            FormValue::Secret(secret) => secret.expose_secret(),
+        };
+        builder = builder.header(*name, value);
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
+    reply(response, request.max_reply_bytes).await
 }
 
 /// `host[:port]` of a redirect's `Location`, resolved against the URL that answered; never the

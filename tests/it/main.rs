@@ -3,6 +3,7 @@
 mod architecture;
 mod az_shim;
 mod certs;
+mod ci;
 mod claims;
 mod cli_reference;
 mod config_commands;

@@ -4,6 +4,7 @@ mod architecture;
 mod az_shim;
 mod certs;
 mod ci;
+mod ci_errors;
 mod claims;
 mod cli_reference;
 mod config_commands;

@@ -153,7 +153,7 @@ pub(super) fn federated(kind: ErrorKind, e: &FederatedError) -> Report {
                 r.cause("GITHUB_ACTIONS is not `true`: this does not look like a GitHub Actions job")
             };
             r.hint(GITHUB_PERMISSION)
-                .hint("pull requests from forks never get an OIDC token; use a secret-free job on `push` or `pull_request_target` with care")
+                .hint("workflows run for pull requests from forks get no OIDC token, whatever the permissions say")
         }
         FederatedError::NoPipelinesRequestUri => r
             .hint("federated_source = \"azure-pipelines\" works only inside an Azure Pipelines job (TF_BUILD and SYSTEM_OIDCREQUESTURI are set there)"),

@@ -6,7 +6,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::app::usecases::error::{CredentialError, Error};
+use crate::app::usecases::error::{CredentialError, Error, FederatedOrigin};
 use crate::app::usecases::token::federated::{self, FederatedCredential};
 use crate::domain::ci::FederatedSource;
 use crate::domain::credential::{CertificateCredential, Credential};
@@ -28,10 +28,12 @@ pub enum ClientCredential {
 }
 
 impl ClientCredential {
-    /// True for a federated token (obtained again and retried once when Entra says it expired).
+    /// True for a federated token that can be had afresh (a file the platform rotates, a CI
+    /// token service): obtained again and retried once when Entra says it expired. A variable
+    /// holds the same token all along.
     #[must_use]
     pub fn is_federated(&self) -> bool {
-        matches!(self, Self::Federated(_))
+        matches!(self, Self::Federated(f) if !matches!(f.origin, FederatedOrigin::Variable { .. }))
     }
 }
 

@@ -5,6 +5,7 @@ mod az_shim;
 mod certs;
 mod ci;
 mod ci_errors;
+mod ci_exec;
 mod claims;
 mod cli_reference;
 mod config_commands;

@@ -31,6 +31,7 @@ mod keyring_fast_tier;
 mod kubectl;
 mod oidc_peer;
 mod peer_smoke;
+mod readme_ci;
 mod secret_service;
 mod storage;
 mod support;

@@ -2,7 +2,8 @@
 //! with the job's OIDC token (no secret anywhere), the request tokens never reach the child, and
 //! a long job keeps working after the first CI token expired (exec fetches a fresh one for the
 //! next token it needs). The child is Python's http.client (`endpoint_probe.py`), and, as an
-//! ignored peer test, Microsoft's Python azure-identity (`sdk_child.py`) in a GitHub job.
+//! ignored peer tests, Microsoft's Python and JS azure-identity (`sdk_child.py`, `sdk_child.mjs`:
+//! ManagedIdentityCredential and DefaultAzureCredential) in a GitHub job.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -192,42 +193,63 @@ fn require_python_sdk() {
     );
 }
 
-fn sdk(mode: &str, scope: &str) -> Vec<String> {
-    [
-        "python3",
-        &support("sdk_child.py"),
-        mode,
-        "--calls",
-        "3",
-        scope,
-    ]
-    .map(str::to_owned)
-    .to_vec()
+/// `python3 sdk_child.py MODE …` or `node sdk_child.mjs MODE …`.
+fn sdk(program: &str, mode: &str, scope: &str) -> Vec<String> {
+    let script = match program {
+        "node" => support("sdk_child.mjs"),
+        _ => support("sdk_child.py"),
+    };
+    [program, &script, mode, "--calls", "3", scope]
+        .map(str::to_owned)
+        .to_vec()
 }
 
-#[test]
-#[ignore = "needs azure-identity (PyPI; .ci/run installs it); run with: cargo test -- --ignored"]
-fn python_sdk_in_a_github_job_gets_tokens_with_no_secret_through_a_long_job() {
-    require_python_sdk();
+/// Fails (never skips) when tests/peers/azure-identity-js has no node_modules.
+fn require_js_sdk() {
+    let package = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers/azure-identity-js/node_modules/@azure/identity/package.json");
+    assert!(
+        package.is_file(),
+        "@azure/identity is not installed: run `npm ci` in tests/peers/azure-identity-js (.ci/run does)"
+    );
+}
+
+/// Both long-job children of one SDK, each mode: tokens for both resources, no removed variable
+/// in the child, a fresh CI token after the first expired.
+fn sdk_long_job(program: &str) {
     for mode in ["mi", "dac"] {
         let (emu, github, env) = github_exec_job();
         let out = long_job(
             &env,
             &|| advance(&emu, &github),
-            &sdk(mode, GRAPH),
-            &sdk(mode, ARM),
+            &sdk(program, mode, GRAPH),
+            &sdk(program, mode, ARM),
         );
-        assert_eq!(code(&out), 0, "{mode}: {}", stderr(&out));
+        assert_eq!(code(&out), 0, "{program} {mode}: {}", stderr(&out));
         let seen = reports(&out);
-        assert_eq!(seen.len(), 2, "{mode}: {}", stdout(&out));
+        assert_eq!(seen.len(), 2, "{program} {mode}: {}", stdout(&out));
         for (report, scope) in seen.iter().zip([GRAPH, ARM]) {
             let entry = &report["tokens"][0];
             assert_eq!(entry["scope"], scope, "{report}");
             let claims = emu.verify(entry["token"].as_str().unwrap()).unwrap();
             assert_eq!(claims["aud"], scope.trim_end_matches("/.default"));
             assert_eq!(claims["appid"], APP);
-            assert_eq!(report["env_seen"], json!([]), "{mode}: {report}");
+            assert_eq!(report["env_seen"], json!([]), "{program} {mode}: {report}");
         }
         assert_fresh_ci_token_after_expiry(&emu, &github);
     }
+}
+
+#[test]
+#[ignore = "needs azure-identity (PyPI; .ci/run installs it); run with: cargo test -- --ignored"]
+fn python_sdk_in_a_github_job_gets_tokens_with_no_secret_through_a_long_job() {
+    require_python_sdk();
+    sdk_long_job("python3");
+}
+
+#[test]
+#[ignore = "needs @azure/identity (npm ci in tests/peers/azure-identity-js; .ci/run does it)"]
+fn js_sdk_in_a_github_job_gets_tokens_with_no_secret_through_a_long_job() {
+    require_js_sdk();
+    sdk_long_job("node");
 }

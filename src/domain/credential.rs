@@ -1,8 +1,9 @@
 //! How a profile proves who it is, as one type: a client secret, a certificate, a federated
-//! token file, a managed identity, a public client (user sign-in only), or "auto" (the first
-//! that is available). Secrets are never part of it: they come from the environment or the
-//! secret store when a request is made.
+//! token (from a file, a variable, or the CI's token service), a managed identity, a public client
+//! (user sign-in only), or "auto" (the first that is available). Secrets are never part of it:
+//! they come from the environment or the secret store when a request is made.
 
+use super::ci::{FederatedSource, SourceKind};
 use super::flow::{AssertionAlgorithm, AuthMethod};
 use super::profile::{Profile, ProfileError};
 
@@ -32,18 +33,18 @@ pub enum Credential {
     /// A client secret, from `AZURE_CLIENT_SECRET` or the secret store.
     ClientSecret,
     Certificate(CertificateCredential),
-    /// A token from another identity provider, read from this file on every request.
-    Federated {
-        token_file: String,
-    },
+    /// A token from another identity provider (a file, a variable or a CI's token service),
+    /// obtained afresh for every token request.
+    Federated(FederatedSource),
     ManagedIdentity(ManagedIdentitySelector),
     /// A public client: user sign-in only.
     PublicClient,
     /// No `auth_method`: `AZURE_CLIENT_SECRET`, else the certificate, else the federated token
-    /// file, else a stored secret; with none of them, a user sign-in.
+    /// (variable or file), else a stored secret, else the token service of the CI the job runs
+    /// in; with none of them, a user sign-in.
     Auto {
         certificate: Option<CertificateCredential>,
-        federated_token_file: Option<String>,
+        federated: Option<FederatedSource>,
     },
 }
 
@@ -60,7 +61,7 @@ impl Credential {
         match self {
             Self::ClientSecret => Some(AuthMethod::ClientSecret),
             Self::Certificate(_) => Some(AuthMethod::Certificate),
-            Self::Federated { .. } => Some(AuthMethod::Federated),
+            Self::Federated(_) => Some(AuthMethod::Federated),
             Self::ManagedIdentity(_) => Some(AuthMethod::ManagedIdentity),
             Self::PublicClient => Some(AuthMethod::None),
             Self::Auto { .. } => None,
@@ -96,20 +97,55 @@ impl Profile {
             Some(AuthMethod::Certificate) => Credential::Certificate(
                 certificate_of(self).ok_or_else(|| missing("certificate_path"))?,
             ),
-            Some(AuthMethod::Federated) => Credential::Federated {
-                token_file: self
-                    .federated_token_file
-                    .clone()
-                    .ok_or_else(|| missing("federated_token_file"))?,
-            },
+            Some(AuthMethod::Federated) => Credential::Federated(
+                self.federated_source()?
+                    .or_else(|| self.configured_federated())
+                    .unwrap_or(FederatedSource::Detected),
+            ),
             Some(AuthMethod::ManagedIdentity) => {
                 Credential::ManagedIdentity(self.managed_identity_selector()?)
             }
             Some(AuthMethod::None) => Credential::PublicClient,
-            None => Credential::Auto {
-                certificate: certificate_of(self),
-                federated_token_file: self.federated_token_file.clone(),
+            // A source named explicitly wins over the guessing of auto.
+            None => match self.federated_source()? {
+                Some(source) => Credential::Federated(source),
+                None => Credential::Auto {
+                    certificate: certificate_of(self),
+                    federated: self.configured_federated(),
+                },
             },
+        })
+    }
+
+    /// The token variable, else the token file, when the profile names one.
+    fn configured_federated(&self) -> Option<FederatedSource> {
+        self.federated_token_env
+            .clone()
+            .map(FederatedSource::Variable)
+            .or_else(|| self.federated_token_file.clone().map(FederatedSource::File))
+    }
+
+    /// The source `federated_source` names, with the field it needs.
+    fn federated_source(&self) -> Result<Option<FederatedSource>, ProfileError> {
+        let missing = |field: &'static str| ProfileError::MissingField {
+            profile: self.name.clone(),
+            field,
+        };
+        Ok(match self.federated_source {
+            None => None,
+            Some(SourceKind::GitHubActions) => Some(FederatedSource::GitHubActions),
+            Some(SourceKind::AzurePipelines) => Some(FederatedSource::AzurePipelines),
+            Some(SourceKind::Detect) => Some(FederatedSource::Detected),
+            Some(SourceKind::Variable) => Some(FederatedSource::Variable(
+                self.federated_token_env
+                    .clone()
+                    .ok_or_else(|| missing("federated_token_env"))?,
+            )),
+            Some(SourceKind::File) => Some(FederatedSource::File(
+                self.federated_token_file
+                    .clone()
+                    .ok_or_else(|| missing("federated_token_file"))?,
+            )),
         })
     }
 
@@ -143,6 +179,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::{Credential, ManagedIdentitySelector};
+    use crate::domain::ci::FederatedSource;
     use crate::domain::profile::{ProfileError, ProfileSettings};
 
     fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
@@ -167,10 +204,19 @@ mod tests {
             auth_method: Some("federated".into()),
             ..ProfileSettings::default()
         });
+        assert_eq!(
+            p.credential(),
+            Ok(Credential::Federated(FederatedSource::Detected)),
+            "federated with neither file nor variable: the CI's token service"
+        );
+        let p = profile(ProfileSettings {
+            federated_source: Some("env".into()),
+            ..ProfileSettings::default()
+        });
         assert!(matches!(
             p.credential(),
             Err(ProfileError::MissingField {
-                field: "federated_token_file",
+                field: "federated_token_env",
                 ..
             })
         ));
@@ -182,8 +228,30 @@ mod tests {
             p.credential(),
             Ok(Credential::Auto {
                 certificate: None,
-                federated_token_file: Some("/t".into())
+                federated: Some(FederatedSource::File("/t".into()))
             })
+        );
+        let p = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            federated_token_env: Some("GITLAB_OIDC".into()),
+            auth_method: Some("federated".into()),
+            ..ProfileSettings::default()
+        });
+        assert_eq!(
+            p.credential(),
+            Ok(Credential::Federated(FederatedSource::Variable(
+                "GITLAB_OIDC".into()
+            )))
+        );
+        // An explicit source wins over the file auto would use.
+        let p = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            federated_source: Some("github-actions".into()),
+            ..ProfileSettings::default()
+        });
+        assert_eq!(
+            p.credential(),
+            Ok(Credential::Federated(FederatedSource::GitHubActions))
         );
     }
 

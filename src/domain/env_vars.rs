@@ -60,6 +60,16 @@ env_vars! {
     DOCKER_CONFIG => "docker's configuration directory: `docker-credential configure` edits `config.json` there (default `~/.docker`).";
     AZURE_SUBSCRIPTION_ID => "Azure SDK convention: the subscription `get-token -o az` reports (omitted when unset) and `exec --az-shim`'s `az account show` shows (else `ARM_SUBSCRIPTION_ID`, else the tenant, as `az` does for a tenant-level account).";
     ARM_SUBSCRIPTION_ID => "Terraform's name for the subscription; `exec --az-shim` reads it when `AZURE_SUBSCRIPTION_ID` is not set.";
+    GITHUB_ACTIONS => "Set to `true` by GitHub Actions: with the two `ACTIONS_ID_TOKEN_REQUEST_*` variables, a profile with no other credential uses the job's OIDC token.";
+    ACTIONS_ID_TOKEN_REQUEST_URL => "Set by GitHub Actions when the job has `permissions: id-token: write`: where the job's OIDC token is requested (fresh for every token request).";
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN => "Set by GitHub Actions with `ACTIONS_ID_TOKEN_REQUEST_URL`: the bearer token of that request; never printed or logged, and removed from `exec`'s child.";
+    TF_BUILD => "Set by Azure Pipelines: with `SYSTEM_OIDCREQUESTURI`, a profile with no other credential uses the service connection's OIDC token.";
+    SYSTEM_OIDCREQUESTURI => "Set by Azure Pipelines: where the job's OIDC token for a service connection is requested (fresh for every token request).";
+    SYSTEM_ACCESSTOKEN => "Azure Pipelines' job token, which the `oidctoken` call needs: map it with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)`; never printed or logged, and removed from `exec`'s child.";
+    AZURESUBSCRIPTION_SERVICE_CONNECTION_ID => "Set by the AzureCLI@2/AzurePowerShell@5 tasks: the service connection whose OIDC token is requested when the profile has no `service_connection_id`.";
+    AZURESUBSCRIPTION_CLIENT_ID => "Set by the AzureCLI@2/AzurePowerShell@5 tasks: the application (client) ID when the profile has none.";
+    AZURESUBSCRIPTION_TENANT_ID => "Set by the AzureCLI@2/AzurePowerShell@5 tasks: the tenant when the profile has none.";
+    ARM_OIDC_AZURE_SERVICE_CONNECTION_ID => "Terraform's name for the Azure Pipelines service connection, read after `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`.";
 }
 
 impl EnvVars {
@@ -75,6 +85,8 @@ impl EnvVars {
         Self::ENTRA_AUTH_CACHE_KEY,
         Self::IDENTITY_HEADER,
         "MSI_SECRET",
+        Self::ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+        Self::SYSTEM_ACCESSTOKEN,
     ];
 
     /// What `exec` removes from its child's environment: every secret, and every variable that
@@ -100,6 +112,16 @@ impl EnvVars {
         "ARM_CLIENT_CERTIFICATE_PASSWORD",
         "ARM_OIDC_TOKEN",
         "ARM_OIDC_TOKEN_FILE_PATH",
+        // The CI's request tokens: the child gets tokens from the endpoint, never the means to
+        // mint the job's OIDC tokens itself (and terraform or azd would prefer them to it).
+        Self::ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+        Self::ACTIONS_ID_TOKEN_REQUEST_URL,
+        Self::SYSTEM_ACCESSTOKEN,
+        "ARM_OIDC_REQUEST_TOKEN",
+        "ARM_OIDC_REQUEST_URL",
+        "AZURE_OIDC_REQUEST_TOKEN",
+        "AZURE_OIDC_REQUEST_URL",
+        "ARM_USE_OIDC",
     ];
 
     /// What `exec` sets in its child's environment (besides `IDENTITY_ENDPOINT` and

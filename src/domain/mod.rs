@@ -5,6 +5,7 @@ pub mod account;
 pub mod authority;
 pub mod az_cli;
 pub mod cache_key;
+pub mod ci;
 pub mod claims;
 pub mod constant_time;
 pub mod container_registry;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, Cloud};
+use super::ci::{SourceKind, TOKEN_EXCHANGE_AUDIENCE};
 use super::container_registry::validate_listed;
 use super::env_vars::EnvVars;
 use super::flow::{AssertionAlgorithm, AuthMethod, Flow};
@@ -120,6 +121,14 @@ profile_fields! {
         "Send the certificate chain (x5c) in client assertions";
     federated_token_file: String, azure AZURE_FEDERATED_TOKEN_FILE,
         "Workload identity token file, re-read on every request";
+    federated_source: String,
+        "Where the federated token comes from: github-actions, azure-pipelines, env, file or detect (default: the token file or variable set, else the CI detected)";
+    federated_token_env: String,
+        "Environment variable holding the federated token (a GitLab `id_tokens` entry), read on every request";
+    federated_audience: String,
+        "Audience of the CI token requested (default api://AzureADTokenExchange)";
+    service_connection_id: String,
+        "Azure Pipelines service connection whose OIDC token is used (else AZURESUBSCRIPTION_SERVICE_CONNECTION_ID or ARM_OIDC_AZURE_SERVICE_CONNECTION_ID)";
     object_id: String,
         "Object ID of a user-assigned managed identity";
     mi_res_id: String,
@@ -191,6 +200,14 @@ pub struct Profile {
     /// Send `x5c` (the certificate chain) in assertions, for subject-name/issuer auto-rollover.
     pub send_certificate_chain: bool,
     pub federated_token_file: Option<String>,
+    /// `federated_source`, when the profile names one.
+    pub federated_source: Option<SourceKind>,
+    /// The variable holding the federated token (GitLab `id_tokens`).
+    pub federated_token_env: Option<String>,
+    /// The audience asked of a CI token service (`api://AzureADTokenExchange` by default).
+    pub federated_audience: String,
+    /// The Azure Pipelines service connection (the profile's; the environment's is read later).
+    pub service_connection_id: Option<String>,
     /// User-assigned managed identity selectors (the client id selector is `client_id`).
     pub object_id: Option<String>,
     pub mi_res_id: Option<String>,
@@ -281,6 +298,10 @@ impl ProfileSettings {
             }
             None => Scopes::parse(cloud.default_graph_scope()).map_err(|r| invalid("scopes", r))?,
         };
+        let federated_source = non_empty(self.federated_source)
+            .map(|text| SourceKind::parse(&text))
+            .transpose()
+            .map_err(|r| invalid("federated_source", r))?;
         let flow = self
             .flow
             .map(|f| f.parse::<Flow>())
@@ -307,6 +328,11 @@ impl ProfileSettings {
             assertion_algorithm,
             send_certificate_chain: self.send_certificate_chain.unwrap_or(false),
             federated_token_file: non_empty(self.federated_token_file),
+            federated_source,
+            federated_token_env: non_empty(self.federated_token_env),
+            federated_audience: non_empty(self.federated_audience)
+                .unwrap_or_else(|| TOKEN_EXCHANGE_AUDIENCE.to_owned()),
+            service_connection_id: non_empty(self.service_connection_id),
             object_id: non_empty(self.object_id),
             mi_res_id: non_empty(self.mi_res_id),
             redirect_uri: non_empty(self.redirect_uri),

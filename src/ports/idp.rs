@@ -26,6 +26,8 @@ pub enum FormValue {
 /// The most body read from a token, device-code or managed identity endpoint (1 MiB; real
 /// replies are a few KiB).
 pub const TOKEN_REPLY_LIMIT: usize = 1024 * 1024;
+/// The most body read from a CI token service (64 KiB; its reply is one JWT of about 1 KiB).
+pub const CI_TOKEN_REPLY_LIMIT: usize = 64 * 1024;
 /// The most body read for one Microsoft Graph page (16 MiB; 999 applications with the selected
 /// properties are well under 1 MiB).
 pub const GRAPH_PAGE_LIMIT: usize = 16 * 1024 * 1024;
@@ -41,7 +43,8 @@ pub struct FormPost {
     pub max_reply_bytes: usize,
 }
 
-/// A GET with headers (managed identity endpoints). Header values may be secrets.
+/// A request with headers and no body: a GET (managed identity endpoints, Graph, GitHub's ID
+/// token service) or an empty POST (Azure Pipelines' `oidctoken`). Header values may be secrets.
 #[derive(Debug, Clone)]
 pub struct HttpGet {
     pub url: String,
@@ -91,4 +94,7 @@ pub enum TransportError {
 pub trait IdpTransport: Send + Sync {
     async fn post_form(&self, request: &FormPost) -> Result<HttpReply, TransportError>;
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError>;
+    /// A POST with `request`'s headers and an empty body (`Content-Length: 0`): the Azure
+    /// Pipelines `oidctoken` call. Same contract as [`IdpTransport::get`].
+    async fn post_empty(&self, request: &HttpGet) -> Result<HttpReply, TransportError>;
 }

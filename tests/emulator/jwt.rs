@@ -16,6 +16,12 @@ const TEST_ONLY_KEY_PEM: &str = include_str!("TEST_ONLY_signing_key.pem");
 /// tokens federated clients present; distinct so Entra-issued tokens never pass as external ones.
 const TEST_ONLY_EXTERNAL_IDP_KEY_PEM: &str = include_str!("TEST_ONLY_external_idp_key.pem");
 
+/// The CI token services' issuer keys (same recipe, one per issuer, so a token signed by one
+/// service never passes for another's).
+const TEST_ONLY_GITHUB_KEY_PEM: &str = include_str!("TEST_ONLY_github_key.pem");
+const TEST_ONLY_AZURE_DEVOPS_KEY_PEM: &str = include_str!("TEST_ONLY_azure_devops_key.pem");
+const TEST_ONLY_GITLAB_KEY_PEM: &str = include_str!("TEST_ONLY_gitlab_key.pem");
+
 pub struct SigningKey {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -37,6 +43,38 @@ impl SigningKey {
     pub fn external_idp() -> &'static SigningKey {
         static KEY: OnceLock<SigningKey> = OnceLock::new();
         KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_EXTERNAL_IDP_KEY_PEM))
+    }
+
+    /// GitHub Actions' token service key (parsed once).
+    pub fn github() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_GITHUB_KEY_PEM))
+    }
+
+    /// Azure DevOps' (vstoken) key (parsed once).
+    pub fn azure_devops() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_AZURE_DEVOPS_KEY_PEM))
+    }
+
+    /// GitLab's key (parsed once).
+    pub fn gitlab() -> &'static SigningKey {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(|| SigningKey::from_pkcs1_pem(TEST_ONLY_GITLAB_KEY_PEM))
+    }
+
+    /// The key set of an OIDC issuer that is not Entra (plain RS256 keys).
+    pub fn issuer_jwks(&self) -> Value {
+        json!({
+            "keys": [{
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": self.kid,
+                "n": self.n,
+                "e": self.e,
+            }]
+        })
     }
 
     fn from_pkcs1_pem(pem: &str) -> SigningKey {
@@ -102,6 +140,28 @@ impl SigningKey {
         jsonwebtoken::decode::<Value>(token, &self.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| format!("invalid token: {e}"))
+    }
+
+    /// Checks the RS256 signature of `token` under the JWK `key` (`n`, `e`), whatever its `kid`.
+    pub fn verify_with_jwk(key: &Value, token: &str) -> Result<(), String> {
+        let n = key
+            .get("n")
+            .and_then(Value::as_str)
+            .ok_or("the key has no `n`")?;
+        let e = key
+            .get("e")
+            .and_then(Value::as_str)
+            .ok_or("the key has no `e`")?;
+        let decoding =
+            DecodingKey::from_rsa_components(n, e).map_err(|e| format!("unusable key: {e}"))?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<Value>(token, &decoding, &validation)
+            .map(|_| ())
+            .map_err(|e| format!("invalid signature: {e}"))
     }
 
     /// Checks `kid` and the RS256 signature only (no time or audience checks); returns the claims.

@@ -7,9 +7,13 @@
 //! `responses` (headers, success body), `faults`, `state`, `ids`, `managed_identity/` (IMDS and
 //! App Service, each on its own port), `proxy` (`RecordingProxy`, standalone), `users/` (user
 //! sign-in: `/authorize`, `/devicecode`, codes, refresh tokens, device codes) and `user_api` (the
-//! `Emulator` methods that script them), `graph` (Microsoft Graph's `/v1.0/applications`), `registry/` (an Azure Container Registry with one image, on its own port).
+//! `Emulator` methods that script them), `graph` (Microsoft Graph's `/v1.0/applications`),
+//! `registry/` (an Azure Container Registry with one image, on its own port), `ci/` (the CI token
+//! services: GitHub Actions, Azure Pipelines, GitLab, each an OIDC issuer on its own port) and
+//! `oidc_fetch` (how federated checks get an issuer's keys by discovery).
 #![allow(dead_code)]
 
+pub mod ci;
 mod connection;
 mod discovery;
 mod errors;
@@ -19,6 +23,7 @@ mod graph;
 mod ids;
 mod jwt;
 mod managed_identity;
+mod oidc_fetch;
 mod proxy;
 mod registry;
 mod responses;
@@ -262,6 +267,31 @@ impl Emulator {
             audience: TOKEN_EXCHANGE_AUDIENCE.to_owned(),
         };
         self.shared.register_federated(tenant_id, client_id, fic);
+    }
+
+    /// Adds a federated identity credential with this exact `iss`, `sub` and audience (what the
+    /// portal's "Add credential" form registers).
+    pub fn register_federated_credential(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        issuer: &str,
+        subject: &str,
+        audience: &str,
+    ) {
+        let fic = FederatedCredential {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            audience: audience.to_owned(),
+        };
+        self.shared.register_federated(tenant_id, client_id, fic);
+    }
+
+    /// Moves the clock federated assertions are checked against `secs` ahead (a long job).
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared
+            .clock_offset
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// An RS256 JWT signed by the emulator's "external IdP" key (not its Entra key), valid from

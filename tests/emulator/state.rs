@@ -85,6 +85,8 @@ pub struct Shared {
     pub users: UserFlows,
     /// Microsoft Graph's app registrations and request log (`graph`).
     pub graph: GraphDirectory,
+    /// Seconds added to the clock federated assertions are checked against (a long job).
+    pub clock_offset: std::sync::atomic::AtomicI64,
     inner: Mutex<Inner>,
 }
 
@@ -96,6 +98,7 @@ impl Shared {
             mi: ManagedIdentities::new(),
             users: UserFlows::new(),
             graph: GraphDirectory::default(),
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
             inner: Mutex::new(Inner {
                 tenants: BTreeMap::new(),
                 counts: [0; Grant::ALL.len()],
@@ -269,6 +272,12 @@ impl Shared {
             .queued_faults
             .pop_front()
             .or_else(|| inner.persistent_fault.clone())
+    }
+
+    /// Now, in epoch seconds, as the federated checks see it (the real clock plus the offset).
+    pub fn now(&self) -> i64 {
+        jiff::Timestamp::now().as_second()
+            + self.clock_offset.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn token_lifetime_secs(&self) -> u64 {

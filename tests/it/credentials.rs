@@ -281,7 +281,12 @@ fn federated_token_problems() {
     .unwrap();
     let out = env.run(&["get-token"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("AADSTS70021"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("AADSTS700213"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("subject `system:serviceaccount:other:sa`"),
+        "what the workload presented: {}",
+        stderr(&out)
+    );
 }
 
 fn imds_env(emu: &Emulator) -> TestEnv {

@@ -7,6 +7,7 @@
 mod app_service;
 mod authorize;
 mod certs;
+mod ci_services;
 mod client_assertion;
 mod device_code;
 mod fake_browser;

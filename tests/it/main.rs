@@ -9,6 +9,12 @@ mod architecture;
 mod az_shim;
 /// `AZURE_*` and named profiles: what they may change, what is said, empty variables.
 mod azure_variables;
+/// Secretless CI: GitHub Actions, Azure Pipelines and GitLab tokens as federated credentials.
+mod ci;
+/// Secretless CI refusals: what the job presented next to what Entra said (snapshots).
+mod ci_errors;
+/// `exec` in a CI job: the child's SDKs get tokens with no secret, past the first CI token.
+mod ci_exec;
 /// Claims challenges (CAE): `--claims`, client capabilities, never the cached token.
 mod claims;
 /// `docs/cli-reference.md` and the README's tables are generated from the code.
@@ -68,6 +74,8 @@ mod output_formats;
 mod peer_smoke;
 /// Which profile a command acts on: `-p`, `ENTRA_AUTH_PROFILE`, `default`.
 mod profile_selection;
+/// The README's GitHub Actions, Azure Pipelines and GitLab examples, run against the emulators.
+mod readme_ci;
 /// Secure storage: Secret Service, the encrypted file store, fallbacks, parallel runs.
 mod storage;
 /// Helpers: the hermetic `TestEnv`, output readers, snapshot filters, fixtures and peers.

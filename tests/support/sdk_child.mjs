@@ -35,6 +35,10 @@ const REMOVED = [
   "MSI_SECRET",
   "IMDS_ENDPOINT",
   "IDENTITY_SERVER_THUMBPRINT",
+  // A CI job's request tokens (GitHub Actions, Azure Pipelines).
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  "SYSTEM_ACCESSTOKEN",
 ];
 
 function usage() {

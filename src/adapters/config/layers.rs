@@ -5,11 +5,13 @@
 use figment::value::{Dict, Map, Value};
 use figment::{Error, Figment, Metadata, Profile, Provider};
 
+use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FIELDS, FieldTextError, ProfileSettings, entra_env_name, field};
 use crate::ports::env::Env;
 use crate::ports::profile_repository::{FieldSource, IgnoredVariable, LayerError, LayeredSettings};
 
 /// The metadata names of the layers, lowest first.
+const PIPELINES: &str = "Azure Pipelines task variables";
 const FILE: &str = "config file";
 const AZURE: &str = "AZURE_* variables";
 const ENTRA: &str = "ENTRA_AUTH_* variables";
@@ -53,6 +55,51 @@ impl Provider for SettingsLayer {
             )),
         }
     }
+}
+
+/// What the Azure Pipelines AzureCLI@2/AzurePowerShell@5 tasks (and terraform) set: the app,
+/// tenant and service connection, under everything else (used only where nothing else sets
+/// the field). Blank counts as unset here: the tasks export them empty outside a connection.
+const PIPELINE_VARIABLES: [(&str, &[&str]); 3] = [
+    ("tenant_id", &[EnvVars::AZURESUBSCRIPTION_TENANT_ID]),
+    ("client_id", &[EnvVars::AZURESUBSCRIPTION_CLIENT_ID]),
+    (
+        "service_connection_id",
+        &[
+            EnvVars::AZURESUBSCRIPTION_SERVICE_CONNECTION_ID,
+            EnvVars::ARM_OIDC_AZURE_SERVICE_CONNECTION_ID,
+        ],
+    ),
+];
+
+/// The pipeline task variable that sets `field_name`, if one is set.
+fn pipeline_variable(env: &dyn Env, field_name: &str) -> Option<&'static str> {
+    PIPELINE_VARIABLES
+        .iter()
+        .find(|(field, _)| *field == field_name)?
+        .1
+        .iter()
+        .copied()
+        .find(|var| env.non_empty(var).is_some())
+}
+
+fn pipelines(env: &dyn Env) -> Result<SettingsLayer, LayerError> {
+    let mut settings = ProfileSettings::default();
+    for (field, _) in PIPELINE_VARIABLES {
+        if let Some(var) = pipeline_variable(env, field) {
+            let value = env.non_empty(var).unwrap_or_default();
+            settings
+                .set_text(field, &value)
+                .map_err(|error| LayerError::EnvVar {
+                    var: var.to_owned(),
+                    error,
+                })?;
+        }
+    }
+    Ok(SettingsLayer {
+        name: PIPELINES,
+        settings,
+    })
 }
 
 /// The variable that sets `field` in the environment family `layer` (`AZURE` or `ENTRA`).
@@ -157,7 +204,7 @@ pub fn merge<'a>(
     }
     let written = table.as_ref().map(|t| t.name.to_owned());
     let path = table.as_ref().map(|t| t.path.to_owned());
-    let mut figment = Figment::new();
+    let mut figment = Figment::new().merge(pipelines(env)?);
     if let Some(table) = table {
         figment = figment.merge(table);
     }
@@ -181,6 +228,7 @@ pub fn merge<'a>(
             let source = match layer {
                 FILE => FieldSource::File(path.clone().unwrap_or_default()),
                 FLAGS => FieldSource::Flag,
+                PIPELINES => FieldSource::Env(pipeline_variable(env, name)?.to_owned()),
                 env_layer => FieldSource::Env(variable(env_layer, name)?),
             };
             Some((name, source))

@@ -166,19 +166,21 @@ impl IdpTransport for HttpTransport {
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
         let client = self.client(&request.url)?;
         let started = Instant::now();
-        let mut builder = client.get(&request.url).timeout(request.timeout);
-        for (name, value) in &request.headers {
-            let value = match value {
-                FormValue::Plain(text) => text.as_str(),
-                FormValue::Secret(secret) => secret.expose_secret(),
-            };
-            builder = builder.header(*name, value);
-        }
-        let outcome = match builder.send().await {
-            Ok(response) => reply(response, request.max_reply_bytes).await,
-            Err(e) => Err(TransportError::Unreachable(describe_send_error(&e))),
-        };
+        let outcome = with_headers(client.get(&request.url), request).await;
         log_call("GET", &request.url, started, &outcome);
+        outcome
+    }
+
+    #[tracing::instrument(level = "debug", name = "http", skip_all)]
+    async fn post_empty(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
+        let client = self.client(&request.url)?;
+        let started = Instant::now();
+        let builder = client
+            .post(&request.url)
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Vec::new());
+        let outcome = with_headers(builder, request).await;
+        log_call("POST", &request.url, started, &outcome);
         outcome
     }
 }
@@ -203,6 +205,26 @@ fn log_call(
         },
         Err(error) => tracing::debug!("{method} {url}: failed after {millis} ms: {error}"),
     }
+}
+
+/// Sends `builder` with `request`'s headers, timeout and reply limit.
+async fn with_headers(
+    builder: reqwest::RequestBuilder,
+    request: &HttpGet,
+) -> Result<HttpReply, TransportError> {
+    let mut builder = builder.timeout(request.timeout);
+    for (name, value) in &request.headers {
+        let value = match value {
+            FormValue::Plain(text) => text.as_str(),
+            FormValue::Secret(secret) => secret.expose_secret(),
+        };
+        builder = builder.header(*name, value);
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| TransportError::Unreachable(describe_send_error(&e)))?;
+    reply(response, request.max_reply_bytes).await
 }
 
 /// `host[:port]` of a redirect's `Location`, resolved against the URL that answered; never the

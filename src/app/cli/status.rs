@@ -107,6 +107,9 @@ pub fn render_text(report: &StatusReport) -> String {
             "AZURE_CLIENT_SECRET is set: it wins over stored client secrets"
         );
     }
+    if let Some(ci) = &report.ci {
+        let _ = writeln!(out, "CI:           {} ({})", ci.service, ci.reason);
+    }
     if report.profiles.is_empty() {
         let _ = writeln!(out, "profiles:     none");
     }
@@ -121,6 +124,9 @@ pub fn render_text(report: &StatusReport) -> String {
             let _ = writeln!(out, "  tenant:     {tenant}");
             let _ = writeln!(out, "  client:     {client}");
             let _ = writeln!(out, "  authority:  {authority}");
+        }
+        if let Some(credential) = &profile.credential {
+            let _ = writeln!(out, "  credential: {credential}");
         }
         let secrets = if profile.secrets.is_empty() {
             "none stored".to_owned()

@@ -58,6 +58,9 @@ impl RetryPolicy {
         retry_unreachable: false,
     };
 
+    /// A CI's token service (GitHub Actions, Azure Pipelines): 429 and 5xx, as Entra.
+    pub const CI_TOKEN_SERVICE: Self = Self::IDENTITY_PROVIDER;
+
     /// Microsoft Graph pages.
     pub const GRAPH: Self = Self::IDENTITY_PROVIDER;
 

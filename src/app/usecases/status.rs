@@ -5,7 +5,10 @@ use serde::Serialize;
 
 use crate::app::usecases::error::Error;
 use crate::app::usecases::profiles::resolution::{known_profiles, resolve_profile};
+use crate::app::usecases::token::federated::{detect, in_github_actions};
 use crate::domain::cache_key::CacheKey;
+use crate::domain::ci::FederatedSource;
+use crate::domain::credential::Credential;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
 use crate::domain::token::{Token, rfc3339};
@@ -21,6 +24,8 @@ pub struct StatusReport {
     pub cache_dir: Option<String>,
     pub store: StoreReport,
     pub client_secret_from_environment: bool,
+    /// The CI whose token service a profile with no other credential uses, and why.
+    pub ci: Option<CiReport>,
     pub profiles: Vec<ProfileReport>,
     /// Cached tokens that belong to no profile (e.g. a profile that was renamed).
     pub other_cached_tokens: usize,
@@ -38,12 +43,22 @@ pub struct StoreReport {
     pub error: Option<String>,
 }
 
+/// A CI detected from the environment.
+#[derive(Debug, Serialize)]
+pub struct CiReport {
+    pub service: &'static str,
+    pub reason: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ProfileReport {
     pub name: String,
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
     pub authority: Option<String>,
+    /// How the profile proves who it is (which credential or federated token source), without
+    /// any secret.
+    pub credential: Option<String>,
     pub error: Option<String>,
     /// Names of the stored secrets: `secret`, `cert-password`.
     pub secrets: Vec<String>,
@@ -137,6 +152,7 @@ pub fn gather(
                 tenant_id: None,
                 client_id: None,
                 authority: None,
+                credential: None,
                 error: None,
                 cached_tokens: Vec::new(),
             };
@@ -164,6 +180,10 @@ pub fn gather(
                             });
                         }
                     }
+                    report.credential = profile
+                        .credential()
+                        .ok()
+                        .map(|c| describe(&c, ports.env, !report.secrets.is_empty()));
                     report.tenant_id = Some(profile.tenant_id);
                     report.client_id = Some(profile.client_id);
                     report.authority = Some(profile.authority.as_str().to_owned());
@@ -179,10 +199,66 @@ pub fn gather(
         cache_dir,
         store,
         client_secret_from_environment: ports.env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some(),
+        ci: detect(ports.env).map(|d| CiReport {
+            service: d.service.name(),
+            reason: d.reason,
+        }),
         profiles,
         other_cached_tokens: claimed.iter().filter(|c| !**c).count(),
     };
     Ok((report, stores.err().map(Error::from)))
+}
+
+/// A federated source in words (`the GitHub Actions OIDC token (detected: …)`).
+fn describe_federated(source: &FederatedSource, env: &dyn Env) -> String {
+    match source {
+        FederatedSource::File(path) => format!("federated token file {path}"),
+        FederatedSource::Variable(name) => format!("federated token in {name}"),
+        FederatedSource::GitHubActions => {
+            "federated: the GitHub Actions OIDC token (federated_source)".to_owned()
+        }
+        FederatedSource::AzurePipelines => {
+            "federated: the Azure Pipelines OIDC token (federated_source)".to_owned()
+        }
+        FederatedSource::Detected => match detect(env) {
+            Some(d) => format!(
+                "federated: the {} OIDC token (detected: {})",
+                d.service.name(),
+                d.reason
+            ),
+            None if in_github_actions(env) => "federated: GitHub Actions, but the job has no `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_* are not set)".to_owned(),
+            None => "federated: no CI token service detected (set federated_token_file or federated_token_env)".to_owned(),
+        },
+    }
+}
+
+/// Which credential a profile would use now, and why (never a secret).
+fn describe(credential: &Credential, env: &dyn Env, stored_secret: bool) -> String {
+    match credential {
+        Credential::ClientSecret => "client secret".to_owned(),
+        Credential::Certificate(c) => format!("certificate {}", c.path),
+        Credential::Federated(source) => describe_federated(source, env),
+        Credential::ManagedIdentity(_) => "managed identity".to_owned(),
+        Credential::PublicClient => "none: user sign-in (public client)".to_owned(),
+        Credential::Auto {
+            certificate,
+            federated,
+        } => {
+            if env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some() {
+                "client secret from AZURE_CLIENT_SECRET".to_owned()
+            } else if let Some(c) = certificate {
+                format!("certificate {}", c.path)
+            } else if let Some(source) = federated {
+                describe_federated(source, env)
+            } else if stored_secret {
+                "stored client secret".to_owned()
+            } else if detect(env).is_some() || in_github_actions(env) {
+                describe_federated(&FederatedSource::Detected, env)
+            } else {
+                "none: user sign-in".to_owned()
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -110,6 +110,10 @@ impl IdpTransport for ScriptedIdp {
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
         panic!("unexpected GET {}", request.url)
     }
+
+    async fn post_empty(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
+        panic!("unexpected empty POST {}", request.url)
+    }
 }
 
 /// A JSON reply.
@@ -297,6 +301,8 @@ pub struct Fixture {
     pub reporter: RecordingReporter,
     pub terminal: UnattendedTerminal,
     pub loader: MockCredentialLoader,
+    /// The environment the credential resolver sees (CI variables).
+    pub env: crate::ports::env::MapEnv,
 }
 
 impl Fixture {
@@ -313,6 +319,7 @@ impl Fixture {
             reporter: RecordingReporter::default(),
             terminal: UnattendedTerminal::default(),
             loader,
+            env: crate::ports::env::MapEnv::default(),
         }
     }
 
@@ -322,6 +329,7 @@ impl Fixture {
             env_certificate_password: None,
             secrets: &self.secrets,
             loader: &self.loader,
+            env: &self.env,
             terminal: &self.terminal,
         };
         let user = UserFlowPorts {

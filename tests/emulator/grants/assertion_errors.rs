@@ -4,7 +4,10 @@
 //! 700027 unknown key, bad signature, unsupported `alg`, missing or replayed `jti` (401; the
 //! replay is told apart by its reason text, Entra has no public code for it); 50048 `iss` ≠ `sub`
 //! (401); 700021 `iss` = `sub` ≠ `client_id` (401); 700023 wrong `aud` (401); 700024 outside its
-//! time range (401); 70021 no matching federated identity record (400 `invalid_request`).
+//! time range (401); 70021 no matching federated identity record (400 `invalid_request`; the older
+//! wording, kept for callers that want it), and the specific ones Entra returns now: 700211
+//! issuer, 700213 subject, 7002138 subject that differs only in case, 700212 audience (400
+//! `invalid_request`), 50166 the issuer's discovery or keys could not be fetched (400).
 
 use super::super::errors::EntraError;
 use axum::http::StatusCode;
@@ -121,6 +124,56 @@ impl EntraError {
                 iso(now),
                 nbf.map_or_else(|| "(not set)".to_owned(), iso),
                 iso(exp),
+            ),
+        )
+    }
+
+    pub fn federated_issuer_mismatch(issuer: &str) -> Self {
+        Self::bad_request(
+            "invalid_request",
+            700211,
+            format!(
+                "No matching federated identity record found for presented assertion issuer '{issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+            ),
+        )
+    }
+
+    pub fn federated_subject_mismatch(subject: &str) -> Self {
+        Self::bad_request(
+            "invalid_request",
+            700213,
+            format!(
+                "No matching federated identity record found for presented assertion subject '{subject}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+            ),
+        )
+    }
+
+    pub fn federated_subject_case_mismatch(subject: &str) -> Self {
+        Self::bad_request(
+            "invalid_request",
+            7002138,
+            format!(
+                "No matching federated identity record found for presented assertion subject '{subject}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion."
+            ),
+        )
+    }
+
+    pub fn federated_audience_mismatch(audience: &str) -> Self {
+        Self::bad_request(
+            "invalid_request",
+            700212,
+            format!(
+                "No matching federated identity record found for presented assertion audience '{audience}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+            ),
+        )
+    }
+
+    pub fn federated_keys_unavailable(issuer: &str, reason: &str) -> Self {
+        Self::bad_request(
+            "invalid_client",
+            50166,
+            format!(
+                "Request to External OIDC endpoint failed. Issuer: '{issuer}'. [Reason - {reason}]"
             ),
         )
     }

@@ -109,7 +109,7 @@ pub fn authenticate(
     if let Some(certificate) = registered_certificate(app, &jwt) {
         verify_certificate_assertion(req, app, tenant_id, &jwt, certificate)
     } else if !app.federated.is_empty() {
-        federated::verify(app, &jwt, assertion)
+        federated::verify(req.shared, app, &jwt, assertion)
     } else {
         Err(EntraError::assertion_key_unknown(
             &presented_thumbprint(&jwt),
@@ -224,7 +224,11 @@ fn check_audience(
 
 /// `exp` in the future (required) and `nbf` (optional) at most `NBF_SKEW_SECS` ahead.
 pub fn check_time_range(jwt: &Jwt<'_>) -> Result<(), EntraError> {
-    let now = jiff::Timestamp::now().as_second();
+    check_time_range_at(jwt, jiff::Timestamp::now().as_second())
+}
+
+/// [`check_time_range`] at `now` (epoch seconds).
+pub fn check_time_range_at(jwt: &Jwt<'_>, now: i64) -> Result<(), EntraError> {
     let exp = jwt
         .claim_time("exp")
         .ok_or_else(|| EntraError::assertion_malformed("the 'exp' claim is missing"))?;

@@ -1,6 +1,7 @@
 //! Emulator self-tests: federated credentials (workload identity) with external tokens minted by
-//! the emulator's external-IdP key: accepted, no matching record (70021), expired (700024),
-//! and an Entra-issued token refused as an external one.
+//! the emulator's external-IdP key: accepted, no matching record (700211 issuer, 700213 subject,
+//! 7002138 subject in another case, 700212 audience), expired (700024), and an Entra-issued token
+//! refused as an external one. The CI issuers (keys by discovery) are in `ci_services`.
 
 use super::certs::with_assertion;
 use super::{assert_entra_error, client_credentials};
@@ -39,33 +40,50 @@ async fn matching_external_token_is_accepted_and_reusable() {
 }
 
 #[tokio::test]
-async fn mismatched_subject_issuer_or_audience_is_70021() {
+async fn mismatched_issuer_subject_or_audience_get_entras_specific_codes() {
     let emu = emulator_with_federated_client();
     let cases = [
         (
             ISSUER,
             "system:serviceaccount:default:other",
             TOKEN_EXCHANGE_AUDIENCE,
+            700213,
+            "subject 'system:serviceaccount:default:other'",
+        ),
+        (
+            ISSUER,
+            "system:serviceaccount:Default:workload",
+            TOKEN_EXCHANGE_AUDIENCE,
+            7002138,
+            "case-insensitive comparison, but not with case-sensitive",
         ),
         (
             "https://token.actions.githubusercontent.com",
             SUBJECT,
             TOKEN_EXCHANGE_AUDIENCE,
+            700211,
+            "issuer 'https://token.actions.githubusercontent.com'",
         ),
-        (ISSUER, SUBJECT, "api://SomethingElse"),
+        (
+            ISSUER,
+            SUBJECT,
+            "api://SomethingElse",
+            700212,
+            "audience 'api://SomethingElse'",
+        ),
     ];
-    for (issuer, subject, audience) in cases {
+    for (issuer, subject, audience, code, detail) in cases {
         let external = emu.mint_external_token(issuer, subject, audience, 3600);
         let reply = with_assertion(&emu, FED_CLIENT_ID, &external).await;
-        let body = assert_entra_error(&reply, 400, "invalid_request", 70021);
+        let body = assert_entra_error(&reply, 400, "invalid_request", code);
         let description = body["error_description"].as_str().unwrap();
         assert!(
-            description.starts_with(
-                "AADSTS70021: No matching federated identity record found for presented assertion."
-            ),
+            description.starts_with(&format!(
+                "AADSTS{code}: No matching federated identity record found for presented assertion"
+            )),
             "{description}"
         );
-        assert!(description.contains(&format!("Assertion Subject: '{subject}'")));
+        assert!(description.contains(detail), "{description}");
     }
 }
 
@@ -85,5 +103,5 @@ async fn entra_issued_token_is_not_an_external_token() {
         .unwrap()
         .to_owned();
     let reply = with_assertion(&emu, FED_CLIENT_ID, &entra_token).await;
-    assert_entra_error(&reply, 401, "invalid_client", 700027);
+    assert_entra_error(&reply, 400, "invalid_request", 700211);
 }

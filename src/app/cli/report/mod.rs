@@ -13,6 +13,7 @@ use crate::domain::text::printable;
 
 mod credential;
 mod edit;
+mod federated;
 mod git;
 mod graph;
 mod idp;
@@ -29,6 +30,7 @@ mod transfer;
 
 use credential::credential;
 use edit::edit;
+use federated::federated;
 pub use git::git_protocol;
 use graph::graph;
 use idp::idp;
@@ -149,6 +151,7 @@ pub fn report(error: &Error) -> Report {
         Error::Profile(e) => profile(kind, e),
         Error::Store(e) => store(kind, e),
         Error::Credential(e) => credential(kind, e),
+        Error::Federated(e) => federated(kind, e),
         Error::Idp(e) => idp(kind, e),
         Error::SignIn(e) => sign_in(kind, e),
         Error::ManagedIdentity(e) => managed_identity(kind, e),

@@ -25,6 +25,9 @@ impl IdpTransport for Script {
     async fn post_form(&self, _: &FormPost) -> Result<HttpReply, TransportError> {
         unreachable!("discover only GETs")
     }
+    async fn post_empty(&self, _: &HttpGet) -> Result<HttpReply, TransportError> {
+        unreachable!("discover only GETs")
+    }
     async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {
         let bearer = request.headers.iter().any(|(name, value)| {
             *name == "authorization"
@@ -175,6 +178,9 @@ async fn pages_are_read_with_a_limit_and_an_oversized_one_is_an_error() {
     #[async_trait]
     impl IdpTransport for TooLarge {
         async fn post_form(&self, _: &FormPost) -> Result<HttpReply, TransportError> {
+            unreachable!("discover only GETs")
+        }
+        async fn post_empty(&self, _: &HttpGet) -> Result<HttpReply, TransportError> {
             unreachable!("discover only GETs")
         }
         async fn get(&self, request: &HttpGet) -> Result<HttpReply, TransportError> {

@@ -12,6 +12,7 @@ use crate::ports::store::StoreSelectionError;
 mod az_cli;
 mod credential;
 mod edit;
+mod federated;
 mod graph;
 mod idp;
 mod input;
@@ -25,6 +26,7 @@ mod transfer;
 pub use az_cli::AzCliError;
 pub use credential::CredentialError;
 pub use edit::{AfterWrite, EditError, NameUse};
+pub use federated::{FederatedError, FederatedOrigin};
 pub use graph::GraphError;
 pub use idp::{IdpError, Refusal, ReplyIds};
 pub use input::InputError;
@@ -63,6 +65,9 @@ pub enum Error {
     Store(#[from] StoreSelectionError),
     #[error(transparent)]
     Credential(#[from] CredentialError),
+    /// Boxed: it carries the IdP's refusal.
+    #[error(transparent)]
+    Federated(Box<FederatedError>),
     /// Boxed: the IdP's error body is large and errors travel by value.
     #[error(transparent)]
     Idp(Box<IdpError>),
@@ -95,6 +100,7 @@ impl Error {
             Self::Profile(e) => e.kind(),
             Self::Store(_) => ErrorKind::Config,
             Self::Credential(e) => e.kind(),
+            Self::Federated(e) => e.kind(),
             Self::Idp(e) => e.kind(),
             Self::SignIn(e) => e.kind(),
             Self::ManagedIdentity(e) => e.kind(),
@@ -112,6 +118,18 @@ impl Error {
 impl From<IdpError> for Error {
     fn from(error: IdpError) -> Self {
         Self::Idp(Box::new(error))
+    }
+}
+
+impl From<FederatedError> for Error {
+    fn from(error: FederatedError) -> Self {
+        Self::Federated(Box::new(error))
+    }
+}
+
+impl From<Box<FederatedError>> for Error {
+    fn from(error: Box<FederatedError>) -> Self {
+        Self::Federated(error)
     }
 }
 

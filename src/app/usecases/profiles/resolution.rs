@@ -186,6 +186,9 @@ pub fn environment_defines_default(env: &dyn Env) -> bool {
             .is_some_and(|var| env.non_empty(var).is_some())
             || env.non_empty(&entra_env_name(spec.name)).is_some()
     }) || env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some()
+        || env
+            .non_empty(EnvVars::AZURESUBSCRIPTION_CLIENT_ID)
+            .is_some()
 }
 
 /// Every profile name a command can use: the file's, plus `default` when only the environment
@@ -296,6 +299,36 @@ mod tests {
         let p = resolve_profile(&none(), &env, "default", &ProfileSettings::default()).unwrap();
         assert_eq!(p.tenant_id, "b.example");
         assert_eq!(p.port, Some(8400));
+    }
+
+    #[test]
+    fn azure_pipelines_task_variables_fill_only_what_the_profile_lacks() {
+        let env = MapEnv::from_pairs([
+            ("AZURESUBSCRIPTION_TENANT_ID", "task.example"),
+            ("AZURESUBSCRIPTION_CLIENT_ID", "task-client"),
+            ("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID", "terraform-sc"),
+        ]);
+        let p = resolve_profile(&none(), &env, "default", &ProfileSettings::default()).unwrap();
+        assert_eq!(p.tenant_id, "task.example");
+        assert_eq!(p.client_id, "task-client");
+        assert_eq!(p.service_connection_id.as_deref(), Some("terraform-sc"));
+        let p = resolve_profile(&config(FILE), &env, "prod", &ProfileSettings::default()).unwrap();
+        assert_eq!(p.tenant_id, "file.example", "the profile's own wins");
+        let mut pairs = env.0.clone();
+        pairs.insert(
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID".into(),
+            "task-sc".into(),
+        );
+        pairs.insert("AZURE_CLIENT_ID".into(), "azure-client".into());
+        let p = resolve_profile(
+            &none(),
+            &MapEnv(pairs),
+            "default",
+            &ProfileSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(p.service_connection_id.as_deref(), Some("task-sc"));
+        assert_eq!(p.client_id, "azure-client");
     }
 
     #[test]

@@ -1,31 +1,40 @@
 //! Which credential a confidential-client profile authenticates with, resolved only when a token
 //! request is about to be made (never on a cache hit): a client secret, a certificate assertion
-//! or a federated token. Explicit `auth_method` wins; otherwise the first available of
-//! AZURE_CLIENT_SECRET, a certificate, a federated token file, a stored secret.
+//! or a federated token. Explicit `auth_method` (or `federated_source`) wins; otherwise the first
+//! available of AZURE_CLIENT_SECRET, a certificate, a federated token variable or file, a stored
+//! secret, the token service of the CI the job runs in.
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::app::usecases::error::CredentialError;
+use crate::app::usecases::error::{CredentialError, Error, FederatedOrigin};
+use crate::app::usecases::token::federated::{self, FederatedCredential};
+use crate::domain::ci::FederatedSource;
 use crate::domain::credential::{CertificateCredential, Credential};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::Profile;
 use crate::domain::secret_binding::{SecretDestination, StoredSecret, unbind};
 use crate::ports::assertion::ClientAssertionSource;
 use crate::ports::credential_loader::{CertificateError, CertificateSpec, CredentialLoader};
+use crate::ports::env::Env;
 use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
 use crate::ports::terminal::Terminal;
 
 /// How the app proves who it is, ready for a request.
 pub enum ClientCredential {
     Secret(SecretString),
+    /// A certificate's signed assertion.
     Assertion(Box<dyn ClientAssertionSource>),
+    /// A token from another identity provider (file, variable or CI token service).
+    Federated(FederatedCredential),
 }
 
 impl ClientCredential {
-    /// True for a federated token (re-read and retried once when Entra says it expired).
+    /// True for a federated token that can be had afresh (a file the platform rotates, a CI
+    /// token service): obtained again and retried once when Entra says it expired. A variable
+    /// holds the same token all along.
     #[must_use]
     pub fn is_federated(&self) -> bool {
-        matches!(self, Self::Assertion(a) if a.kind() == "federated")
+        matches!(self, Self::Federated(f) if !matches!(f.origin, FederatedOrigin::Variable { .. }))
     }
 }
 
@@ -39,6 +48,8 @@ pub struct CredentialResolver<'a> {
     pub env_certificate_password: Option<SecretString>,
     pub secrets: &'a dyn SecretStore,
     pub loader: &'a dyn CredentialLoader,
+    /// The CI variables (detection, request URLs and tokens, a token variable).
+    pub env: &'a dyn Env,
     /// Asks for a certificate password when none opens the file (only when a person is there).
     pub terminal: &'a dyn Terminal,
 }
@@ -53,35 +64,41 @@ impl CredentialResolver<'_> {
         profile: &Profile,
         credential: &Credential,
         now: i64,
-    ) -> Result<ClientCredential, CredentialError> {
+    ) -> Result<ClientCredential, Error> {
         let name = || profile.name.clone();
-        match credential {
+        Ok(match credential {
             Credential::ClientSecret => self
                 .secret(profile)?
                 .map(ClientCredential::Secret)
-                .ok_or_else(|| CredentialError::NoSecret { profile: name() }),
-            Credential::Certificate(certificate) => self.certificate(profile, certificate, now),
-            Credential::Federated { token_file } => self.federated(token_file),
+                .ok_or_else(|| CredentialError::NoSecret { profile: name() })?,
+            Credential::Certificate(certificate) => self.certificate(profile, certificate, now)?,
+            Credential::Federated(source) => self.federated(profile, source)?,
             Credential::PublicClient | Credential::ManagedIdentity(_) => {
-                Err(CredentialError::PublicClient { profile: name() })
+                return Err(CredentialError::PublicClient { profile: name() }.into());
             }
             Credential::Auto {
                 certificate,
-                federated_token_file,
+                federated,
             } => {
                 if let Some(secret) = &self.env_secret {
-                    Ok(ClientCredential::Secret(secret.clone()))
+                    ClientCredential::Secret(secret.clone())
                 } else if let Some(certificate) = certificate {
-                    self.certificate(profile, certificate, now)
-                } else if let Some(file) = federated_token_file {
-                    self.federated(file)
+                    self.certificate(profile, certificate, now)?
+                } else if let Some(source) = federated {
+                    self.federated(profile, source)?
+                } else if let Some(secret) = self.stored(profile, SecretKind::ClientSecret)? {
+                    ClientCredential::Secret(secret)
+                } else if federated::detect(self.env).is_some()
+                    || federated::in_github_actions(self.env)
+                {
+                    // In a CI job with nothing else: its token service (a GitHub job without
+                    // `id-token: write` gets the error that says to add it).
+                    self.federated(profile, &FederatedSource::Detected)?
                 } else {
-                    self.stored(profile, SecretKind::ClientSecret)?
-                        .map(ClientCredential::Secret)
-                        .ok_or_else(|| CredentialError::NoCredential { profile: name() })
+                    return Err(CredentialError::NoCredential { profile: name() }.into());
                 }
             }
-        }
+        })
     }
 
     /// True when the profile has an app credential (so client credentials is its flow). Only
@@ -92,11 +109,14 @@ impl CredentialResolver<'_> {
             Credential::PublicClient => false,
             Credential::Auto {
                 certificate: None,
-                federated_token_file: None,
+                federated: None,
             } => {
                 // A secret sealed in a file store this run cannot open still makes an app:
-                // resolving it then says the store is locked (not "sign in").
+                // resolving it then says the store is locked (not "sign in"). In a CI job (even
+                // a GitHub job without `id-token: write`) nobody can sign in: the CI's token.
                 self.env_secret.is_some()
+                    || federated::detect(self.env).is_some()
+                    || federated::in_github_actions(self.env)
                     || matches!(
                         self.secrets.get(&profile.name, SecretKind::ClientSecret),
                         Ok(Some(_)) | Err(SecretStoreError::Locked { .. })
@@ -176,13 +196,12 @@ impl CredentialResolver<'_> {
             .is_some_and(|p| p.expose_secret().trim().is_empty())
     }
 
-    fn federated(&self, path: &str) -> Result<ClientCredential, CredentialError> {
-        let source = self.loader.federated_token_file(path);
-        // Fail before any request when the file is missing or empty.
-        source
-            .assertion("", 0)
-            .map_err(CredentialError::Assertion)?;
-        Ok(ClientCredential::Assertion(source))
+    fn federated(
+        &self,
+        profile: &Profile,
+        source: &FederatedSource,
+    ) -> Result<ClientCredential, Error> {
+        federated::resolve(source, profile, self.env, self.loader).map(ClientCredential::Federated)
     }
 
     fn certificate(
@@ -249,7 +268,7 @@ mod tests {
     use secrecy::{ExposeSecret, SecretString};
 
     use super::{ClientCredential, CredentialResolver};
-    use crate::app::usecases::error::CredentialError;
+    use crate::app::usecases::error::{CredentialError, Error};
     use crate::domain::profile::{Profile, ProfileSettings};
     use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
     use crate::ports::credential_loader::{
@@ -309,14 +328,24 @@ mod tests {
             env_certificate_password,
             secrets,
             loader,
+            env: Box::leak(Box::new(crate::ports::env::MapEnv::default())),
             terminal,
         }
+    }
+
+    /// The credential error of a resolution (any other error fails the test).
+    fn cred<T>(result: Result<T, Error>) -> Result<T, CredentialError> {
+        result.map_err(|error| match error {
+            Error::Credential(e) => e,
+            other => panic!("not a credential error: {other:?}"),
+        })
     }
 
     fn secret_of(credential: ClientCredential) -> String {
         match credential {
             ClientCredential::Secret(s) => s.expose_secret().to_owned(),
             ClientCredential::Assertion(a) => format!("assertion:{}", a.kind()),
+            ClientCredential::Federated(_) => "assertion:federated".to_owned(),
         }
     }
 
@@ -333,7 +362,7 @@ mod tests {
         let resolver = resolver(&secrets, &loader, &terminal, Some("from-env".into()), None);
         let credential = p.credential().unwrap();
         assert_eq!(
-            secret_of(resolver.resolve(&p, &credential, 0).unwrap()),
+            secret_of(cred(resolver.resolve(&p, &credential, 0)).unwrap()),
             "from-env"
         );
     }
@@ -354,13 +383,13 @@ mod tests {
         });
         let c = federated.credential().unwrap();
         assert_eq!(
-            secret_of(resolver.resolve(&federated, &c, 0).unwrap()),
+            secret_of(cred(resolver.resolve(&federated, &c, 0)).unwrap()),
             "assertion:federated"
         );
         let plain = profile(ProfileSettings::default());
         let c = plain.credential().unwrap();
         assert_eq!(
-            secret_of(resolver.resolve(&plain, &c, 0).unwrap()),
+            secret_of(cred(resolver.resolve(&plain, &c, 0)).unwrap()),
             "stored"
         );
         assert!(resolver.has_app_credential(&plain, &c));
@@ -371,7 +400,7 @@ mod tests {
             ..resolver
         };
         assert!(matches!(
-            resolver.resolve(&plain, &c, 0),
+            cred(resolver.resolve(&plain, &c, 0)),
             Err(CredentialError::NoCredential { .. })
         ));
         assert!(
@@ -399,7 +428,7 @@ mod tests {
             "client credentials, not a sign-in"
         );
         assert_eq!(
-            resolver.resolve(&p, &c, 0).err(),
+            cred(resolver.resolve(&p, &c, 0)).err(),
             Some(CredentialError::LockedFileStore {
                 profile: "p".into(),
                 kind: SecretKind::ClientSecret,
@@ -426,7 +455,7 @@ mod tests {
         });
         let c = p.credential().unwrap();
         assert!(matches!(
-            resolver.resolve(&p, &c, 0),
+            cred(resolver.resolve(&p, &c, 0)),
             Err(CredentialError::Assertion(e)) if e.message.contains("empty")
         ));
     }
@@ -470,7 +499,7 @@ mod tests {
         });
         let c = p.credential().unwrap();
         assert_eq!(
-            secret_of(resolver.resolve(&p, &c, 50).unwrap()),
+            secret_of(cred(resolver.resolve(&p, &c, 50)).unwrap()),
             "assertion:certificate"
         );
     }
@@ -495,7 +524,7 @@ mod tests {
         let c = p.credential().unwrap();
         let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
         assert_eq!(
-            blank.resolve(&p, &c, 50).err(),
+            cred(blank.resolve(&p, &c, 50)).err(),
             Some(CredentialError::EmptyPasswordVariable {
                 var: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
                 path: "/c.pfx".into()
@@ -503,7 +532,7 @@ mod tests {
         );
         let wrong = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
         assert!(matches!(
-            wrong.resolve(&p, &c, 50),
+            cred(wrong.resolve(&p, &c, 50)),
             Err(CredentialError::Certificate(
                 CertificateError::WrongPassword { .. }
             ))
@@ -525,11 +554,11 @@ mod tests {
         });
         let c = p.credential().unwrap();
         assert!(matches!(
-            resolver.resolve(&p, &c, 5),
+            cred(resolver.resolve(&p, &c, 5)),
             Err(CredentialError::NotYetValid { not_before: 10, .. })
         ));
         assert!(matches!(
-            resolver.resolve(&p, &c, 25),
+            cred(resolver.resolve(&p, &c, 25)),
             Err(CredentialError::Expired { not_after: 20, .. })
         ));
     }

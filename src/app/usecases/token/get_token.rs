@@ -10,7 +10,8 @@ use secrecy::SecretString;
 use tokio::time::Instant;
 
 use crate::app::usecases::error::{
-    CredentialError, Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError,
+    CredentialError, Error, ErrorKind, FederatedError, ManagedIdentityError, ProfileFailure,
+    TokenError,
 };
 use crate::app::usecases::http_retry::checked_deadline;
 use crate::app::usecases::profiles::resolution::{
@@ -23,11 +24,13 @@ use crate::app::usecases::token::cache_and_lock::{
     Cached, lock_identity, read_cache, report_cache_error,
 };
 use crate::app::usecases::token::credentials::{ClientCredential, CredentialResolver};
+use crate::app::usecases::token::federated::FetchPorts;
 use crate::app::usecases::token::idp_call::{interpret_token_reply, post_with_retries};
 use crate::app::usecases::token::managed_identity;
 use crate::app::usecases::token::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::app::usecases::token::user_token::get_user_token;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
+use crate::domain::ci::PresentedClaims;
 use crate::domain::claims::Claims;
 use crate::domain::credential::Credential;
 use crate::domain::env_vars::EnvVars;
@@ -159,6 +162,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
             .map(SecretString::from),
         secrets: stores.secrets,
         loader: ports.loader,
+        env: ports.env,
         terminal: ports.terminal,
     };
     let user = UserFlowPorts {
@@ -384,16 +388,32 @@ async fn client_credentials(
         ports
             .credentials
             .resolve(&request.profile, &request.credential, ports.clock.now())?;
-    match one_request(ports, request, &credential).await {
+    let mut presented = None;
+    let result = match one_request(ports, request, &credential, &mut presented).await {
         Err(Error::Idp(error))
             if error.aadsts() == Some(ASSERTION_EXPIRED) && credential.is_federated() =>
         {
             ports.reporter.progress(
-                "the federated token was rejected as expired; reading the token file again",
+                "the federated token was rejected as expired; getting it again (file, variable or CI token service)",
             );
-            one_request(ports, request, &credential).await
+            one_request(ports, request, &credential, &mut presented).await
         }
         other => other,
+    };
+    // Entra refused what the job presented: show what it was (decoded here, never the token).
+    match (result, &credential, presented) {
+        (Err(Error::Idp(error)), ClientCredential::Federated(federated), Some(claims))
+            if error.aadsts().is_some() =>
+        {
+            Err(FederatedError::Refused {
+                origin: federated.origin.clone(),
+                presented: claims,
+                now: ports.clock.now(),
+                idp: error,
+            }
+            .into())
+        }
+        (result, _, _) => result,
     }
 }
 
@@ -401,6 +421,7 @@ async fn one_request(
     ports: &GetTokenPorts<'_>,
     request: &GetTokenRequest,
     credential: &ClientCredential,
+    presented: &mut Option<PresentedClaims>,
 ) -> Result<Token, Error> {
     let client_request_id = ports.random.uuid_v4()?;
     let profile = &request.profile;
@@ -432,6 +453,26 @@ async fn one_request(
                 ),
             ));
             form.push(("client_assertion", FormValue::Secret(assertion)));
+        }
+        ClientCredential::Federated(federated) => {
+            let clock = ports.clock;
+            let now = || clock.now();
+            let fetched = federated
+                .assertion(&FetchPorts {
+                    idp: ports.idp,
+                    reporter: ports.reporter,
+                    now: &now,
+                    deadline: request.deadline,
+                })
+                .await?;
+            *presented = Some(fetched.claims);
+            form.push((
+                "client_assertion_type",
+                FormValue::Plain(
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ),
+            ));
+            form.push(("client_assertion", FormValue::Secret(fetched.token)));
         }
     }
     let post = FormPost {
@@ -581,7 +622,7 @@ mod tests {
         use crate::ports::env::MapEnv;
         let auto = Credential::Auto {
             certificate: None,
-            federated_token_file: None,
+            federated: None,
         };
         let p = profile(ProfileSettings::default());
         for blank in ["", "  "] {

@@ -4,6 +4,7 @@
 pub mod cache_and_lock;
 pub mod credentials;
 pub mod endpoint_tokens;
+pub mod federated;
 pub mod get_token;
 pub mod git_credential;
 pub mod idp_call;

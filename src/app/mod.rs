@@ -5,5 +5,5 @@
 pub mod az_shim;
 pub mod cli;
 pub mod composition;
-pub mod exec_endpoint;
+pub mod credential_endpoint;
 pub mod usecases;

@@ -13,6 +13,7 @@ use crate::domain::text::printable;
 
 mod credential;
 mod edit;
+mod endpoint;
 mod git;
 mod graph;
 mod idp;
@@ -28,6 +29,7 @@ mod transfer;
 
 use credential::credential;
 use edit::edit;
+use endpoint::endpoint;
 pub use git::git_protocol;
 use graph::graph;
 use idp::idp;
@@ -155,6 +157,7 @@ pub fn report(error: &Error) -> Report {
         Error::Edit(e) => edit(kind, e),
         Error::Transfer(e) => transfer(kind, e),
         Error::Input(e) => input(kind, e),
+        Error::Endpoint(e) => endpoint(kind, e),
         Error::Random(e) => random(kind, e),
     };
     debug_assert_eq!(r.kind, kind);

@@ -12,6 +12,7 @@ use crate::ports::store::StoreSelectionError;
 mod az_cli;
 mod credential;
 mod edit;
+mod endpoint;
 mod graph;
 mod idp;
 mod input;
@@ -24,6 +25,7 @@ mod transfer;
 pub use az_cli::AzCliError;
 pub use credential::CredentialError;
 pub use edit::{AfterWrite, EditError, NameUse};
+pub use endpoint::EndpointError;
 pub use graph::GraphError;
 pub use idp::{IdpError, Refusal, ReplyIds};
 pub use input::InputError;
@@ -78,6 +80,8 @@ pub enum Error {
     Transfer(#[from] TransferError),
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
     /// The operating system's random number generator failed (no made-up id or `state`).
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -99,6 +103,7 @@ impl Error {
             Self::Edit(e) => e.kind(),
             Self::Transfer(e) => e.kind(),
             Self::Input(e) => e.kind(),
+            Self::Endpoint(e) => e.kind(),
             Self::Random(_) => ErrorKind::Io,
         }
     }

@@ -1,27 +1,19 @@
-//! The credential endpoint (a front-end, like `cli`): a loopback HTTP server that gives `exec`'s
-//! child tokens of one profile through the managed-identity protocols every Azure SDK speaks:
-//! App Service 2019-08-01 (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`) and an IMDS-shaped alias
-//! behind a random path segment (terraform's `ARM_MSI_ENDPOINT`). It parses requests
-//! ([`request`]), asks the `endpoint_tokens` use case, and renders ([`reply`]).
+//! The server both commands share: the listening socket, the request/refusal/answer loop per
+//! connection, and the secrets a request must carry.
 
-pub mod http;
-pub mod reply;
-pub mod request;
-
-use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::net::{TcpListener, TcpStream};
 
-use self::http::{Connection, Incoming};
-use self::reply::Reply;
-use self::request::{APP_SERVICE_PATH, Ask, IMDS_PATH, Policy, Refusal, Route, judge};
-use crate::app::usecases::error::Error;
+use super::http::{Connection, Incoming};
+use super::reply::{self, Reply};
+use super::request::{APP_SERVICE_PATH, Ask, IMDS_PATH, Policy, Refusal, Route, judge};
+use crate::app::usecases::error::{EndpointError, Error};
 use crate::app::usecases::token::endpoint_tokens::{EndpointTokens, resource_of};
 use crate::ports::clock::Clock;
-use crate::ports::random::{Random, RandomError};
+use crate::ports::random::Random;
 use crate::ports::reporter::Reporter;
 
 /// The most connections served at once; more are closed at once.
@@ -49,15 +41,18 @@ impl Endpoint {
     ///
     /// # Errors
     /// The port cannot be bound; the random generator failed.
-    pub async fn bind(random: &dyn Random, allowed: &[String]) -> Result<Self, BindError> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .await
-            .map_err(BindError::Io)?;
-        let port = listener.local_addr().map_err(BindError::Io)?.port();
+    pub async fn bind(random: &dyn Random, allowed: &[String]) -> Result<Self, Error> {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let failed = |e: std::io::Error| EndpointError::Listen {
+            address: address.ip().to_string(),
+            cause: e.to_string(),
+        };
+        let listener = TcpListener::bind(address).await.map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
         let policy = Policy {
             port,
-            header_secret: random.url_safe_token().map_err(BindError::Random)?,
-            imds_segment: random.url_safe_token().map_err(BindError::Random)?,
+            header_secret: random.url_safe_token()?,
+            imds_segment: random.url_safe_token()?,
             allowed: allowed.iter().map(|r| resource_of(r)).collect(),
         };
         Ok(Self { listener, policy })
@@ -155,13 +150,4 @@ impl Endpoint {
 fn refusal(hooks: &Hooks<'_>, route: Route, status: u16, message: &str) -> Reply {
     let correlation = hooks.random.uuid_v4().unwrap_or_default();
     reply::error(route, status, message, &correlation)
-}
-
-/// Why the endpoint could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum BindError {
-    #[error("cannot listen on 127.0.0.1: {0}")]
-    Io(io::Error),
-    #[error(transparent)]
-    Random(RandomError),
 }

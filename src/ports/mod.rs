@@ -8,6 +8,7 @@ pub mod clock;
 pub mod credential_loader;
 pub mod env;
 pub mod idp;
+pub mod local_peers;
 pub mod lock;
 pub mod profile_archive;
 pub mod profile_repository;

@@ -12,6 +12,7 @@ mod empty_root;
 #[path = "../emulator/mod.rs"]
 mod emulator;
 mod emulator_selftest;
+mod endpoint_hardening;
 mod exec;
 mod exec_sdk;
 mod export_import;

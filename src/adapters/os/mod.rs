@@ -1,9 +1,10 @@
-//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`): process environment, time, randomness, the terminal, stderr notices, child processes, and private file writes.
+//! The operating system (ports `env`, `clock`, `random`, `terminal`, `reporter`, `child_process`, `local_peers`): process environment, time, randomness, the terminal, stderr notices, child processes, the socket tables, and private file writes.
 
 pub mod atomic_file;
 pub mod az_shim_dir;
 pub mod child_process;
 pub mod env;
+pub mod local_peers;
 pub mod process_guard;
 pub mod random;
 pub mod stderr_reporter;

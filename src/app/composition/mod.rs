@@ -18,6 +18,7 @@ use crate::adapters::http::idp_transport::HttpTransport;
 use crate::adapters::os::az_shim_dir::AzShimDir;
 use crate::adapters::os::child_process::TokioChildRunner;
 use crate::adapters::os::env::ProcessEnv;
+use crate::adapters::os::local_peers::ProcLocalPeers;
 use crate::adapters::os::process_guard::forbid_core_dumps;
 use crate::adapters::os::random::OsRandom;
 use crate::adapters::os::stderr_reporter::StderrReporter;
@@ -89,6 +90,8 @@ pub struct Services {
     pub archive: ExportArchive,
     /// Runs `exec`'s child.
     pub child: TokioChildRunner,
+    /// Who is at the other end of the credential endpoint's connections.
+    pub peers: ProcLocalPeers,
 }
 
 /// `exec --az-shim`'s private directory with its `az`; removed when dropped.
@@ -139,6 +142,7 @@ impl Services {
             loader: FileCredentialLoader,
             archive: ExportArchive,
             child: TokioChildRunner,
+            peers: ProcLocalPeers,
         }
     }
 

@@ -2,9 +2,12 @@
 //! Azure SDK (and `az`, with `--az-shim`) in it gets the profile's tokens without ever seeing
 //! its secret. The command's exit code is exec's.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde_json::json;
 
-use super::server::{Endpoint, Hooks};
+use super::server::{CurrentTokens, Endpoint, Hooks};
 use crate::app::composition::Services;
 use crate::app::usecases::endpoint::ExecRequest;
 use crate::app::usecases::error::{EndpointError, Error};
@@ -29,9 +32,14 @@ pub fn run(
         clock: &services.clock,
         random: &services.random,
         reporter: &services.reporter,
+        peers: &services.peers,
+        served: None,
+        command: "exec",
     };
     services.run_async(async {
         let tokens = EndpointTokens::start(&ports, request.token.clone()).await?;
+        let identity = tokens.identity().clone();
+        let tokens: CurrentTokens<'_> = RefCell::new(Rc::new(tokens));
         let endpoint = Endpoint::bind(&services.random, &request.allow_resource).await?;
         let shim = match request.az_shim {
             true => Some(services.az_shim().map_err(|e| EndpointError::AzShimDir {
@@ -56,7 +64,7 @@ pub fn run(
         if shim.is_some() {
             set.push((
                 EnvVars::ENTRA_AUTH_AZ_ACCOUNT.to_owned(),
-                az_account(tokens.identity(), &services.env).to_string(),
+                az_account(&identity, &services.env).to_string(),
             ));
         }
         let command = ChildCommand {
@@ -77,7 +85,7 @@ pub fn run(
                     reason: e.reason,
                     not_found: e.not_found,
                 }.into()),
-            () = endpoint.serve(&tokens, &hooks) => Err(EndpointError::Stopped.into()),
+            () = endpoint.serve(&tokens, &hooks, std::future::pending()) => Err(EndpointError::Stopped.into()),
         }
     })?
 }

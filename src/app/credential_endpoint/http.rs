@@ -1,5 +1,7 @@
 //! HTTP/1.1 as little as the credential endpoint needs: request heads read with a size cap and
-//! time limits (no bodies: a request with one is refused), keep-alive, and JSON replies.
+//! ONE deadline per head (from its first byte; from the connection's start for the first head, so
+//! trickling a byte at a time never extends it), a short keep-alive idle limit, no bodies (a
+//! request with one is refused), and JSON replies.
 
 use std::io;
 use std::time::Duration;
@@ -7,6 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::connections::{Phase, Slot};
 use super::reply::{Reply, reason};
 use super::request::Head;
 
@@ -14,12 +17,13 @@ use super::request::Head;
 pub const HEAD_LIMIT: usize = 16 * 1024;
 /// The most header lines read.
 const MAX_HEADERS: usize = 64;
-/// How long a started request may take to arrive whole.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request head may take to arrive whole, from its first byte (the first head of a
+/// connection: from the connection's start).
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 /// How long an idle keep-alive connection is kept.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a reply may take to write.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What arrived on a connection.
 pub enum Incoming {
@@ -46,8 +50,16 @@ impl Connection {
         }
     }
 
-    /// Reads the next request head.
-    pub async fn next_request(&mut self) -> Incoming {
+    /// Reads the next request head. `first`: the connection's first, which must arrive whole
+    /// within [`HEAD_DEADLINE`] of now; later ones may wait [`IDLE_TIMEOUT`] for their first
+    /// byte. `slot` learns when a head has started.
+    pub async fn next_request(&mut self, first: bool, slot: &Slot) -> Incoming {
+        let now = tokio::time::Instant::now();
+        let mut deadline = (first || !self.buffer.is_empty()).then(|| now + HEAD_DEADLINE);
+        let idle_until = now + IDLE_TIMEOUT;
+        if deadline.is_some() {
+            slot.set_phase(Phase::Head);
+        }
         loop {
             match parse(&self.buffer) {
                 Parsed::Complete(head, used, keep_alive) => {
@@ -65,11 +77,6 @@ impl Connection {
                 }
                 Parsed::Partial => {}
             }
-            let wait = if self.buffer.is_empty() {
-                IDLE_TIMEOUT
-            } else {
-                HEAD_TIMEOUT
-            };
             let mut chunk = [0_u8; 4096];
             let room = HEAD_LIMIT
                 .saturating_sub(self.buffer.len())
@@ -77,10 +84,15 @@ impl Connection {
             let Some(space) = chunk.get_mut(..room) else {
                 return Incoming::Closed;
             };
-            match tokio::time::timeout(wait, self.stream.read(space)).await {
+            let until = deadline.unwrap_or(idle_until);
+            match tokio::time::timeout_at(until, self.stream.read(space)).await {
                 Ok(Ok(read)) if read > 0 => {
                     self.buffer
                         .extend_from_slice(space.get(..read).unwrap_or_default());
+                    if deadline.is_none() {
+                        deadline = Some(tokio::time::Instant::now() + HEAD_DEADLINE);
+                        slot.set_phase(Phase::Head);
+                    }
                 }
                 _ => return Incoming::Closed,
             }

@@ -51,6 +51,7 @@ fn every_other_command_has_help() {
         &["config", "set-secret", "--help"],
         &["git-credential", "--help"],
         &["exec", "--help"],
+        &["serve", "--help"],
     ] {
         let env = TestEnv::new();
         let output = env.run(args);

@@ -30,6 +30,7 @@ mod kubectl;
 mod oidc_peer;
 mod peer_smoke;
 mod secret_service;
+mod serve;
 mod storage;
 mod support;
 mod user_flows;

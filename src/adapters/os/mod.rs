@@ -7,6 +7,7 @@ pub mod env;
 pub mod local_peers;
 pub mod process_guard;
 pub mod random;
+pub mod serve_files;
 pub mod stderr_reporter;
 pub mod system_clock;
 pub mod terminal;

@@ -48,6 +48,13 @@ pub fn main(endpoint: EndpointFrontEnd) -> ExitCode {
             },
             Err(report) => Err(report),
         },
+        Command::Serve(args) => {
+            let request = EndpointCommand::Serve(args.request(cli.verbose > 0));
+            match endpoint(request, &services, &describe) {
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(Report::from(error)),
+            }
+        }
         Command::GetToken(args) => super::get_token::run(args, &services),
         Command::Refresh(args) => super::refresh::run(args, &services),
         Command::Inspect(args) => super::inspect::run(args, &services),

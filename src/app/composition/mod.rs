@@ -204,6 +204,35 @@ impl Services {
         crate::adapters::os::atomic_file::write_private(path, bytes)
     }
 
+    /// `serve`'s identity header from `path`, or `fresh()` written there (mode 0600) when there
+    /// is no such file.
+    ///
+    /// # Errors
+    /// I/O errors; a path that is not a regular file.
+    pub fn read_or_create_header_file(
+        &self,
+        path: &std::path::Path,
+        fresh: impl FnOnce() -> std::io::Result<String>,
+    ) -> std::io::Result<String> {
+        crate::adapters::os::serve_files::read_or_create_header(path, fresh)
+    }
+
+    /// Reads `serve`'s header file again.
+    ///
+    /// # Errors
+    /// I/O errors; a path that is not a regular file.
+    pub fn read_header_file(&self, path: &std::path::Path) -> std::io::Result<String> {
+        crate::adapters::os::serve_files::read_header_file(path)
+    }
+
+    /// Opens `serve --audit-log` for appending (mode 0600 when created).
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_audit_log(&self, path: &std::path::Path) -> std::io::Result<std::fs::File> {
+        crate::adapters::os::serve_files::open_audit_log(path)
+    }
+
     /// Makes `exec --az-shim`'s directory.
     ///
     /// # Errors

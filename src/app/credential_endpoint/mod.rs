@@ -11,6 +11,7 @@ pub mod exec;
 pub mod http;
 pub mod reply;
 pub mod request;
+pub mod serve;
 pub mod server;
 
 use crate::app::composition::Services;
@@ -29,8 +30,6 @@ pub fn run(
 ) -> Result<u8, Error> {
     match command {
         EndpointCommand::Exec(request) => exec::run(&request, services, describe),
-        EndpointCommand::Serve(_) => {
-            Err(crate::app::usecases::error::EndpointError::Stopped.into())
-        }
+        EndpointCommand::Serve(request) => serve::run(&request, services, describe),
     }
 }

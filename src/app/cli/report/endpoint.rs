@@ -25,6 +25,9 @@ pub(super) fn endpoint(kind: ErrorKind, e: &EndpointError) -> Report {
                 .hint("set TMPDIR to a writable directory")
         }
         EndpointError::Stopped => Report::new(kind, e.to_string()),
+        EndpointError::NoHeader => Report::new(kind, e.to_string())
+            .cause("clients must send it as X-IDENTITY-HEADER; it is never printed")
+            .hint("give --header-file PATH (created with a random header when missing) and share that file with the clients, or set ENTRA_AUTH_IDENTITY_HEADER"),
         EndpointError::HeaderFile { path, cause } => {
             Report::new(kind, format!("cannot use the header file {path}"))
                 .cause(cause.clone())

@@ -19,6 +19,9 @@ pub enum EndpointError {
     AzShimDir { cause: String },
     #[error("the credential endpoint stopped")]
     Stopped,
+    /// `serve` without `--header-file` or `ENTRA_AUTH_IDENTITY_HEADER`.
+    #[error("serve needs an identity header")]
+    NoHeader,
     #[error("cannot use the header file {path}: {cause}")]
     HeaderFile { path: String, cause: String },
     /// The header (file or `ENTRA_AUTH_IDENTITY_HEADER`) is too short or not printable.
@@ -34,6 +37,7 @@ impl EndpointError {
     pub(super) fn kind(&self) -> ErrorKind {
         match self {
             Self::BadHeader { .. } => ErrorKind::Config,
+            Self::NoHeader => ErrorKind::Usage,
             Self::Listen { .. }
             | Self::Spawn { .. }
             | Self::AzShimDir { .. }

@@ -2,7 +2,9 @@
 //! real binary over real sockets: `exec`'s endpoint refuses another user's connections (the
 //! attacker runs as `nobody`), 100 keep-alive clients get no errors, and a local process holding
 //! 200 trickling connections neither keeps them past the head deadline nor starves a client that
-//! has the header. `serve` gets the same cases in `serve.rs`.
+//! has the header; and after exec ends, a background grandchild is gone before the port is
+//! free, so `nobody` binding it serves its forged token to no one. `serve` gets the same load
+//! cases in `serve.rs`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -289,4 +291,120 @@ fn another_user_is_refused_even_with_the_header() {
         .unwrap();
     let ours: Value = serde_json::from_slice(&ours.stdout).unwrap();
     assert_eq!(ours["status"], 200, "{ours}");
+}
+
+/// Issue 19.7: the child leaves a grandchild in the background that asks the endpoint for a
+/// token 3 s later. Exec ends it before giving up the port; `nobody`, listening on the freed
+/// port with a forged token, hears nothing, and the grandchild never reports a token.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_background_grandchild_ends_with_exec_before_anyone_can_take_the_port() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (got, pid_file, port_file) = (
+        dir.path().join("got"),
+        dir.path().join("pid"),
+        dir.path().join("port"),
+    );
+    let script = load_script();
+    let grandchild = format!(
+        r#"addr=${{IDENTITY_ENDPOINT#http://}}; addr=${{addr%%/*}}; port=${{addr##*:}}; echo "$port" > '{port}'
+sh -c 'echo $$ > "{pid}"; sleep 3; ENDPOINT_HEADER="$IDENTITY_HEADER" python3 "{script}" ask 127.0.0.1 "$0" {ARM} > "{got}"' "$port" &
+while [ ! -s '{pid}' ]; do sleep 0.05; done
+exit 0"#,
+        port = port_file.display(),
+        pid = pid_file.display(),
+        script = script.display(),
+        got = got.display(),
+    );
+    let output = env.run(&["exec", "--", "sh", "-c", &grandchild]);
+    assert_eq!(
+        crate::support::code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let port = std::fs::read_to_string(&port_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")),
+        "the grandchild {pid} outlived exec"
+    );
+    let mut impostor = as_nobody(&["impostor", "127.0.0.1", &port, "5"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(impostor.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "nobody could not bind the freed port");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let _ = impostor.wait();
+    let stats: Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(
+        stats["with_header"], 0,
+        "the header reached the impostor: {stats}"
+    );
+    assert!(
+        !got.exists(),
+        "the grandchild got an answer: {:?}",
+        std::fs::read_to_string(&got)
+    );
+}
+
+/// Issue 19.7: when exec itself is killed (`kill -9`, nothing to clean up), its command gets
+/// SIGTERM from the kernel (the parent-death signal) instead of living on with a dead endpoint.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_command_ends_when_exec_is_killed() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = format!("echo $$ > '{}'; exec sleep 100", pid_file.display());
+    let mut exec = env
+        .cmd(&["exec", "--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::read_to_string(&pid_file).map_or(true, |p| p.trim().is_empty()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the command did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let stat = format!("/proc/{pid}/stat");
+    assert!(std::fs::read_to_string(&stat).unwrap().contains("(sleep)"));
+    exec.kill().unwrap();
+    exec.wait().unwrap();
+    let start = Instant::now();
+    loop {
+        match std::fs::read_to_string(&stat) {
+            Err(_) => break,
+            Ok(text) if text.contains(") Z ") => break,
+            Ok(_) => {}
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the command {pid} outlived exec"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -10,6 +10,9 @@ tests run it as another user (`setpriv --reuid=65534 …`) where that is the poi
     endpoint_load.py ask HOST PORT RESOURCE
         One App Service request with the header from $ENDPOINT_HEADER (never on a command line).
         Prints {"status": S, "body": {...}} or {"error": "..."}.
+    endpoint_load.py impostor HOST PORT SECONDS
+        Binds HOST:PORT (someone else's freed endpoint port) and answers every request with a
+        forged token for SECONDS. Prints `ready`, then {"requests": N, "with_header": N}.
 """
 
 import json
@@ -97,6 +100,36 @@ def ask(host, port, resource):
     print(json.dumps({"status": status, "body": parsed}))
 
 
+def impostor(host, port, seconds):
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((host, port))
+    server.listen(16)
+    server.settimeout(0.2)
+    print("ready", flush=True)
+    stats = {"requests": 0, "with_header": 0}
+    body = json.dumps({"access_token": "forged", "expires_on": str(int(time.time()) + 3600),
+                       "resource": "https://management.azure.com", "token_type": "Bearer"}).encode()
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            conn, _ = server.accept()
+        except socket.timeout:
+            continue
+        conn.settimeout(2)
+        try:
+            head = conn.recv(65536)
+            stats["requests"] += 1
+            if b"x-identity-header" in head.lower():
+                stats["with_header"] += 1
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+        except OSError:
+            pass
+        conn.close()
+    print(json.dumps(stats), flush=True)
+
+
 def main(argv):
     if len(argv) < 4:
         raise SystemExit(__doc__)
@@ -105,6 +138,8 @@ def main(argv):
         slowloris(host, port, int(argv[3]))
     elif mode == "ask":
         ask(host, port, argv[3])
+    elif mode == "impostor":
+        impostor(host, port, float(argv[3]))
     else:
         raise SystemExit(__doc__)
 

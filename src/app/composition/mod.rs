@@ -94,6 +94,19 @@ pub struct Services {
     pub peers: ProcLocalPeers,
 }
 
+/// True when this process was started as `exec`'s child launcher (argv[0]).
+#[must_use]
+pub fn is_child_launcher(argv0: &std::ffi::OsStr) -> bool {
+    argv0 == crate::adapters::os::child_process::LAUNCHER_NAME
+}
+
+/// `exec`'s child launcher: sets the parent-death signal and execs the command; returns only
+/// on failure, with the exit code.
+#[must_use]
+pub fn launch_child(args: Vec<std::ffi::OsString>) -> u8 {
+    crate::adapters::os::child_process::launched(args)
+}
+
 /// `exec --az-shim`'s private directory with its `az`; removed when dropped.
 pub struct AzShim {
     dir: AzShimDir,

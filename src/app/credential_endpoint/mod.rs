@@ -18,6 +18,19 @@ use crate::app::composition::Services;
 use crate::app::usecases::endpoint::EndpointCommand;
 use crate::app::usecases::error::Error;
 
+/// True when this process was started by `exec` to become its command (see [`launch_child`]).
+#[must_use]
+pub fn is_child_launcher(argv0: &std::ffi::OsStr) -> bool {
+    crate::app::composition::is_child_launcher(argv0)
+}
+
+/// `exec`'s child, first as this binary: it asks to get SIGTERM when `exec` dies, then becomes
+/// the command (the exit code only when that fails).
+#[must_use]
+pub fn launch_child(args: Vec<std::ffi::OsString>) -> std::process::ExitCode {
+    std::process::ExitCode::from(crate::app::composition::launch_child(args))
+}
+
 /// Runs `exec` or `serve` and returns the exit code. `describe` words a use-case failure in one
 /// line for a client (the CLI's wording; never a secret).
 ///

@@ -39,6 +39,8 @@ pub enum Incoming {
 pub struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
+    /// What one read takes in, kept between reads.
+    chunk: Box<[u8; 4096]>,
 }
 
 impl Connection {
@@ -47,6 +49,7 @@ impl Connection {
         Self {
             stream,
             buffer: Vec::with_capacity(1024),
+            chunk: Box::new([0; 4096]),
         }
     }
 
@@ -77,11 +80,10 @@ impl Connection {
                 }
                 Parsed::Partial => {}
             }
-            let mut chunk = [0_u8; 4096];
             let room = HEAD_LIMIT
                 .saturating_sub(self.buffer.len())
-                .min(chunk.len());
-            let Some(space) = chunk.get_mut(..room) else {
+                .min(self.chunk.len());
+            let Some(space) = self.chunk.get_mut(..room) else {
                 return Incoming::Closed;
             };
             let until = deadline.unwrap_or(idle_until);
@@ -104,23 +106,35 @@ impl Connection {
     /// # Errors
     /// The client went away or did not read it in time.
     pub async fn send(&mut self, reply: &Reply, keep_alive: bool) -> io::Result<()> {
-        let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\n\
-             Content-Length: {}\r\nCache-Control: no-store\r\nConnection: {}\r\n\r\n",
-            reply.status,
-            reason(reply.status),
-            reply.body.len(),
-            if keep_alive { "keep-alive" } else { "close" },
-        );
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(reply.body.as_bytes());
-        tokio::time::timeout(WRITE_TIMEOUT, async {
-            self.stream.write_all(&bytes).await?;
-            self.stream.flush().await
-        })
-        .await
-        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        self.send_bytes(&response_bytes(reply, keep_alive)).await
     }
+
+    /// Writes a whole response made by [`response_bytes`].
+    ///
+    /// # Errors
+    /// The client went away or did not read it in time.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(bytes))
+            .await
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+    }
+}
+
+/// The HTTP response for a JSON reply: head and body in one buffer (one write).
+#[must_use]
+pub fn response_bytes(reply: &Reply, keep_alive: bool) -> Vec<u8> {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: {}\r\n\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.body.len(),
+        if keep_alive { "keep-alive" } else { "close" },
+    );
+    let mut bytes = Vec::with_capacity(head.len() + reply.body.len());
+    bytes.extend_from_slice(head.as_bytes());
+    bytes.extend_from_slice(reply.body.as_bytes());
+    bytes
 }
 
 enum Parsed {

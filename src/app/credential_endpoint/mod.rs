@@ -6,6 +6,7 @@
 //! [`EndpointCommand`] values and `main.rs` hands them here. It parses requests ([`request`]),
 //! asks the `endpoint_tokens` use case, and renders ([`reply`]).
 
+pub mod cached_reply;
 pub mod connections;
 pub mod exec;
 pub mod http;

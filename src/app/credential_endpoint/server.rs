@@ -7,12 +7,14 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::net::{TcpListener, TcpStream};
 
+use super::cached_reply::TokenReplies;
 use super::connections::{Phase, Slot, Slots};
 use super::http::{Connection, Incoming};
 use super::reply::{self, Reply};
@@ -78,6 +80,7 @@ pub struct Endpoint {
     policy: RefCell<Policy>,
     settings: Settings,
     warned_other_user: Cell<bool>,
+    replies: TokenReplies,
 }
 
 impl Endpoint {
@@ -130,6 +133,7 @@ impl Endpoint {
             policy: RefCell::new(policy(address.port())),
             settings,
             warned_other_user: Cell::new(false),
+            replies: TokenReplies::default(),
         })
     }
 
@@ -261,11 +265,12 @@ impl Endpoint {
             };
             first = false;
             slot.set_phase(Phase::Busy);
-            let (reply, keep_alive) = match incoming {
+            let (outgoing, keep_alive) = match incoming {
                 Incoming::Closed => return,
-                Incoming::Unusable { status, message } => {
-                    (refusal(hooks, Route::AppService, status, message), false)
-                }
+                Incoming::Unusable { status, message } => (
+                    Outgoing::Reply(refusal(hooks, Route::AppService, status, message)),
+                    false,
+                ),
                 Incoming::Request { head, keep_alive } => {
                     let judged = {
                         let policy = self.policy.borrow();
@@ -276,28 +281,49 @@ impl Endpoint {
                         }
                     };
                     match judged {
-                        None => (reply::health(), keep_alive),
+                        None => (Outgoing::Reply(reply::health()), keep_alive),
                         Some(Ok(ask)) => {
                             slot.trust();
                             let tokens = Rc::clone(&tokens.borrow());
-                            let served = |token: &Token| {
-                                let Some(audit) = hooks.served else { return };
-                                let (uid, pid) = *who.get_or_insert_with(|| {
-                                    let uid = match hooks.peers.owner(local, client) {
-                                        PeerOwner::Uid(uid) => Some(uid),
-                                        PeerOwner::Gone | PeerOwner::Unknown => None,
+                            match answer(&ask, &tokens, hooks).await {
+                                Ok(token) => {
+                                    if let Some(audit) = hooks.served {
+                                        let (uid, pid) = *who.get_or_insert_with(|| {
+                                            let uid = match hooks.peers.owner(local, client) {
+                                                PeerOwner::Uid(uid) => Some(uid),
+                                                PeerOwner::Gone | PeerOwner::Unknown => None,
+                                            };
+                                            (uid, hooks.peers.pid(local, client))
+                                        });
+                                        audit(&Served {
+                                            client,
+                                            uid,
+                                            pid,
+                                            resource: &ask.resource,
+                                            token: &token,
+                                        });
+                                    }
+                                    let now = hooks.clock.now();
+                                    let client_id = &tokens.identity().client_id;
+                                    let outgoing = if keep_alive && !slot.is_dropped() {
+                                        Outgoing::Rendered(self.replies.keep_alive(
+                                            &ask.resource,
+                                            &token,
+                                            client_id,
+                                            now,
+                                        ))
+                                    } else {
+                                        Outgoing::Reply(reply::token(
+                                            &token,
+                                            &ask.resource,
+                                            client_id,
+                                            now,
+                                        ))
                                     };
-                                    (uid, hooks.peers.pid(local, client))
-                                });
-                                audit(&Served {
-                                    client,
-                                    uid,
-                                    pid,
-                                    resource: &ask.resource,
-                                    token,
-                                });
-                            };
-                            (answer(&ask, &tokens, hooks, served).await, keep_alive)
+                                    (outgoing, keep_alive)
+                                }
+                                Err(refused) => (Outgoing::Reply(refused), keep_alive),
+                            }
                         }
                         Some(Err(Refusal {
                             route,
@@ -305,35 +331,36 @@ impl Endpoint {
                             message,
                         })) => {
                             tracing::debug!(status, %message, "endpoint refused a request");
-                            (refusal(hooks, route, status, &message), keep_alive)
+                            (
+                                Outgoing::Reply(refusal(hooks, route, status, &message)),
+                                keep_alive,
+                            )
                         }
                     }
                 }
             };
             let keep_alive = keep_alive && !slot.is_dropped();
-            if connection.send(&reply, keep_alive).await.is_err() || !keep_alive {
+            let sent = match &outgoing {
+                Outgoing::Reply(reply) => connection.send(reply, keep_alive).await,
+                Outgoing::Rendered(bytes) => connection.send_bytes(bytes).await,
+            };
+            if sent.is_err() || !keep_alive {
                 return;
             }
         }
     }
 }
 
+/// The token for an accepted request, or the reply that says why there is none.
 async fn answer(
     ask: &Ask,
     tokens: &EndpointTokens<'_>,
     hooks: &Hooks<'_>,
-    mut served: impl FnMut(&Token),
-) -> Reply {
+) -> Result<Arc<Token>, Reply> {
     match tokens.token(&ask.resource, ask.revoked.as_deref()).await {
         Ok(token) => {
-            tracing::debug!(resource = %ask.resource, "endpoint served a token");
-            served(&token);
-            reply::token(
-                &token,
-                &ask.resource,
-                &tokens.identity().client_id,
-                hooks.clock.now(),
-            )
+            tracing::trace!(resource = %ask.resource, "endpoint served a token");
+            Ok(token)
         }
         Err(error) => {
             let message = (hooks.describe)(&error);
@@ -348,9 +375,16 @@ async fn answer(
                 }
             ));
             let status = reply::status_of(error.kind());
-            refusal(hooks, ask.route, status, &message)
+            Err(refusal(hooks, ask.route, status, &message))
         }
     }
+}
+
+/// What goes back on the connection.
+enum Outgoing {
+    Reply(Reply),
+    /// A whole keep-alive response, rendered once for many.
+    Rendered(Rc<[u8]>),
 }
 
 fn refusal(hooks: &Hooks<'_>, route: Route, status: u16, message: &str) -> Reply {

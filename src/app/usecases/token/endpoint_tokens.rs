@@ -10,7 +10,7 @@
 //! old token, still valid, and is tried again later.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -53,7 +53,8 @@ pub struct EndpointTokens<'a> {
     ports: &'a TokenPorts<'a>,
     base: TokenRequest,
     identity: EndpointIdentity,
-    memo: Mutex<HashMap<String, Token>>,
+    /// Shared, so a request borrows the token instead of copying it.
+    memo: Mutex<HashMap<String, Arc<Token>>>,
     /// When a resource whose refresh failed may be tried again (epoch seconds).
     retry_at: Mutex<HashMap<String, i64>>,
     /// One use-case call at a time: the cross-process lock is per identity and blocking, and
@@ -107,7 +108,7 @@ impl<'a> EndpointTokens<'a> {
     /// # Errors
     /// Whatever [`acquire`] fails with; `TokenError::TooShortLived` when even a new token has
     /// under [`MIN_SERVED_VALIDITY`] left.
-    pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Token, Error> {
+    pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Arc<Token>, Error> {
         let scope = scope_of(resource);
         let is_revoked = |token: &Token| revoked.is_some_and(|hash| sha256_hex(token) == hash);
         if let Some(token) = self.remembered(&scope, &is_revoked) {
@@ -134,7 +135,8 @@ impl<'a> EndpointTokens<'a> {
         if memo.len() >= MEMO_LIMIT {
             memo.clear();
         }
-        memo.insert(scope, token.clone());
+        let token = Arc::new(token);
+        memo.insert(scope, Arc::clone(&token));
         Ok(token)
     }
 
@@ -169,7 +171,7 @@ impl<'a> EndpointTokens<'a> {
             match acquire(self.ports, request).await {
                 Ok(got) if self.left(&got.token) >= MIN_SERVED_VALIDITY.as_secs() => {
                     self.lock_retry_at().remove(&scope);
-                    self.lock_memo().insert(scope, got.token);
+                    self.lock_memo().insert(scope, Arc::new(got.token));
                 }
                 Ok(_) => {
                     self.back_off(&scope);
@@ -189,7 +191,7 @@ impl<'a> EndpointTokens<'a> {
         self.lock_retry_at().insert(scope.to_owned(), at);
     }
 
-    fn lock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, Token>> {
+    fn lock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Token>>> {
         self.memo
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -214,7 +216,7 @@ impl<'a> EndpointTokens<'a> {
 
     /// The memo's token for `scope` when it may still be served (not revoked, enough time
     /// left); a revoked or stale one is forgotten.
-    fn remembered(&self, scope: &str, is_revoked: &dyn Fn(&Token) -> bool) -> Option<Token> {
+    fn remembered(&self, scope: &str, is_revoked: &dyn Fn(&Token) -> bool) -> Option<Arc<Token>> {
         let mut memo = self
             .memo
             .lock()
@@ -224,7 +226,7 @@ impl<'a> EndpointTokens<'a> {
             memo.remove(scope);
             return None;
         }
-        Some(token.clone())
+        Some(Arc::clone(token))
     }
 }
 

@@ -51,6 +51,7 @@ env_vars! {
     AZURE_AUTHORITY_HOST => "Azure SDK convention: authority host such as `https://login.microsoftonline.us` (`http://` only for loopback emulators).";
     IDENTITY_ENDPOINT => "App Service / Functions managed identity endpoint (set by the platform).";
     IDENTITY_HEADER => "App Service / Functions managed identity secret header (set by the platform).";
+    ENTRA_AUTH_IDENTITY_HEADER => "`serve`'s identity header (the `X-IDENTITY-HEADER` clients must send) when `--header-file` is not given; at least 32 characters. A secret: never on a command line.";
     ENTRA_AUTH_AZ_ACCOUNT => "Set by `exec --az-shim` for the `az` shim: the account `az account show` prints (JSON).";
     ENTRA_AUTH_AZ_SHIM_FORWARDS => "Set by the `az` shim on the real `az` it forwards a command to: how many times the command was forwarded (a loop back into the shim stops at 3).";
     XDG_CONFIG_HOME => "Base of the config directory when `ENTRA_AUTH_CONFIG_DIR` is not set.";
@@ -83,6 +84,7 @@ impl EnvVars {
         Self::AZURE_CLIENT_CERTIFICATE_PASSWORD,
         "AZURE_PASSWORD",
         Self::ENTRA_AUTH_CACHE_KEY,
+        Self::ENTRA_AUTH_IDENTITY_HEADER,
         Self::IDENTITY_HEADER,
         "MSI_SECRET",
         Self::ACTIONS_ID_TOKEN_REQUEST_TOKEN,
@@ -102,6 +104,7 @@ impl EnvVars {
         "AZURE_PASSWORD",
         "AZURE_POD_IDENTITY_AUTHORITY_HOST",
         Self::ENTRA_AUTH_CACHE_KEY,
+        Self::ENTRA_AUTH_IDENTITY_HEADER,
         Self::ENTRA_AUTH_IMDS_ENDPOINT,
         "MSI_ENDPOINT",
         "MSI_SECRET",

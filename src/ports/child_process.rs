@@ -54,6 +54,9 @@ pub struct SpawnError {
 pub trait ChildRunner {
     /// Runs `command` to its end. While it runs, the interrupt, terminate, hang-up and quit
     /// signals this process receives are passed on to the child (and do not end this process).
+    /// When it has ended, whatever it left running (its process group, orphaned descendants)
+    /// is ended too before this returns; where the system allows, the child gets SIGTERM if this
+    /// process dies first.
     async fn run(&self, command: &ChildCommand) -> Result<ChildExit, SpawnError>;
 }
 

@@ -9,6 +9,7 @@ pub mod credential_loader;
 pub mod docker_config;
 pub mod env;
 pub mod idp;
+pub mod local_peers;
 pub mod lock;
 pub mod profile_archive;
 pub mod profile_repository;

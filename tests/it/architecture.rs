@@ -69,7 +69,7 @@ fn assert_none(dir: &str, forbidden: &[&str]) {
 const OUTER_LAYERS: [&str; 2] = ["crate::adapters", "crate::app"];
 
 /// The front-ends under `src/app/`: each parses its input, calls a use case and renders.
-const FRONT_ENDS: [&str; 4] = ["cli", "exec_endpoint", "az_shim", "docker_credential"];
+const FRONT_ENDS: [&str; 4] = ["cli", "credential_endpoint", "az_shim", "docker_credential"];
 
 /// Every source folder, for the checks that cover the whole tree.
 const ALL: [&str; 4] = ["domain", "ports", "adapters", "app"];
@@ -98,8 +98,8 @@ fn src_holds_exactly_the_cards_four_layers() {
             "az_shim",
             "cli",
             "composition",
+            "credential_endpoint",
             "docker_credential",
-            "exec_endpoint",
             "mod.rs",
             "usecases"
         ],
@@ -174,7 +174,7 @@ fn use_cases_see_only_the_domain_and_the_ports() {
             "crate::adapters",
             "crate::app::cli",
             "crate::app::composition",
-            "crate::app::exec_endpoint",
+            "crate::app::credential_endpoint",
             "crate::app::az_shim",
             "crate::app::docker_credential",
             "clap",
@@ -212,16 +212,13 @@ fn only_the_composition_root_names_adapters() {
     assert_none("app/composition", &front_ends);
 }
 
-/// The front-ends never import each other. `cli::exec` still starts exec's endpoint directly
-/// (the one allowance, until exec's endpoint is started from `main.rs`).
+/// The front-ends never import each other (`main.rs` hands the CLI's `exec` and `serve` requests
+/// to the credential endpoint).
 #[test]
 fn front_ends_never_import_each_other() {
     for front_end in FRONT_ENDS {
         for other in FRONT_ENDS.iter().filter(|o| **o != front_end) {
             for (path, text) in sources(&format!("app/{front_end}")) {
-                if path.ends_with("app/cli/exec.rs") && *other == "exec_endpoint" {
-                    continue;
-                }
                 assert!(
                     !text.contains(&format!("crate::app::{other}")),
                     "{path} imports the front-end `{other}`: front-ends never import each other"
@@ -235,7 +232,7 @@ fn front_ends_never_import_each_other() {
 /// The docker helper parses its few words by hand: docker starts it for every pull.
 #[test]
 fn the_other_front_ends_stay_small() {
-    assert_none("app/exec_endpoint", &["clap", "reqwest"]);
+    assert_none("app/credential_endpoint", &["clap", "reqwest"]);
     assert_none("app/docker_credential", &["clap", "reqwest"]);
     assert_none("app/az_shim", &["clap", "reqwest", "composition::Services"]);
 }

@@ -18,10 +18,10 @@ use crate::emulator::{Emulator, Grant};
 use crate::https_server::HttpsServer;
 use crate::support::{TestEnv, code, stderr, stdout};
 
-const GRAPH: &str = "https://graph.microsoft.com/.default";
-const ARM: &str = "https://management.azure.com/.default";
+pub(crate) const GRAPH: &str = "https://graph.microsoft.com/.default";
+pub(crate) const ARM: &str = "https://management.azure.com/.default";
 /// Calls per scope the child makes, each with a new credential (so each reaches the endpoint).
-const CALLS: usize = 5;
+pub(crate) const CALLS: usize = 5;
 
 fn support(file: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +32,7 @@ fn support(file: &str) -> String {
 }
 
 /// Fails (never skips) when azure-identity is not importable.
-fn require_python_sdk() {
+pub(crate) fn require_python_sdk() {
     let ok = std::process::Command::new("python3")
         .args(["-c", "import azure.identity"])
         .output()
@@ -44,7 +44,7 @@ fn require_python_sdk() {
 }
 
 /// Fails (never skips) when tests/peers/azure-identity-js has no node_modules.
-fn require_js_sdk() {
+pub(crate) fn require_js_sdk() {
     let package = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/peers/azure-identity-js/node_modules/@azure/identity/package.json");
     assert!(
@@ -54,7 +54,7 @@ fn require_js_sdk() {
 }
 
 /// The child's command line: `python3 sdk_child.py MODE …` or `node sdk_child.mjs MODE …`.
-fn child(sdk: Sdk, mode: &str, exit: u8, scopes: &[&str]) -> Vec<String> {
+pub(crate) fn child(sdk: Sdk, mode: &str, exit: u8, scopes: &[&str]) -> Vec<String> {
     let (program, script) = match sdk {
         Sdk::Python => ("python3", support("sdk_child.py")),
         Sdk::Js => ("node", support("sdk_child.mjs")),
@@ -73,13 +73,13 @@ fn child(sdk: Sdk, mode: &str, exit: u8, scopes: &[&str]) -> Vec<String> {
 }
 
 #[derive(Clone, Copy)]
-enum Sdk {
+pub(crate) enum Sdk {
     Python,
     Js,
 }
 
 /// The child's one JSON line.
-fn report(out: &Output) -> Value {
+pub(crate) fn report(out: &Output) -> Value {
     let text = stdout(out);
     let line = text.lines().last().unwrap_or_default();
     serde_json::from_str(line).unwrap_or_else(|e| {
@@ -91,7 +91,7 @@ fn report(out: &Output) -> Value {
 }
 
 /// Each scope got a token the emulator signed, for that resource.
-fn assert_tokens(emu: &Emulator, report: &Value, scopes: &[&str]) {
+pub(crate) fn assert_tokens(emu: &Emulator, report: &Value, scopes: &[&str]) {
     let tokens = report["tokens"].as_array().expect("tokens");
     assert_eq!(tokens.len(), scopes.len(), "{report}");
     for (entry, scope) in tokens.iter().zip(scopes) {

@@ -52,6 +52,7 @@ fn every_other_command_has_help() {
         &["git-credential", "--help"],
         &["exec", "--help"],
         &["docker-credential", "--help"],
+        &["serve", "--help"],
     ] {
         let env = TestEnv::new();
         let output = env.run(args);

@@ -36,6 +36,8 @@ mod empty_root;
 mod emulator;
 /// Tests of the emulator itself over real HTTP.
 mod emulator_selftest;
+/// The credential endpoint under attack: slow, idle and crowding clients, other users, a freed port.
+mod endpoint_hardening;
 /// `exec`: the child's environment, its credential endpoint, exit codes and signals.
 mod exec;
 /// Microsoft's own SDKs (Python, JS) as `exec`'s child (ignored: needs the SDKs).
@@ -76,6 +78,8 @@ mod peer_smoke;
 mod profile_selection;
 /// The README's GitHub Actions, Azure Pipelines and GitLab examples, run against the emulators.
 mod readme_ci;
+/// `serve`: the credential endpoint as a sidecar, with real SDK clients on 127.0.0.2.
+mod serve;
 /// Secure storage: Secret Service, the encrypted file store, fallbacks, parallel runs.
 mod storage;
 /// Helpers: the hermetic `TestEnv`, output readers, snapshot filters, fixtures and peers.

@@ -1,11 +1,20 @@
 //! Runs `exec`'s child with tokio: the environment changed as asked, the interrupt, terminate,
-//! hang-up and quit signals passed on while it runs, and its end reported.
+//! hang-up and quit signals passed on while it runs, and its end reported. Nothing it started
+//! outlives it: the child runs in its own process group (unless stdin is a terminal, where it
+//! stays in exec's so that job control and terminal reads keep working), this process is the
+//! "child subreaper" of everything below it (Linux), and when the child ends, its group and
+//! every orphaned descendant get SIGTERM, then SIGKILL after a grace period, before `run`
+//! returns; until then the credential endpoint keeps its port, so no one else can take it while
+//! a descendant still holds `IDENTITY_ENDPOINT`. On Linux the child also gets SIGTERM if this
+//! process dies first (`kill -9`): it is started through this binary as a launcher
+//! ([`LAUNCHER_NAME`]) that sets the parent-death signal and then execs the command (no unsafe
+//! `pre_exec` needed).
 
 use std::ffi::OsString;
 use std::io;
 
 use async_trait::async_trait;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::ports::child_process::{ChildCommand, ChildExit, ChildRunner, SpawnError};
 
@@ -21,7 +30,12 @@ impl ChildRunner for TokioChildRunner {
             reason: error.to_string(),
             not_found: error.kind() == io::ErrorKind::NotFound,
         };
-        let mut child_command = Command::new(&command.program);
+        let path = match &command.path_prefix {
+            Some(prefix) => Some(prefixed_path(prefix.as_os_str()).map_err(|e| failed(&e))?),
+            None => std::env::var_os("PATH"),
+        };
+        let mut child_command =
+            launcher::command(&command.program, path.as_deref()).map_err(|e| failed(&e))?;
         child_command.args(&command.args);
         for name in &command.remove {
             child_command.env_remove(name);
@@ -29,16 +43,242 @@ impl ChildRunner for TokioChildRunner {
         for (name, value) in &command.set {
             child_command.env(name, value);
         }
-        if let Some(prefix) = &command.path_prefix {
-            child_command.env(
-                "PATH",
-                prefixed_path(prefix.as_os_str()).map_err(|e| failed(&e))?,
-            );
+        if let (Some(_), Some(path)) = (&command.path_prefix, &path) {
+            child_command.env("PATH", path);
         }
+        let own_group = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+        #[cfg(unix)]
+        if own_group {
+            child_command.process_group(0);
+        }
+        descendants::adopt_orphans();
         // Listen before the child exists, so no signal meant for it can end this process.
         let forwarding = Forwarding::listen();
         let mut child = child_command.spawn().map_err(|e| failed(&e))?;
-        forwarding.wait(&mut child).await.map_err(|e| failed(&e))
+        let group = own_group.then(|| child.id()).flatten();
+        let exit = forwarding.wait(&mut child).await.map_err(|e| failed(&e));
+        descendants::end(group).await;
+        exit
+    }
+}
+
+/// What the child leaves behind.
+#[cfg(unix)]
+mod descendants {
+    use std::time::Duration;
+
+    use rustix::process::{Pid, Signal, WaitOptions};
+
+    /// How long descendants get to end after SIGTERM, before SIGKILL.
+    const GRACE: Duration = Duration::from_secs(2);
+    /// How long to keep ending descendants that keep appearing.
+    const LIMIT: Duration = Duration::from_secs(5);
+    const POLL: Duration = Duration::from_millis(20);
+    /// The most `/proc` entries looked at per round.
+    const PROCESS_LIMIT: usize = 65_536;
+
+    /// Orphaned descendants become this process's children (Linux), so they can be found and
+    /// ended when the command ends.
+    pub fn adopt_orphans() {
+        #[cfg(target_os = "linux")]
+        if let Err(error) = rustix::process::set_child_subreaper(Some(rustix::process::getpid())) {
+            tracing::debug!(%error, "cannot become the subreaper of the command's processes");
+        }
+    }
+
+    /// Ends the process group `group` (the child's) and every remaining child of this process
+    /// (orphans the subreaper adopted): SIGTERM, SIGKILL after [`GRACE`]; reaps them.
+    pub async fn end(group: Option<u32>) {
+        let group = group
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(Pid::from_raw);
+        let start = tokio::time::Instant::now();
+        let mut signal = Signal::TERM;
+        let mut signalled: Vec<Pid> = Vec::new();
+        loop {
+            if signal == Signal::TERM && start.elapsed() >= GRACE {
+                signal = Signal::KILL;
+                signalled.clear();
+            }
+            if let Some(group) = group {
+                // ESRCH once the group is empty.
+                if rustix::process::kill_process_group(group, signal).is_err()
+                    && children().is_empty()
+                {
+                    reap();
+                    return;
+                }
+            }
+            let remaining = children();
+            if remaining.is_empty() && group.is_none() {
+                reap();
+                return;
+            }
+            for pid in remaining {
+                if !signalled.contains(&pid) {
+                    let _ = rustix::process::kill_process(pid, signal);
+                    signalled.push(pid);
+                }
+            }
+            reap();
+            if start.elapsed() >= LIMIT {
+                tracing::debug!("some of the command's processes did not end");
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Collects every ended child (the command itself was waited for already).
+    fn reap() {
+        while let Ok(Some(_)) = rustix::process::waitpid(None, WaitOptions::NOHANG) {}
+    }
+
+    /// This process's children that are still running (zombies are reaped, not listed).
+    fn children() -> Vec<Pid> {
+        let own = rustix::process::getpid().as_raw_nonzero().get();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .take(PROCESS_LIMIT)
+            .filter_map(|entry| {
+                let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+                let mut rest = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+                let state = rest.next()?;
+                let ppid: i32 = rest.next()?.parse().ok()?;
+                (ppid == own && state != "Z")
+                    .then(|| Pid::from_raw(pid))
+                    .flatten()
+            })
+            .collect()
+    }
+}
+
+#[cfg(not(unix))]
+mod descendants {
+    pub fn adopt_orphans() {}
+    pub async fn end(_group: Option<u32>) {}
+}
+
+/// The argv[0] this binary is started with as the child's launcher.
+pub const LAUNCHER_NAME: &str = "entra-auth-cli-exec-child";
+
+/// The launcher's side (`main.rs`, through the credential endpoint front-end, when argv[0] is
+/// [`LAUNCHER_NAME`]): `LAUNCHER_NAME PARENT_PID PATH ARGV0 ARGS…`. Sets SIGTERM as the
+/// parent-death signal, checks the parent is still the one that started it, and execs PATH.
+/// Returns only on failure: the exit code.
+#[must_use]
+pub fn launched(args: Vec<OsString>) -> u8 {
+    let mut args = args.into_iter().skip(1);
+    let (Some(parent), Some(path), Some(argv0)) = (args.next(), args.next(), args.next()) else {
+        eprintln!("{LAUNCHER_NAME}: started without its arguments");
+        return 127;
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        if let Err(error) =
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))
+        {
+            tracing::debug!(%error, "cannot set the parent-death signal");
+        }
+        let expected = parent.to_str().and_then(|p| p.parse::<i32>().ok());
+        let actual = rustix::process::getppid().map(|p| p.as_raw_nonzero().get());
+        if actual != expected {
+            // exec died before the signal was set: do not run without an endpoint.
+            return 1;
+        }
+        let error = std::process::Command::new(&path)
+            .arg0(&argv0)
+            .args(args)
+            .exec();
+        eprintln!(
+            "entra-auth-cli exec: cannot run `{}`: {error}",
+            argv0.to_string_lossy()
+        );
+        127
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (parent, path, argv0);
+        127
+    }
+}
+
+/// How the child is started.
+mod launcher {
+    use std::ffi::OsStr;
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use tokio::process::Command;
+
+    /// On Linux with `/proc`: this binary as [`super::LAUNCHER_NAME`] with the program resolved
+    /// on `path` here (so a missing program is reported by exec itself); elsewhere the program.
+    pub fn command(program: &OsStr, path: Option<&OsStr>) -> io::Result<Command> {
+        let this = Path::new("/proc/self/exe");
+        if !cfg!(target_os = "linux") || !this.exists() {
+            return Ok(Command::new(program));
+        }
+        let resolved = resolve(program, path)?;
+        let mut command = Command::new(this);
+        #[cfg(unix)]
+        command.arg0(super::LAUNCHER_NAME);
+        command
+            .arg(std::process::id().to_string())
+            .arg(resolved)
+            .arg(program);
+        Ok(command)
+    }
+
+    /// `program` as execvp would find it: a path when it has a `/`, else the first executable
+    /// file of that name in `path`.
+    fn resolve(program: &OsStr, path: Option<&OsStr>) -> io::Result<PathBuf> {
+        let given = Path::new(program);
+        if program.is_empty() {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        }
+        if given.components().count() > 1 || program.to_string_lossy().contains('/') {
+            return check(given).map(|()| given.to_path_buf());
+        }
+        let dirs: Vec<PathBuf> = path
+            .map(|p| std::env::split_paths(p).collect())
+            .unwrap_or_default();
+        let mut denied = None;
+        for dir in dirs {
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
+            let candidate = dir.join(program);
+            match check(&candidate) {
+                Ok(()) => return Ok(candidate),
+                Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
+                    denied.get_or_insert(error);
+                }
+                Err(_) => {}
+            }
+        }
+        Err(denied.unwrap_or_else(|| io::Error::from(io::ErrorKind::NotFound)))
+    }
+
+    /// A regular file this process may execute.
+    fn check(file: &Path) -> io::Result<()> {
+        let metadata = std::fs::metadata(file)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if !metadata.is_file() || metadata.permissions().mode() & 0o111 == 0 {
+                return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+            }
+        }
+        let _ = metadata;
+        Ok(())
     }
 }
 

@@ -1,26 +1,19 @@
-//! `exec`: runs a command with a credential endpoint for a profile on loopback, so that every
-//! Azure SDK (and `az`, with `--az-shim`) in it gets the profile's tokens without ever seeing
-//! its secret. The command's exit code is exec's.
+//! `exec`'s flags: the command and the profile whose tokens it gets from a credential endpoint
+//! on loopback. The credential endpoint front-end runs it (`main.rs` hands the request over).
 
 use std::ffi::OsString;
 use std::time::Duration;
 
 use clap::Args;
-use serde_json::json;
 
 use super::report::Report;
-use crate::app::composition::Services;
-use crate::app::exec_endpoint::{Endpoint, Hooks};
+use crate::app::usecases::endpoint::ExecRequest;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
-use crate::app::usecases::token::endpoint_tokens::{EndpointIdentity, EndpointTokens};
 use crate::app::usecases::token::get_token::TokenRequest;
-use crate::domain::az_cli::AzCloud;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
-use crate::ports::child_process::{ChildCommand, ChildRunner};
-use crate::ports::env::Env;
 
 const EXAMPLES: &str = "\
 How it works:
@@ -96,7 +89,7 @@ pub struct ExecArgs {
     pub command: Vec<OsString>,
 }
 
-fn parse_resource(text: &str) -> Result<String, String> {
+pub(super) fn parse_resource(text: &str) -> Result<String, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("a resource is one URI or app ID, such as https://management.azure.com".into());
@@ -104,102 +97,27 @@ fn parse_resource(text: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-/// Runs `exec` and returns the command's exit code.
-///
-/// # Errors
-/// The profile, the first token, the endpoint or the command could not be started.
-pub fn run(args: &ExecArgs, services: &Services) -> Result<u8, Report> {
-    let Some((program, program_args)) = args.command.split_first() else {
-        return Err(Report::new(ErrorKind::Usage, "no command to run"));
-    };
-    let mut request = TokenRequest::cached(
-        args.profile.clone(),
-        ProfileSettings::default(),
-        args.timeout,
-    );
-    request.non_interactive = args.non_interactive;
-    let ports = services.token_ports();
-    let describe =
-        |error: &crate::app::usecases::error::Error| Report::from(error.clone()).one_line();
-    let hooks = Hooks {
-        describe: &describe,
-        clock: &services.clock,
-        random: &services.random,
-        reporter: &services.reporter,
-    };
-    services.run_async(async {
-        let tokens = EndpointTokens::start(&ports, request).await?;
-        let endpoint = Endpoint::bind(&services.random, &args.allow_resource)
-            .await
-            .map_err(|e| Report::new(ErrorKind::Io, "cannot start the credential endpoint").cause(e.to_string()))?;
-        let shim = match args.az_shim {
-            true => Some(services.az_shim().map_err(|e| {
-                Report::new(ErrorKind::Io, "cannot make the az shim's directory")
-                    .cause(e.to_string())
-                    .hint("set TMPDIR to a writable directory")
-            })?),
-            false => None,
+impl ExecArgs {
+    /// The request the credential endpoint front-end runs.
+    ///
+    /// # Errors
+    /// No command was given.
+    pub fn request(&self) -> Result<ExecRequest, Report> {
+        let Some((program, args)) = self.command.split_first() else {
+            return Err(Report::new(ErrorKind::Usage, "no command to run"));
         };
-        let mut set = vec![
-            (EnvVars::IDENTITY_ENDPOINT.to_owned(), endpoint.identity_endpoint()),
-            (EnvVars::IDENTITY_HEADER.to_owned(), endpoint.identity_header().to_owned()),
-            (EnvVars::ARM_MSI_ENDPOINT.to_owned(), endpoint.imds_endpoint()),
-        ];
-        if shim.is_some() {
-            set.push((
-                EnvVars::ENTRA_AUTH_AZ_ACCOUNT.to_owned(),
-                az_account(tokens.identity(), &services.env).to_string(),
-            ));
-        }
-        let command = ChildCommand {
+        let mut token = TokenRequest::cached(
+            self.profile.clone(),
+            ProfileSettings::default(),
+            self.timeout,
+        );
+        token.non_interactive = self.non_interactive;
+        Ok(ExecRequest {
+            token,
+            allow_resource: self.allow_resource.clone(),
+            az_shim: self.az_shim,
             program: program.clone(),
-            args: program_args.to_vec(),
-            remove: EnvVars::EXEC_REMOVED.iter().map(|&n| n.to_owned()).collect(),
-            set,
-            path_prefix: shim.as_ref().map(|s| s.path().to_path_buf()),
-        };
-        tokio::select! {
-            exit = services.child.run(&command) => exit
-                .map(|exit| exit.shell_code())
-                .map_err(|e| {
-                    Report::new(ErrorKind::Io, format!("cannot run `{}`", e.program))
-                        .cause(e.reason)
-                        .hint(if e.not_found {
-                            "check the command's name, and that it is on PATH"
-                        } else {
-                            "check that the command is executable"
-                        })
-                }),
-            () = endpoint.serve(&tokens, &hooks) => Err(Report::new(ErrorKind::Io, "the credential endpoint stopped")),
-        }
-    })?
-}
-
-/// What `az account show` prints for this identity (the az shim prints it as it is):
-/// `AZURE_SUBSCRIPTION_ID` (else `ARM_SUBSCRIPTION_ID`) is the subscription; without one, the
-/// tenant, as `az` shows a tenant-level account.
-fn az_account(identity: &EndpointIdentity, env: &dyn Env) -> serde_json::Value {
-    let subscription = env
-        .non_empty(EnvVars::AZURE_SUBSCRIPTION_ID)
-        .or_else(|| env.non_empty(EnvVars::ARM_SUBSCRIPTION_ID));
-    let name = if subscription.is_some() {
-        identity.profile.clone()
-    } else {
-        "N/A(tenant level account)".to_owned()
-    };
-    let (user, kind) = match &identity.user {
-        Some(upn) => (upn.clone(), "user"),
-        None => (identity.client_id.clone(), "servicePrincipal"),
-    };
-    json!({
-        "environmentName": AzCloud::of(identity.cloud).name(),
-        "homeTenantId": identity.tenant_id,
-        "id": subscription.unwrap_or_else(|| identity.tenant_id.clone()),
-        "isDefault": true,
-        "managedByTenants": [],
-        "name": name,
-        "state": "Enabled",
-        "tenantId": identity.tenant_id,
-        "user": { "name": user, "type": kind },
-    })
+            args: args.to_vec(),
+        })
+    }
 }

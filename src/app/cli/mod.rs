@@ -18,6 +18,7 @@ pub mod refresh;
 pub mod registry_token;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -99,6 +100,9 @@ pub enum Command {
     /// Run a command that gets this profile's tokens from a local credential endpoint (Azure SDKs,
     /// az, terraform), never its secret
     Exec(exec::ExecArgs),
+    /// Serve this profile's tokens to any process with the identity header, for hours: a sidecar
+    /// for containers, compose stacks and Kubernetes pods (App Service managed-identity protocol)
+    Serve(serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
 }
@@ -115,7 +119,11 @@ impl Command {
             Self::Config(args) => args.silent(),
             // git shows a helper's stderr: errors and sign-in instructions only.
             Self::GitCredential(_) | Self::DockerCredential(_) => true,
-            Self::Inspect(_) | Self::Status(_) | Self::Discover(_) | Self::Completions(_) => false,
+            Self::Inspect(_)
+            | Self::Status(_)
+            | Self::Discover(_)
+            | Self::Serve(_)
+            | Self::Completions(_) => false,
         }
     }
 }

@@ -10,14 +10,23 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
+use super::report::Report;
 use super::{Cli, Command};
 use crate::app::composition::Services;
+use crate::app::usecases::endpoint::EndpointCommand;
+use crate::app::usecases::error::Error;
 use crate::domain::env_vars::EnvVars;
 use crate::ports::env::Env;
 
-/// Runs the CLI and returns the process exit code.
+/// The credential endpoint front-end, as `main.rs` hands it over: it runs `exec` and `serve`
+/// (parsed here into plain requests) with this process's services, and `describe` words a
+/// failure for its clients. Its errors are rendered here like every command's.
+pub type EndpointFrontEnd =
+    fn(EndpointCommand, &Services, &dyn Fn(&Error) -> String) -> Result<u8, Error>;
+
+/// Runs the CLI and returns the process exit code; `exec` and `serve` run in `endpoint`.
 #[must_use]
-pub fn main() -> ExitCode {
+pub fn main(endpoint: EndpointFrontEnd) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -32,10 +41,20 @@ pub fn main() -> ExitCode {
     let services = Services::new(cli.command.silent());
     init_logging(cli.verbose, &services.env);
     let result = match &cli.command {
-        Command::Exec(args) => match super::exec::run(args, &services) {
-            Ok(code) => return ExitCode::from(code),
+        Command::Exec(args) => match args.request() {
+            Ok(request) => match endpoint(EndpointCommand::Exec(request), &services, &describe) {
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(Report::from(error)),
+            },
             Err(report) => Err(report),
         },
+        Command::Serve(args) => {
+            let request = EndpointCommand::Serve(args.request(cli.verbose > 0));
+            match endpoint(request, &services, &describe) {
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(Report::from(error)),
+            }
+        }
         Command::GetToken(args) => super::get_token::run(args, &services),
         Command::Refresh(args) => super::refresh::run(args, &services),
         Command::Inspect(args) => super::inspect::run(args, &services),
@@ -56,6 +75,11 @@ pub fn main() -> ExitCode {
             ExitCode::from(error.exit_code().code())
         }
     }
+}
+
+/// A failure in one line, for a client of the credential endpoint.
+fn describe(error: &Error) -> String {
+    Report::from(error.clone()).one_line()
 }
 
 fn init_logging(verbose: u8, env: &dyn Env) {

@@ -19,6 +19,7 @@ use crate::adapters::os::az_shim_dir::AzShimDir;
 use crate::adapters::os::child_process::TokioChildRunner;
 use crate::adapters::os::docker_config::DockerConfigOnDisk;
 use crate::adapters::os::env::ProcessEnv;
+use crate::adapters::os::local_peers::ProcLocalPeers;
 use crate::adapters::os::process_guard::forbid_core_dumps;
 use crate::adapters::os::random::OsRandom;
 use crate::adapters::os::stderr_reporter::StderrReporter;
@@ -105,6 +106,21 @@ pub struct Services {
     pub child: TokioChildRunner,
     /// docker's `config.json` (`docker-credential configure`).
     pub docker_config: DockerConfigOnDisk,
+    /// Who is at the other end of the credential endpoint's connections.
+    pub peers: ProcLocalPeers,
+}
+
+/// True when this process was started as `exec`'s child launcher (argv[0]).
+#[must_use]
+pub fn is_child_launcher(argv0: &std::ffi::OsStr) -> bool {
+    argv0 == crate::adapters::os::child_process::LAUNCHER_NAME
+}
+
+/// `exec`'s child launcher: sets the parent-death signal and execs the command; returns only
+/// on failure, with the exit code.
+#[must_use]
+pub fn launch_child(args: Vec<std::ffi::OsString>) -> u8 {
+    crate::adapters::os::child_process::launched(args)
 }
 
 /// `exec --az-shim`'s private directory with its `az`; removed when dropped.
@@ -159,6 +175,7 @@ impl Services {
                 env.var(EnvVars::DOCKER_CONFIG),
                 env.var("HOME"),
             ),
+            peers: ProcLocalPeers,
         }
     }
 
@@ -228,6 +245,35 @@ impl Services {
     /// I/O errors; a previous file is then untouched.
     pub fn write_private_file(&self, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         crate::adapters::os::atomic_file::write_private(path, bytes)
+    }
+
+    /// `serve`'s identity header from `path`, or `fresh()` written there (mode 0600) when there
+    /// is no such file.
+    ///
+    /// # Errors
+    /// I/O errors; a path that is not a regular file.
+    pub fn read_or_create_header_file(
+        &self,
+        path: &std::path::Path,
+        fresh: impl FnOnce() -> std::io::Result<String>,
+    ) -> std::io::Result<String> {
+        crate::adapters::os::serve_files::read_or_create_header(path, fresh)
+    }
+
+    /// Reads `serve`'s header file again.
+    ///
+    /// # Errors
+    /// I/O errors; a path that is not a regular file.
+    pub fn read_header_file(&self, path: &std::path::Path) -> std::io::Result<String> {
+        crate::adapters::os::serve_files::read_header_file(path)
+    }
+
+    /// Opens `serve --audit-log` for appending (mode 0600 when created).
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn open_audit_log(&self, path: &std::path::Path) -> std::io::Result<std::fs::File> {
+        crate::adapters::os::serve_files::open_audit_log(path)
     }
 
     /// Makes `exec --az-shim`'s directory.

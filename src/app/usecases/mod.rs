@@ -5,6 +5,7 @@
 
 pub mod az_cli;
 pub mod discover;
+pub mod endpoint;
 pub mod error;
 pub mod http_retry;
 pub mod profiles;

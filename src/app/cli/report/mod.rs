@@ -13,6 +13,7 @@ use crate::domain::text::printable;
 
 mod credential;
 mod edit;
+mod endpoint;
 mod federated;
 mod git;
 mod graph;
@@ -30,6 +31,7 @@ mod transfer;
 
 use credential::credential;
 use edit::edit;
+use endpoint::endpoint;
 use federated::federated;
 pub use git::git_protocol;
 use graph::graph;
@@ -161,6 +163,7 @@ pub fn report(error: &Error) -> Report {
         Error::Transfer(e) => transfer(kind, e),
         Error::Input(e) => input(kind, e),
         Error::Registry(e) => registry(kind, e),
+        Error::Endpoint(e) => endpoint(kind, e),
         Error::Random(e) => random(kind, e),
     };
     debug_assert_eq!(r.kind, kind);

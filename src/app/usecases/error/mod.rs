@@ -12,6 +12,7 @@ use crate::ports::store::StoreSelectionError;
 mod az_cli;
 mod credential;
 mod edit;
+mod endpoint;
 mod federated;
 mod graph;
 mod idp;
@@ -26,6 +27,7 @@ mod transfer;
 pub use az_cli::AzCliError;
 pub use credential::CredentialError;
 pub use edit::{AfterWrite, EditError, NameUse};
+pub use endpoint::EndpointError;
 pub use federated::{FederatedError, FederatedOrigin};
 pub use graph::GraphError;
 pub use idp::{IdpError, Refusal, ReplyIds};
@@ -87,6 +89,8 @@ pub enum Error {
     Input(#[from] InputError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
     /// The operating system's random number generator failed (no made-up id or `state`).
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -110,6 +114,7 @@ impl Error {
             Self::Transfer(e) => e.kind(),
             Self::Input(e) => e.kind(),
             Self::Registry(e) => e.kind(),
+            Self::Endpoint(e) => e.kind(),
             Self::Random(_) => ErrorKind::Io,
         }
     }

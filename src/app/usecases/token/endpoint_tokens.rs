@@ -3,10 +3,14 @@
 //! profiles); a per-resource memo in front of it serves repeated SDK calls without touching the
 //! store, one request at a time goes to the use case (so the IdP sees one call per resource), a
 //! token with under [`MIN_SERVED_VALIDITY`] left is never served, and a token the child reports
-//! as revoked (`token_sha256_to_refresh`) is replaced by a new one.
+//! as revoked (`token_sha256_to_refresh`) is replaced by a new one. A long-running endpoint
+//! (`serve`) calls [`EndpointTokens::refresh_due`] off the request path, so remembered tokens
+//! are replaced before they get too short-lived to serve and no client waits on the IdP; a
+//! failed refresh (throttling, an outage: after the one retry policy inside `acquire`) keeps the
+//! old token, still valid, and is tried again later.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -22,6 +26,10 @@ use crate::domain::token::Token;
 /// The least time a served token has left (MSAL Python treats less as expired; MSAL.NET
 /// rejects a token that has already expired).
 pub const MIN_SERVED_VALIDITY: Duration = Duration::from_secs(300);
+
+/// How long a resource whose refresh failed waits before the next try (the retry policy inside
+/// `acquire` has already spent its own retries).
+const REFRESH_BACKOFF_SECS: i64 = 30;
 
 /// The most resources remembered at once; beyond it the memo starts again (each entry is a
 /// token, so this bounds memory whatever a child asks for).
@@ -45,7 +53,10 @@ pub struct EndpointTokens<'a> {
     ports: &'a TokenPorts<'a>,
     base: TokenRequest,
     identity: EndpointIdentity,
-    memo: Mutex<HashMap<String, Token>>,
+    /// Shared, so a request borrows the token instead of copying it.
+    memo: Mutex<HashMap<String, Arc<Token>>>,
+    /// When a resource whose refresh failed may be tried again (epoch seconds).
+    retry_at: Mutex<HashMap<String, i64>>,
     /// One use-case call at a time: the cross-process lock is per identity and blocking, and
     /// the second caller for a resource must find the first caller's token.
     gate: tokio::sync::Mutex<()>,
@@ -80,6 +91,7 @@ impl<'a> EndpointTokens<'a> {
             base,
             identity,
             memo: Mutex::new(HashMap::new()),
+            retry_at: Mutex::new(HashMap::new()),
             gate: tokio::sync::Mutex::new(()),
         })
     }
@@ -96,7 +108,7 @@ impl<'a> EndpointTokens<'a> {
     /// # Errors
     /// Whatever [`acquire`] fails with; `TokenError::TooShortLived` when even a new token has
     /// under [`MIN_SERVED_VALIDITY`] left.
-    pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Token, Error> {
+    pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Arc<Token>, Error> {
         let scope = scope_of(resource);
         let is_revoked = |token: &Token| revoked.is_some_and(|hash| sha256_hex(token) == hash);
         if let Some(token) = self.remembered(&scope, &is_revoked) {
@@ -123,8 +135,72 @@ impl<'a> EndpointTokens<'a> {
         if memo.len() >= MEMO_LIMIT {
             memo.clear();
         }
-        memo.insert(scope, token.clone());
+        let token = Arc::new(token);
+        memo.insert(scope, Arc::clone(&token));
         Ok(token)
+    }
+
+    /// Gets a new token for every remembered resource past its refresh point (halfway through
+    /// the time it may be served), one at a time. A failure keeps the remembered token (still
+    /// servable) and is returned, with the resource's scope, for the caller to report; that
+    /// resource is tried again after [`REFRESH_BACKOFF_SECS`].
+    pub async fn refresh_due(&self) -> Vec<(String, Error)> {
+        let now = self.ports.clock.now();
+        let due: Vec<String> = {
+            let memo = self
+                .memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let retry_at = self
+                .retry_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            memo.iter()
+                .filter(|(scope, token)| {
+                    now >= refresh_point(token)
+                        && retry_at.get(scope.as_str()).is_none_or(|at| now >= *at)
+                })
+                .map(|(scope, _)| scope.clone())
+                .collect()
+        };
+        let mut failures = Vec::new();
+        for scope in due {
+            let _turn = self.gate.lock().await;
+            let mut request = self.request_for(&scope);
+            request.cache_mode.read = false;
+            match acquire(self.ports, request).await {
+                Ok(got) if self.left(&got.token) >= MIN_SERVED_VALIDITY.as_secs() => {
+                    self.lock_retry_at().remove(&scope);
+                    self.lock_memo().insert(scope, Arc::new(got.token));
+                }
+                Ok(_) => {
+                    self.back_off(&scope);
+                    failures.push((scope, TokenError::TooShortLived.into()));
+                }
+                Err(error) => {
+                    self.back_off(&scope);
+                    failures.push((scope, error));
+                }
+            }
+        }
+        failures
+    }
+
+    fn back_off(&self, scope: &str) {
+        let at = self.ports.clock.now().saturating_add(REFRESH_BACKOFF_SECS);
+        self.lock_retry_at().insert(scope.to_owned(), at);
+    }
+
+    fn lock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Token>>> {
+        self.memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_retry_at(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.retry_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn request_for(&self, scope: &str) -> TokenRequest {
@@ -140,7 +216,7 @@ impl<'a> EndpointTokens<'a> {
 
     /// The memo's token for `scope` when it may still be served (not revoked, enough time
     /// left); a revoked or stale one is forgotten.
-    fn remembered(&self, scope: &str, is_revoked: &dyn Fn(&Token) -> bool) -> Option<Token> {
+    fn remembered(&self, scope: &str, is_revoked: &dyn Fn(&Token) -> bool) -> Option<Arc<Token>> {
         let mut memo = self
             .memo
             .lock()
@@ -150,8 +226,24 @@ impl<'a> EndpointTokens<'a> {
             memo.remove(scope);
             return None;
         }
-        Some(token.clone())
+        Some(Arc::clone(token))
     }
+}
+
+/// When a served token is replaced ahead of time: halfway through the time it may be served
+/// (from when it was got to [`MIN_SERVED_VALIDITY`] before it expires), or at the IdP's own
+/// `refresh_in` when that is earlier. A token with a doubtful `cached_at` is due at once.
+#[must_use]
+pub fn refresh_point(token: &Token) -> i64 {
+    let last = token
+        .expires_on
+        .saturating_sub(i64::try_from(MIN_SERVED_VALIDITY.as_secs()).unwrap_or(i64::MAX));
+    let halfway = if token.cached_at > 0 && token.cached_at <= last {
+        token.cached_at + (last - token.cached_at) / 2
+    } else {
+        last
+    };
+    token.refresh_on.map_or(halfway, |at| at.min(halfway))
 }
 
 /// The scope that gets a token for `resource`: `R/.default` (a scope already ending in
@@ -189,6 +281,31 @@ pub fn sha256_hex(token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(cached_at: i64, expires_on: i64, refresh_on: Option<i64>) -> Token {
+        Token {
+            access_token: secrecy::SecretString::from("t"),
+            token_type: "Bearer".to_owned(),
+            expires_on,
+            ext_expires_on: None,
+            refresh_on,
+            scope: String::new(),
+            tenant_id: String::new(),
+            cached_at,
+        }
+    }
+
+    #[test]
+    fn tokens_are_refreshed_halfway_through_their_servable_time() {
+        // An hour: servable for 55 minutes, refreshed after 27.5.
+        assert_eq!(refresh_point(&token(1000, 4600, None)), 1000 + 1650);
+        assert_eq!(refresh_point(&token(1000, 4600, Some(2000))), 2000);
+        // Short-lived (310 s): servable 10 s, refreshed after 5.
+        assert_eq!(refresh_point(&token(1000, 1310, None)), 1005);
+        // Never servable, or a doubtful cached_at: due at once.
+        assert_eq!(refresh_point(&token(1000, 1200, None)), 900);
+        assert_eq!(refresh_point(&token(0, 4600, None)), 4300);
+    }
 
     #[test]
     fn resources_become_default_scopes() {

@@ -9,6 +9,8 @@ use crate::domain::constant_time;
 pub const APP_SERVICE_PATH: &str = "/msi/token";
 /// The IMDS path, after the random capability segment (`ARM_MSI_ENDPOINT`).
 pub const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
+/// The health probe of `serve` (no secret needed, no token given).
+pub const HEALTH_PATH: &str = "/healthz";
 /// The longest `resource` accepted.
 const RESOURCE_LIMIT: usize = 2048;
 
@@ -48,6 +50,47 @@ pub struct Policy {
     pub imds_segment: String,
     /// `--allow-resource`, normalised by `resource_of`; empty means any resource.
     pub allowed: Vec<String>,
+    /// The names the `Host` header may carry (before `:PORT`), in lower case: `127.0.0.1` and
+    /// `localhost` for exec; `serve`'s listening address and its `--host-name`s.
+    pub host_names: Vec<String>,
+    /// `GET /healthz` is answered (`serve`).
+    pub health: bool,
+}
+
+impl Policy {
+    /// `exec`'s: loopback names only, no health probe.
+    #[must_use]
+    pub fn loopback(
+        port: u16,
+        header_secret: String,
+        imds_segment: String,
+        allowed: Vec<String>,
+    ) -> Self {
+        Self {
+            port,
+            header_secret,
+            imds_segment,
+            allowed,
+            host_names: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+            health: false,
+        }
+    }
+}
+
+/// A health probe: `GET /healthz` where the policy answers it, not from a browser. Any `Host`
+/// (a probe names the pod's address); it gives nothing away but that the endpoint is up.
+#[must_use]
+pub fn is_health_check(head: &Head, policy: &Policy) -> bool {
+    policy.health
+        && head.method == "GET"
+        && head.target.split('?').next() == Some(HEALTH_PATH)
+        && !from_browser(head)
+}
+
+fn from_browser(head: &Head) -> bool {
+    head.headers
+        .iter()
+        .any(|(name, _)| name == "origin" || name.starts_with("sec-fetch-"))
 }
 
 /// A request the endpoint answers with a token.
@@ -95,11 +138,7 @@ pub fn judge(head: &Head, policy: &Policy) -> Result<Ask, Refusal> {
     };
     // Browser and rebinding checks come first, whatever the path: a web page learns nothing.
     let shape = route.unwrap_or(Route::AppService);
-    if head
-        .headers
-        .iter()
-        .any(|(name, _)| name == "origin" || name.starts_with("sec-fetch-"))
-    {
+    if from_browser(head) {
         return Err(refuse(
             shape,
             403,
@@ -108,7 +147,7 @@ pub fn judge(head: &Head, policy: &Policy) -> Result<Ask, Refusal> {
     }
     let mut hosts = head.values("host");
     match (hosts.next(), hosts.next()) {
-        (Some(host), None) if host_is_ours(host, policy.port) => {}
+        (Some(host), None) if host_is_ours(host, policy) => {}
         _ => {
             return Err(refuse(
                 shape,
@@ -216,14 +255,17 @@ fn parameters(route: Route, query: &str) -> Result<(String, Option<String>), Ref
     Ok((resource, revoked))
 }
 
-/// `127.0.0.1:PORT` or `localhost:PORT` (any case): what a client that connected to this
-/// endpoint sends. Anything else is a rebound name or a proxy.
-fn host_is_ours(host: &str, port: u16) -> bool {
+/// `NAME:PORT` with one of the policy's names (any case) and its port: what a client that
+/// connected to this endpoint sends. Anything else is a rebound name or a proxy.
+fn host_is_ours(host: &str, policy: &Policy) -> bool {
     let Some((name, host_port)) = host.trim().rsplit_once(':') else {
         return false;
     };
-    host_port.parse::<u16>().ok() == Some(port)
-        && (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
+    host_port.parse::<u16>().ok() == Some(policy.port)
+        && policy
+            .host_names
+            .iter()
+            .any(|ours| name.eq_ignore_ascii_case(ours))
 }
 
 #[cfg(test)]
@@ -231,12 +273,27 @@ mod tests {
     use super::*;
 
     fn policy() -> Policy {
-        Policy {
-            port: 4321,
-            header_secret: "s3cret".to_owned(),
-            imds_segment: "cap".to_owned(),
-            allowed: Vec::new(),
+        Policy::loopback(4321, "s3cret".to_owned(), "cap".to_owned(), Vec::new())
+    }
+
+    #[test]
+    fn serve_names_its_address_and_host_names_and_answers_probes() {
+        let mut serve = policy();
+        serve.host_names = vec!["127.0.0.2".to_owned(), "entra-sidecar".to_owned()];
+        serve.health = true;
+        for host in ["127.0.0.2:4321", "ENTRA-sidecar:4321"] {
+            let ask = judge(&head(ARM, &[("host", host), OK_SECRET]), &serve);
+            assert_eq!(status(ask), 200, "{host}");
         }
+        assert_eq!(
+            status(judge(&head(ARM, &[OK_HOST, OK_SECRET]), &serve)),
+            403
+        );
+        let probe = head("/healthz", &[("host", "10.1.2.3:4321")]);
+        assert!(is_health_check(&probe, &serve));
+        assert!(!is_health_check(&probe, &policy()), "exec has no probe");
+        let browser = head("/healthz", &[("origin", "http://evil.example")]);
+        assert!(!is_health_check(&browser, &serve));
     }
 
     fn head(target: &str, headers: &[(&str, &str)]) -> Head {

@@ -34,6 +34,15 @@ pub fn token(token: &Token, resource: &str, client_id: &str, now: i64) -> Reply 
     }
 }
 
+/// `GET /healthz`: up (no token, nothing about the identity).
+#[must_use]
+pub fn health() -> Reply {
+    Reply {
+        status: 200,
+        body: r#"{"status":"ok"}"#.to_owned(),
+    }
+}
+
 /// An error reply: App Service's `statusCode`/`message`/`correlationId`, or IMDS's OAuth
 /// `error`/`error_description`.
 #[must_use]

@@ -1,5 +1,7 @@
 //! HTTP/1.1 as little as the credential endpoint needs: request heads read with a size cap and
-//! time limits (no bodies: a request with one is refused), keep-alive, and JSON replies.
+//! ONE deadline per head (from its first byte; from the connection's start for the first head, so
+//! trickling a byte at a time never extends it), a short keep-alive idle limit, no bodies (a
+//! request with one is refused), and JSON replies.
 
 use std::io;
 use std::time::Duration;
@@ -7,6 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::connections::{Phase, Slot};
 use super::reply::{Reply, reason};
 use super::request::Head;
 
@@ -14,12 +17,13 @@ use super::request::Head;
 pub const HEAD_LIMIT: usize = 16 * 1024;
 /// The most header lines read.
 const MAX_HEADERS: usize = 64;
-/// How long a started request may take to arrive whole.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request head may take to arrive whole, from its first byte (the first head of a
+/// connection: from the connection's start).
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 /// How long an idle keep-alive connection is kept.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a reply may take to write.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What arrived on a connection.
 pub enum Incoming {
@@ -35,6 +39,8 @@ pub enum Incoming {
 pub struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
+    /// What one read takes in, kept between reads.
+    chunk: Box<[u8; 4096]>,
 }
 
 impl Connection {
@@ -43,11 +49,20 @@ impl Connection {
         Self {
             stream,
             buffer: Vec::with_capacity(1024),
+            chunk: Box::new([0; 4096]),
         }
     }
 
-    /// Reads the next request head.
-    pub async fn next_request(&mut self) -> Incoming {
+    /// Reads the next request head. `first`: the connection's first, which must arrive whole
+    /// within [`HEAD_DEADLINE`] of now; later ones may wait [`IDLE_TIMEOUT`] for their first
+    /// byte. `slot` learns when a head has started.
+    pub async fn next_request(&mut self, first: bool, slot: &Slot) -> Incoming {
+        let now = tokio::time::Instant::now();
+        let mut deadline = (first || !self.buffer.is_empty()).then(|| now + HEAD_DEADLINE);
+        let idle_until = now + IDLE_TIMEOUT;
+        if deadline.is_some() {
+            slot.set_phase(Phase::Head);
+        }
         loop {
             match parse(&self.buffer) {
                 Parsed::Complete(head, used, keep_alive) => {
@@ -65,22 +80,21 @@ impl Connection {
                 }
                 Parsed::Partial => {}
             }
-            let wait = if self.buffer.is_empty() {
-                IDLE_TIMEOUT
-            } else {
-                HEAD_TIMEOUT
-            };
-            let mut chunk = [0_u8; 4096];
             let room = HEAD_LIMIT
                 .saturating_sub(self.buffer.len())
-                .min(chunk.len());
-            let Some(space) = chunk.get_mut(..room) else {
+                .min(self.chunk.len());
+            let Some(space) = self.chunk.get_mut(..room) else {
                 return Incoming::Closed;
             };
-            match tokio::time::timeout(wait, self.stream.read(space)).await {
+            let until = deadline.unwrap_or(idle_until);
+            match tokio::time::timeout_at(until, self.stream.read(space)).await {
                 Ok(Ok(read)) if read > 0 => {
                     self.buffer
                         .extend_from_slice(space.get(..read).unwrap_or_default());
+                    if deadline.is_none() {
+                        deadline = Some(tokio::time::Instant::now() + HEAD_DEADLINE);
+                        slot.set_phase(Phase::Head);
+                    }
                 }
                 _ => return Incoming::Closed,
             }
@@ -92,23 +106,35 @@ impl Connection {
     /// # Errors
     /// The client went away or did not read it in time.
     pub async fn send(&mut self, reply: &Reply, keep_alive: bool) -> io::Result<()> {
-        let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\n\
-             Content-Length: {}\r\nCache-Control: no-store\r\nConnection: {}\r\n\r\n",
-            reply.status,
-            reason(reply.status),
-            reply.body.len(),
-            if keep_alive { "keep-alive" } else { "close" },
-        );
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(reply.body.as_bytes());
-        tokio::time::timeout(WRITE_TIMEOUT, async {
-            self.stream.write_all(&bytes).await?;
-            self.stream.flush().await
-        })
-        .await
-        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        self.send_bytes(&response_bytes(reply, keep_alive)).await
     }
+
+    /// Writes a whole response made by [`response_bytes`].
+    ///
+    /// # Errors
+    /// The client went away or did not read it in time.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(bytes))
+            .await
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+    }
+}
+
+/// The HTTP response for a JSON reply: head and body in one buffer (one write).
+#[must_use]
+pub fn response_bytes(reply: &Reply, keep_alive: bool) -> Vec<u8> {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: {}\r\n\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.body.len(),
+        if keep_alive { "keep-alive" } else { "close" },
+    );
+    let mut bytes = Vec::with_capacity(head.len() + reply.body.len());
+    bytes.extend_from_slice(head.as_bytes());
+    bytes.extend_from_slice(reply.body.as_bytes());
+    bytes
 }
 
 enum Parsed {

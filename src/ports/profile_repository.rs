@@ -78,6 +78,9 @@ pub enum ProfileRepoError {
     UnsafeDirectory(#[from] crate::ports::store::UnsafeDirectory),
     #[error("cannot read config file {path}: {reason}")]
     Unreadable { path: String, reason: String },
+    /// Bytes that are not UTF-8, first on `line`.
+    #[error("config file {path} is not UTF-8 text (line {line})")]
+    NotText { path: String, line: usize },
     #[error("config file {path} is not valid TOML")]
     Syntax { path: String, details: Vec<String> },
     #[error("config file {path} has an invalid value")]

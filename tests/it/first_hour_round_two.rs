@@ -188,3 +188,52 @@ fn a_read_only_config_directory_says_how_to_choose_another() {
         stderr(&out)
     );
 }
+
+/// `status` is what a person runs when something is wrong: a broken config file is shown with
+/// its problem, and the store and cache are still reported (exit 1, the file's error last).
+#[test]
+fn status_diagnoses_a_broken_config_file() {
+    let env = TestEnv::new();
+    env.write_config("[profiles.x\ntenant_id = \"a\"\n");
+    let out = env.run(&["status"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(shown.contains("unusable: config file"), "{shown}");
+    assert!(!shown.contains("does not exist"), "{shown}");
+    assert!(
+        shown.contains("store:"),
+        "the store is still shown: {shown}"
+    );
+    assert!(shown.contains("cache dir:"), "{shown}");
+    assert!(
+        stderr(&out).contains("is not valid TOML"),
+        "{}",
+        stderr(&out)
+    );
+    let json = env.run(&["status", "-o", "json"]);
+    let body: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        body["config_error"]
+            .as_str()
+            .unwrap()
+            .contains("not valid TOML")
+    );
+    assert!(body["store"]["backend"].is_string());
+}
+
+/// Bytes that are not UTF-8 in config.toml: the line, and how to fix the encoding (not a
+/// permissions hint).
+#[test]
+fn a_config_file_that_is_not_utf8_says_where_and_how_to_fix_it() {
+    let env = TestEnv::new();
+    env.write_config("[profiles.x]\n");
+    let mut bytes = std::fs::read(env.config_file()).unwrap();
+    bytes.extend_from_slice(b"tenant_id = \"caf\xe9\"\n");
+    std::fs::write(env.config_file(), bytes).unwrap();
+    let out = env.run(&["get-token", "-p", "x"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("is not UTF-8 text (line 2)"), "{text}");
+    assert!(text.contains("save it as UTF-8"), "{text}");
+    assert!(!text.contains("permissions"), "{text}");
+}

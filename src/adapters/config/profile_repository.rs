@@ -30,6 +30,7 @@ fn repo_error(error: ConfigFileError) -> ProfileRepoError {
         ConfigFileError::Unreadable { path, reason } => {
             ProfileRepoError::Unreadable { path, reason }
         }
+        ConfigFileError::NotText { path, line } => ProfileRepoError::NotText { path, line },
         ConfigFileError::Syntax { path, details } => ProfileRepoError::Syntax { path, details },
         ConfigFileError::Invalid { path, details } => ProfileRepoError::Invalid { path, details },
         ConfigFileError::Busy { path, lock, waited } => {

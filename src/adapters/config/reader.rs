@@ -29,6 +29,9 @@ pub struct ConfigFile {
 pub enum ConfigFileError {
     #[error("cannot read config file {path}: {reason}")]
     Unreadable { path: String, reason: String },
+    /// Bytes that are not UTF-8, first on `line`.
+    #[error("config file {path} is not UTF-8 text (line {line})")]
+    NotText { path: String, line: usize },
     #[error("config file {path} is not valid TOML")]
     Syntax { path: String, details: Vec<String> },
     #[error("config file {path} has an invalid value")]
@@ -64,9 +67,17 @@ pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigFileError> 
     };
     match read_regular(path, MAX_STATE_FILE) {
         Ok(None) => Ok(None),
-        Ok(Some(bytes)) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| unreadable("it is not UTF-8 text".to_owned())),
+        Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|error| {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            ConfigFileError::NotText {
+                path: path.display().to_string(),
+                line: valid
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    .saturating_add(1),
+            }
+        }),
         Err(ReadError::Refused(reason)) => Err(unreadable(reason)),
         Err(ReadError::Io(e)) => Err(unreadable(e.to_string())),
     }

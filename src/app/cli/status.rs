@@ -10,6 +10,7 @@ use super::report::Report;
 use crate::app::composition::Services;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::status::{StatusReport, gather};
+use crate::domain::text::printable;
 use crate::ports::clock::Clock;
 
 const EXAMPLES: &str = "\
@@ -70,10 +71,14 @@ pub fn render_text(report: &StatusReport) -> String {
     let mut out = String::new();
     let config = match (&report.config_file, report.config_file_exists) {
         (Some(path), true) => path.clone(),
+        (Some(path), false) if report.config_error.is_some() => path.clone(),
         (Some(path), false) => format!("{path} (does not exist)"),
         (None, _) => "none (no HOME or ENTRA_AUTH_CONFIG_DIR)".to_owned(),
     };
     let _ = writeln!(out, "config file:  {config}");
+    if let Some(problem) = &report.config_error {
+        let _ = writeln!(out, "              unusable: {}", printable(problem));
+    }
     let _ = writeln!(
         out,
         "cache dir:    {}",

@@ -21,6 +21,8 @@ use crate::ports::store::StoreProvider;
 pub struct StatusReport {
     pub config_file: Option<String>,
     pub config_file_exists: bool,
+    /// Why the config file cannot be used (the rest of the report is still gathered).
+    pub config_error: Option<String>,
     pub cache_dir: Option<String>,
     pub store: StoreReport,
     pub client_secret_from_environment: bool,
@@ -94,7 +96,12 @@ pub fn gather(
     cache_dir: Option<String>,
     now: i64,
 ) -> Result<(StatusReport, Option<Error>), Error> {
-    let names = known_profiles(ports.profiles, ports.env)?;
+    // A broken config file is what `status` is run to diagnose: report it, and show the store
+    // and the cache anyway (the command then exits with the file's error).
+    let (names, config_error) = match known_profiles(ports.profiles, ports.env) {
+        Ok(names) => (names, None),
+        Err(error) => (Vec::new(), Some(error)),
+    };
     let stores = ports.stores.stores();
     let accounts = stores
         .as_ref()
@@ -196,6 +203,7 @@ pub fn gather(
     let report = StatusReport {
         config_file: ports.profiles.location(),
         config_file_exists: ports.profiles.exists(),
+        config_error: config_error.as_ref().map(ToString::to_string),
         cache_dir,
         store,
         client_secret_from_environment: ports.env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some(),
@@ -206,7 +214,8 @@ pub fn gather(
         profiles,
         other_cached_tokens: claimed.iter().filter(|c| !**c).count(),
     };
-    Ok((report, stores.err().map(Error::from)))
+    let deferred = config_error.or_else(|| stores.err().map(Error::from));
+    Ok((report, deferred))
 }
 
 /// A federated source in words (`the GitHub Actions OIDC token (detected: …)`).

@@ -9,6 +9,9 @@ pub(super) fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
     match e {
         ProfileRepoError::NoLocation => r.hint("set ENTRA_AUTH_CONFIG_DIR or HOME"),
         ProfileRepoError::UnsafeDirectory(d) => super::store::unsafe_directory(kind, d),
+        ProfileRepoError::NotText { .. } => r.hint(
+            "save it as UTF-8 (your editor's encoding setting, or `iconv -f latin1 -t utf-8`); it was not modified",
+        ),
         ProfileRepoError::Unreadable { reason, .. } => r
             .cause(reason.clone())
             .hint("fix the file's permissions; it was not modified"),

@@ -533,6 +533,12 @@ fn bad_input_unknown_profiles_and_sign_ins_fail_with_nothing_on_stdout() {
             "{}",
             stderr(&out)
         );
+        // The setup the hint suggests is scoped to Azure DevOps's URL.
+        assert!(
+            stderr(&out).contains("credential.https://dev.azure.com.helper"),
+            "{}",
+            stderr(&out)
+        );
     }
     assert_eq!(emu.total_token_requests(), 0);
 

@@ -50,9 +50,18 @@ fn auto_uses_the_secret_service_for_tokens_and_secrets() {
         "username",
         "profile:default:secret",
     ]);
+    // The secret, after the destination it is bound to (authority, tenant, client; one line
+    // each), without the trailing newline.
+    let lines: Vec<&str> = looked_up.split('\n').collect();
     assert_eq!(
-        looked_up,
-        emulator::CLIENT_SECRET,
+        lines,
+        [
+            "entra-auth-cli bound secret v1",
+            emu.authority().as_str(),
+            emulator::TENANT_ID,
+            emulator::CLIENT_ID,
+            emulator::CLIENT_SECRET
+        ],
         "the trailing newline was stripped"
     );
 

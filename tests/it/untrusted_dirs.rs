@@ -1,7 +1,8 @@
 //! The cache, config and lock directories are trusted only when they are the user's own and
 //! writable by nobody else (another local user, uid 65534 through `setpriv`, plays the
 //! attacker); files in them are opened without following links or blocking, must be regular
-//! files, and are read up to a cap (a FIFO or a link to /dev/zero at a token file's name).
+//! files, and are read up to a cap (a FIFO or a link to /dev/zero at a token file's name); the
+//! files a user names (a federated token file) must be regular files too.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -239,4 +240,38 @@ fn a_token_file_linked_to_dev_zero_or_too_big_is_not_read() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
     assert_eq!(emu.total_token_requests(), 3);
+}
+
+#[test]
+fn a_federated_token_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
+    let emu = Emulator::start();
+    let fifo = tempfile::tempdir().unwrap();
+    let fifo = fifo.path().join("azure-identity-token");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for file in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let env = TestEnv::new()
+            .var("ENTRA_AUTH_STORE", "memory")
+            .var("AZURE_TENANT_ID", crate::emulator::TENANT_ID)
+            .var("AZURE_CLIENT_ID", crate::emulator::CLIENT_ID)
+            .var("AZURE_AUTHORITY_HOST", &emu.authority())
+            .var("AZURE_FEDERATED_TOKEN_FILE", file);
+        let out = run_within(
+            env.cmd(&["get-token", "--timeout", "5s"]),
+            Duration::from_secs(20),
+        )
+        .unwrap_or_else(|| panic!("get-token kept reading {file}"));
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(emu.total_token_requests(), 0);
 }

@@ -84,8 +84,11 @@ fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The most bytes read from a certificate or key file (a PFX with its chain is a few KB).
+const MAX_CERTIFICATE_FILE: u64 = 4 * 1024 * 1024;
+
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertificateError> {
-    std::fs::read(path)
+    crate::adapters::os::safe_fs::read_named_file(path, MAX_CERTIFICATE_FILE)
         .map(Zeroizing::new)
         .map_err(|e| CertificateError::Unreadable {
             path: path.display().to_string(),

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
+use crate::adapters::os::safe_fs::read_named_file;
 use crate::ports::assertion::{AssertionError, ClientAssertionSource};
+
+/// The most bytes read from the token file (a projected service account token is about 1 KB).
+const MAX_TOKEN_FILE: u64 = 1024 * 1024;
 
 /// Reads the token file each time an assertion is needed; never caches it.
 pub struct FederatedTokenFile {
@@ -27,7 +31,10 @@ impl ClientAssertionSource for FederatedTokenFile {
     }
 
     fn assertion(&self, _audience: &str, _now: i64) -> Result<SecretString, AssertionError> {
-        let text = std::fs::read_to_string(&self.path).map(Zeroizing::new).map_err(|e| AssertionError {
+        let text = read_named_file(&self.path, MAX_TOKEN_FILE)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")))
+            .map(Zeroizing::new)
+            .map_err(|e| AssertionError {
             message: format!("cannot read the federated token file {}: {e}", self.path.display()),
             hint: Some("check AZURE_FEDERATED_TOKEN_FILE (or federated_token_file) and that the workload identity volume is mounted".to_owned()),
         })?;

@@ -123,6 +123,36 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadErro
     Ok(Some(bytes))
 }
 
+/// Reads a file the user names (a certificate, a federated token): links are followed (the
+/// platform's projected volumes are links), but it must be a regular file, the open never blocks
+/// and at most `limit` bytes are read.
+///
+/// # Errors
+/// Any I/O error; a FIFO, device or directory, or a file over `limit`, as `InvalidData`.
+pub fn read_named_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0))
+            .open(path)?
+    };
+    #[cfg(not(unix))]
+    let file = File::open(path)?;
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file".to_owned()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if meta.len() > limit || u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(invalid(format!("larger than {} KiB", limit / 1024)));
+    }
+    Ok(bytes)
+}
+
 fn too_large(path: &Path, limit: u64) -> ReadError {
     ReadError::Refused(format!(
         "{} is larger than {} KiB, which no file of this tool is",

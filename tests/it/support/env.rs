@@ -67,6 +67,13 @@ impl TestEnv {
 
     pub fn write_config(&self, text: &str) {
         std::fs::create_dir_all(self.config_dir()).unwrap();
+        // Private whatever the umask: a group-writable config directory is refused.
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            self.config_dir(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
         std::fs::write(self.config_file(), text).unwrap();
     }
 

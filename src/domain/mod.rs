@@ -16,6 +16,7 @@ pub mod flow;
 pub mod git_credential;
 pub mod graph_filter;
 pub mod jwt;
+pub mod kubectl;
 pub mod oauth_error;
 pub mod pkce;
 pub mod profile;

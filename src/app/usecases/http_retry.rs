@@ -122,6 +122,16 @@ impl RetryNotice {
     }
 }
 
+/// The longest time limit honoured; larger values mean "no practical limit".
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The deadline a command's `--timeout` sets when it starts at `start`: the one place a time
+/// limit becomes a deadline (capped at [`MAX_TIMEOUT`]).
+#[must_use]
+pub fn deadline_for(start: Instant, timeout: Duration) -> Instant {
+    checked_deadline(start, timeout.min(MAX_TIMEOUT)).unwrap_or(start)
+}
+
 /// `Instant + wait`, or `None` when it would not fit (treated as "after any deadline").
 #[must_use]
 pub fn checked_deadline(start: Instant, wait: Duration) -> Option<Instant> {

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::app::usecases::error::{
     CredentialError, Error, ErrorKind, ManagedIdentityError, ProfileFailure, TokenError,
 };
-use crate::app::usecases::http_retry::checked_deadline;
+use crate::app::usecases::http_retry::deadline_for;
 use crate::app::usecases::profiles::resolution::resolve_profile;
 pub use crate::app::usecases::token::cache_and_lock::{
     CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome,
@@ -47,9 +47,6 @@ use crate::ports::terminal::Terminal;
 /// AADSTS700024: the client assertion is outside its validity window (an expired federated
 /// token that the platform has rotated since): re-read and retry once.
 const ASSERTION_EXPIRED: i64 = 700_024;
-
-/// The longest time limit honoured; larger values mean "no practical limit".
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// Everything a token request can touch.
 pub struct TokenPorts<'a> {
@@ -123,9 +120,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         .map(Claims::parse)
         .transpose()
         .map_err(TokenError::Claims)?;
-    let timeout = request.timeout.min(MAX_TIMEOUT);
-    let start = Instant::now();
-    let deadline = checked_deadline(start, timeout).unwrap_or(start);
+    let deadline = deadline_for(Instant::now(), request.timeout);
     let profile = resolve_profile(
         ports.profiles,
         ports.env,

@@ -1,5 +1,6 @@
-//! Pure types and rules of the product: profiles, scopes, tokens, flows, authorities, cache keys,
-//! expiry policy, the IdP's error shape and exit codes. No I/O lives here.
+//! Pure types and rules of the product: profiles, scopes (and resource ⇄ scope), tokens, flows,
+//! authorities, cache keys, expiry policy, the IdP's error shape, exit codes, and the wire
+//! formats of the tools we serve (`az_cli`, `git_credential`, `kubectl`). No I/O lives here.
 
 pub mod account;
 pub mod authority;

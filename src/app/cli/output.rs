@@ -1,6 +1,6 @@
 //! Renders a token the way scripts want it: the bare token, JSON, YAML, a kubectl
 //! `ExecCredential` or the Azure CLI's `az account get-access-token` object (SPEC.md "Output
-//! shape", "One profile, every tool").
+//! shape", "One profile, every tool"); the tools' shapes themselves are in `crate::domain`.
 
 use jiff::tz::TimeZone;
 use serde::Serialize;

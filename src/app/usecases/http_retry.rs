@@ -1,6 +1,6 @@
 //! The one HTTP retry policy for every endpoint (token, device code, managed identity, Graph):
 //! which replies are retried, how long to wait (`Retry-After`, capped, or a short backoff), and
-//! never past the deadline. All time arithmetic is checked: a huge `Retry-After` or deadline
+//! never past the deadline; and the one place a `--timeout` becomes that deadline. All time arithmetic is checked: a huge `Retry-After` or deadline
 //! cannot overflow.
 
 use std::future::Future;

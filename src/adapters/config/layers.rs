@@ -5,7 +5,7 @@
 use figment::value::{Dict, Map, Value};
 use figment::{Error, Figment, Metadata, Profile, Provider};
 
-use crate::domain::profile::{FIELDS, ProfileSettings, entra_env_name, field};
+use crate::domain::profile::{FIELDS, FieldSpec, ProfileSettings, entra_env_name, field};
 use crate::ports::env::Env;
 use crate::ports::profile_repository::{FieldSource, LayerError, LayeredSettings};
 
@@ -55,12 +55,13 @@ impl Provider for SettingsLayer {
     }
 }
 
-/// The variable that sets `field` in the environment family `layer` (`AZURE` or `ENTRA`).
-fn variable(layer: &str, field_name: &str) -> Option<String> {
+/// The variable that sets `spec`'s field in the environment family `layer` (`AZURE` or
+/// `ENTRA`).
+fn variable(layer: &str, spec: &FieldSpec) -> Option<String> {
     if layer == AZURE {
-        field(field_name)?.azure_env.map(str::to_owned)
+        spec.azure_env.map(str::to_owned)
     } else {
-        Some(entra_env_name(field_name))
+        Some(entra_env_name(spec.name))
     }
 }
 
@@ -68,7 +69,7 @@ fn variable(layer: &str, field_name: &str) -> Option<String> {
 fn environment(env: &dyn Env, layer: &'static str) -> Result<SettingsLayer, LayerError> {
     let mut settings = ProfileSettings::default();
     for spec in FIELDS {
-        let Some(var) = variable(layer, spec.name) else {
+        let Some(var) = variable(layer, spec) else {
             continue;
         };
         if let Some(value) = env.non_empty(&var) {
@@ -131,7 +132,7 @@ pub fn merge<'a>(
             let source = match layer {
                 FILE => FieldSource::File(path.clone().unwrap_or_default()),
                 FLAGS => FieldSource::Flag,
-                env_layer => FieldSource::Env(variable(env_layer, name)?),
+                env_layer => FieldSource::Env(variable(env_layer, field(name)?)?),
             };
             Some((name, source))
         })

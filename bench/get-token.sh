@@ -149,7 +149,7 @@ curl -q -sS --fail -o /dev/null -X POST --data "$FORM" "$TOKEN_URL" \
 
 # ---------------------------------------------------------------- 2b. private Secret Service
 # Its own session bus (socket inside $TMP) and an unlocked gnome-keyring whose HOME is a temp dir,
-# as in tests/it/secret_service.rs. The keyring daemon exits when the bus dies (EXIT trap).
+# as in tests/it/support/secret_service.rs. The keyring daemon exits when the bus dies (EXIT trap).
 KR="$TMP/keyring"
 mkdir -p "$KR/home"
 mkdir -m 700 "$KR/run"

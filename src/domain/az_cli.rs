@@ -68,11 +68,8 @@ pub fn local_time(expires_on: i64, time_zone: &TimeZone) -> Option<String> {
     Some(format!("{}.000000", local.strftime("%Y-%m-%d %H:%M:%S")))
 }
 
-/// The resource of a scope: `X/.default` is `X`; anything else is taken as a resource already.
-#[must_use]
-pub fn scope_resource(scope: &str) -> &str {
-    scope.strip_suffix("/.default").unwrap_or(scope)
-}
+/// The name the az shim imports; the rule lives in `domain::scopes`.
+pub use super::scopes::resource_of_scope as scope_resource;
 
 /// The clouds az knows by name (its `environmentName`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -193,7 +190,7 @@ impl Default for AzVersion {
 mod tests {
     use jiff::tz::TimeZone;
 
-    use super::{AzAccessToken, AzCloud, local_time, scope_resource};
+    use super::{AzAccessToken, AzCloud, local_time};
 
     #[test]
     fn expires_on_is_local_time_with_six_fraction_digits() {
@@ -242,18 +239,6 @@ mod tests {
         assert_eq!(
             AzCloud::from_name("AzureChinaCloud"),
             Some(AzCloud::AzureChinaCloud)
-        );
-    }
-
-    #[test]
-    fn a_default_scope_is_its_resource() {
-        assert_eq!(
-            scope_resource("https://management.azure.com/.default"),
-            "https://management.azure.com"
-        );
-        assert_eq!(
-            scope_resource("https://vault.azure.net"),
-            "https://vault.azure.net"
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Pure types and rules of the product: profiles, scopes, tokens, flows, authorities, cache keys,
-//! expiry policy, the IdP's error shape, exit codes, and the wire formats of the tools served (az, git, docker). No I/O lives here.
+//! Pure types and rules of the product: profiles, scopes (and resource ⇄ scope), tokens, flows,
+//! authorities, cache keys, expiry policy, the IdP's error shape, exit codes, and the wire
+//! formats of the tools we serve (`az_cli`, `git_credential`, `kubectl`, `docker_credential`). No I/O lives here.
 
 pub mod account;
 pub mod authority;
@@ -19,6 +20,7 @@ pub mod flow;
 pub mod git_credential;
 pub mod graph_filter;
 pub mod jwt;
+pub mod kubectl;
 pub mod oauth_error;
 pub mod pkce;
 pub mod profile;

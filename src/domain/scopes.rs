@@ -1,4 +1,5 @@
-//! Scopes as a set: parsed from space- or comma-separated text, compared without regard to order.
+//! Scopes as a set: parsed from space- or comma-separated text, compared without regard to order;
+//! and the one place where a resource (what managed identity and az speak) becomes a scope and back.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -72,7 +73,7 @@ impl Scopes {
     #[must_use]
     pub fn single_resource(&self) -> Option<String> {
         match self.items.as_slice() {
-            [one] => Some(one.strip_suffix("/.default").unwrap_or(one).to_owned()),
+            [one] => Some(resource_of_scope(one).to_owned()),
             _ => None,
         }
     }
@@ -96,6 +97,34 @@ impl Scopes {
     }
 }
 
+/// The scope that gets a token for `resource`: `R/.default` (a scope already ending in
+/// `/.default` is kept as it is), as MSAL turns a managed-identity resource into a scope. A
+/// trailing slash stays: `https://management.core.windows.net/` is
+/// `https://management.core.windows.net//.default`, as Entra expects.
+#[must_use]
+pub fn scope_for_resource(resource: &str) -> String {
+    if resource.ends_with("/.default") {
+        resource.to_owned()
+    } else {
+        format!("{resource}/.default")
+    }
+}
+
+/// The resource of a scope: `X/.default` is `X`; anything else is taken as a resource already.
+#[must_use]
+pub fn resource_of_scope(scope: &str) -> &str {
+    scope.strip_suffix("/.default").unwrap_or(scope)
+}
+
+/// A resource or scope as compared with another (`--allow-resource`): without `/.default`,
+/// trailing slashes and surrounding blanks, lower-cased.
+#[must_use]
+pub fn normalized_resource(text: &str) -> String {
+    resource_of_scope(text.trim())
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+}
+
 impl fmt::Display for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_request_param())
@@ -104,6 +133,42 @@ impl fmt::Display for Scopes {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn resources_and_their_default_scopes() {
+        use super::{normalized_resource, resource_of_scope, scope_for_resource};
+        assert_eq!(
+            scope_for_resource("https://management.azure.com"),
+            "https://management.azure.com/.default"
+        );
+        assert_eq!(
+            scope_for_resource("https://vault.azure.net/.default"),
+            "https://vault.azure.net/.default"
+        );
+        assert_eq!(
+            scope_for_resource("https://management.core.windows.net/"),
+            "https://management.core.windows.net//.default"
+        );
+        assert_eq!(
+            resource_of_scope("https://management.azure.com/.default"),
+            "https://management.azure.com"
+        );
+        assert_eq!(
+            resource_of_scope("https://vault.azure.net"),
+            "https://vault.azure.net"
+        );
+        for text in [
+            "https://Management.azure.com",
+            "https://management.azure.com/",
+            " https://management.azure.com//.default ",
+        ] {
+            assert_eq!(
+                normalized_resource(text),
+                "https://management.azure.com",
+                "{text}"
+            );
+        }
+    }
+
     use super::Scopes;
 
     #[test]

@@ -6,6 +6,9 @@
 use std::process::Stdio;
 
 use crate::emulator::{self, AuthorizeBehavior, Emulator, Grant};
+use crate::support::user_flows::{
+    SignInServer, browser_sign_in_then_silent_then_rotation, device_code_sign_in_then_silent,
+};
 use crate::support::{CACHE_KEY, TestEnv, code, json, stderr, stderr_until, stdout};
 
 fn fake_browser() -> String {
@@ -26,25 +29,35 @@ pub fn user_env(emu: &Emulator) -> TestEnv {
         .var("BROWSER", &fake_browser())
 }
 
-pub const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+/// The scope of the shared scenarios (`crate::user_flows::SCOPE` for other suites).
+pub use crate::support::user_flows::SCOPE;
+
+impl SignInServer for Emulator {
+    fn browser_sign_ins(&self) -> usize {
+        self.authorize_requests()
+    }
+
+    fn log(&self) -> String {
+        String::new()
+    }
+}
 
 #[test]
-fn browser_sign_in_with_pkce_then_silent() {
+fn browser_sign_in_with_pkce_then_silent_then_rotation() {
     let emu = Emulator::start();
     let env = user_env(&emu);
-    // No credential and a browser: the default flow is the browser sign-in.
-    let out = env.run(&["get-token", "-s", SCOPE, "-o", "json", "--timeout", "30s"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let body = json(&out);
-    assert_eq!(body["source"], "network");
-    let claims = emu.verify(body["access_token"].as_str().unwrap()).unwrap();
-    assert_eq!(claims["oid"], emulator::USER_OBJECT_ID);
+    // The shared scenario, and what the emulator saw of it: PKCE, form_post, offline_access, and
+    // the code redeemed with the same redirect_uri, as a public client.
+    let redeem = std::cell::RefCell::new(None);
+    let signed_in = browser_sign_in_then_silent_then_rotation(&env, &emu, || {
+        *redeem.borrow_mut() = emu.last_token_request();
+    });
     let authorize = emu.last_authorize_request().unwrap().form;
     assert_eq!(authorize["code_challenge_method"], "S256");
     assert_eq!(authorize["response_mode"], "form_post");
     assert!(authorize["scope"].contains("offline_access"));
     assert!(authorize["redirect_uri"].starts_with("http://localhost:"));
-    let redeem = emu.last_token_request().unwrap().form;
+    let redeem = redeem.into_inner().expect("the code was redeemed").form;
     assert_eq!(redeem["grant_type"], "authorization_code");
     assert_eq!(
         redeem["redirect_uri"], authorize["redirect_uri"],
@@ -52,17 +65,28 @@ fn browser_sign_in_with_pkce_then_silent() {
     );
     assert_eq!(redeem["client_info"], "1");
     assert!(!redeem.contains_key("client_secret"));
-    assert!(
-        stderr(&out).contains("/oauth2/v2.0/authorize?"),
-        "the URL is printed: {}",
-        stderr(&out)
+    assert_eq!(emu.token_requests(Grant::RefreshToken), 2);
+    assert_eq!(
+        emu.last_token_request().unwrap().form["refresh_token"],
+        signed_in.rotated_refresh_token,
+        "the rotated refresh token was saved and presented"
     );
-
-    let again = json(&env.run(&["get-token", "-s", SCOPE, "-o", "json"]));
-    assert_eq!(again["source"], "cache");
-    assert_eq!(emu.authorize_requests(), 1);
     let status = json(&env.run(&["status", "-o", "json"]));
     assert_eq!(status["profiles"][0]["signed_in_as"], emulator::USER_NAME);
+}
+
+#[test]
+fn no_credential_and_a_browser_means_the_browser_sign_in() {
+    let emu = Emulator::start();
+    let env = user_env(&emu);
+    let out = env.run(&["get-token", "-s", SCOPE, "-o", "json", "--timeout", "30s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["source"], "network");
+    assert_eq!(
+        emu.authorize_requests(),
+        1,
+        "the default flow is the browser sign-in"
+    );
 }
 
 #[test]
@@ -313,17 +337,7 @@ fn device_code_with_slow_down_then_silent() {
         !stderr(&out).contains(&poll["device_code"]),
         "the device code is secret"
     );
-    let again = json(&env.run(&[
-        "get-token",
-        "-f",
-        "device-code",
-        "-s",
-        SCOPE,
-        "-o",
-        "json",
-        "--non-interactive",
-    ]));
-    assert_eq!(again["source"], "cache");
+    device_code_sign_in_then_silent(&env, &emu, &out);
 }
 
 #[test]

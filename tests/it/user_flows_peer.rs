@@ -8,9 +8,26 @@ use std::process::{Command, Stdio};
 use crate::oidc_peer::{
     OidcPeer, PUBLIC_CLIENT, PeerOptions, device_approve_script, login_script, peer_dir,
 };
+use crate::support::user_flows::{
+    SCOPE, SignInServer, browser_sign_in_then_silent_then_rotation, device_code_sign_in_then_silent,
+};
 use crate::support::{CACHE_KEY, TestEnv, code, json, stderr, stderr_until};
 
-const SCOPE: &str = "https://graph.microsoft.com/User.Read";
+/// The peer and the count of browser launches its `$BROWSER` wrapper keeps.
+struct Peer<'a> {
+    peer: &'a OidcPeer,
+    count: std::path::PathBuf,
+}
+
+impl SignInServer for Peer<'_> {
+    fn browser_sign_ins(&self) -> usize {
+        launches(&self.count)
+    }
+
+    fn log(&self) -> String {
+        self.peer.stderr()
+    }
+}
 
 /// Panics with the install command when Debian's chromium (or `$CHROMIUM`) is missing.
 fn require_chromium() {
@@ -69,73 +86,12 @@ fn browser_login_then_silent_then_rotation_then_replay_fails_cleanly() {
     require_chromium();
     let peer = OidcPeer::start(PeerOptions::new());
     let (env, count) = user_env(&peer);
-    let args = [
-        "get-token",
-        "-f",
-        "interactive",
-        "-s",
-        SCOPE,
-        "-o",
-        "json",
-        "--timeout",
-        "60s",
-        "--include-refresh-token",
-    ];
-
-    let first = env.run(&args);
-    assert_eq!(
-        code(&first),
-        0,
-        "{}\npeer: {}",
-        stderr(&first),
-        peer.stderr()
-    );
-    let body = json(&first);
-    assert_eq!(body["source"], "network");
-    let first_rt = body["refresh_token"]
-        .as_str()
-        .expect("a refresh token")
-        .to_owned();
-    assert!(
-        stderr(&first).contains("/oauth2/v2.0/authorize?"),
-        "the URL is always printed: {}",
-        stderr(&first)
-    );
-    assert_eq!(launches(&count), 1);
-
-    let second = json(&env.run(&args));
-    assert_eq!(second["source"], "cache", "the next call is silent");
-    assert_eq!(launches(&count), 1);
-
-    // Keep a stale copy of the store, as a lost update would, then rotate.
+    let server = Peer { peer: &peer, count };
+    // Keep a stale copy of the store before the rotation, as a lost update would.
     let stale = tempfile::tempdir().unwrap();
-    copy_dir(&env.cache_dir(), stale.path());
-    let refreshed = env.run(&[
-        "refresh",
-        "-s",
-        SCOPE,
-        "-o",
-        "json",
-        "--include-refresh-token",
-    ]);
-    assert_eq!(
-        code(&refreshed),
-        0,
-        "{}\npeer: {}",
-        stderr(&refreshed),
-        peer.stderr()
-    );
-    let rotated = json(&refreshed)["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_ne!(rotated, first_rt, "refresh tokens rotate on every use");
-    assert_eq!(launches(&count), 1, "refresh needs no browser");
-    let again = json(&env.run(&["refresh", "-s", SCOPE, "-o", "json"]));
-    assert_eq!(
-        again["source"], "network",
-        "the rotated token was saved and works"
-    );
+    browser_sign_in_then_silent_then_rotation(&env, &server, || {
+        copy_dir(&env.cache_dir(), stale.path());
+    });
 
     // Replaying the consumed refresh token: the peer revokes the chain; we fail cleanly.
     std::fs::remove_dir_all(env.cache_dir()).unwrap();
@@ -256,24 +212,5 @@ fn device_code_approved_in_a_real_browser_then_silent() {
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 0, "{seen}\npeer: {}", peer.stderr());
-    assert_eq!(json(&out)["source"], "network");
-    let again = json(&env.run(&[
-        "get-token",
-        "-f",
-        "device-code",
-        "-s",
-        SCOPE,
-        "-o",
-        "json",
-        "--non-interactive",
-    ]));
-    assert_eq!(
-        again["source"], "cache",
-        "device code sign-ins are cached too"
-    );
-    assert_eq!(
-        launches(&count),
-        0,
-        "device code never opens the browser itself"
-    );
+    device_code_sign_in_then_silent(&env, &Peer { peer: &peer, count }, &out);
 }

@@ -78,3 +78,43 @@ fn verbose_names_a_failed_call_and_its_time() {
     assert!(!err.contains("not-the-secret"), "{err}");
     snapshot_verbose("refused_by_the_identity_provider", &env, &err);
 }
+
+#[test]
+fn verbose_sign_in_and_refresh_never_log_a_token() {
+    let emu = Emulator::start();
+    let env = crate::user_flows::user_env(&emu);
+    let scope = crate::user_flows::SCOPE;
+    let signed_in = env.run(&[
+        "-v",
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        scope,
+        "-o",
+        "json",
+        "--include-refresh-token",
+    ]);
+    assert_eq!(code(&signed_in), 0, "{}", stderr(&signed_in));
+    let refreshed = env.run(&[
+        "-v",
+        "refresh",
+        "-s",
+        scope,
+        "-o",
+        "json",
+        "--include-refresh-token",
+    ]);
+    assert_eq!(code(&refreshed), 0, "{}", stderr(&refreshed));
+    for out in [&signed_in, &refreshed] {
+        let body = crate::support::json(out);
+        let err = stderr(out);
+        assert!(err.contains(":http: POST "), "each call is logged: {err}");
+        for secret in ["access_token", "refresh_token"] {
+            let value = body[secret].as_str().unwrap();
+            assert!(!err.contains(value), "{secret} in the -v output: {err}");
+        }
+    }
+    let poll = emu.last_token_request().unwrap().form;
+    assert!(!stderr(&refreshed).contains(&poll["refresh_token"]));
+}

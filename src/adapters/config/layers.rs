@@ -208,10 +208,17 @@ pub fn merge<'a>(
     if let Some(table) = table {
         figment = figment.merge(table);
     }
-    let figment = figment.merge(azure).merge(entra).merge(SettingsLayer {
+    // A layer that sets nothing changes nothing: skipped, which keeps the cached path short
+    // (usually one family of variables and no flags).
+    let flags = SettingsLayer {
         name: FLAGS,
         settings: flags.clone(),
-    });
+    };
+    for layer in [azure, entra, flags] {
+        if layer.settings != ProfileSettings::default() {
+            figment = figment.merge(layer);
+        }
+    }
     let settings: ProfileSettings = figment.extract().map_err(|errors| {
         LayerError::Repo(
             crate::ports::profile_repository::ProfileRepoError::Invalid {

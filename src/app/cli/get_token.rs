@@ -8,7 +8,6 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use super::emit::emit;
-use super::kubectl::{ExecInfo, parse_exec_info};
 use super::output::{OutputFormat, RenderOptions, TokenView, render, rfc3339};
 use super::report::Report;
 use crate::app::composition::Services;
@@ -20,6 +19,7 @@ use crate::domain::authority::Cloud;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::flow::Flow;
+use crate::domain::kubectl::{ExecInfo, parse_exec_info};
 use crate::domain::profile::{ProfileSettings, ScopeList};
 use crate::ports::clock::Clock;
 use crate::ports::env::Env;

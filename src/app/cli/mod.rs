@@ -10,7 +10,6 @@ pub mod exec;
 pub mod get_token;
 pub mod git_credential;
 pub mod inspect;
-pub mod kubectl;
 pub mod logout;
 pub mod output;
 pub mod reference;

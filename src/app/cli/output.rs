@@ -1,12 +1,14 @@
 //! Renders a token the way scripts want it: the bare token, JSON, YAML, a kubectl
 //! `ExecCredential` or the Azure CLI's `az account get-access-token` object (SPEC.md "Output
-//! shape", "One profile, every tool").
+//! shape", "One profile, every tool"); the tools' shapes themselves are in `crate::domain`.
 
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::domain::az_cli::AzAccessToken;
 use crate::domain::jwt::unverified_string_claim;
+pub use crate::domain::kubectl::ExecApiVersion;
+use crate::domain::kubectl::ExecCredential;
 use crate::domain::token::{Token, TokenSource};
 
 /// The `-o/--output` choices.
@@ -42,50 +44,6 @@ impl Default for RenderOptions {
             time_zone: TimeZone::UTC,
         }
     }
-}
-
-/// The `client.authentication.k8s.io` version of an `ExecCredential` (kubectl refuses a reply
-/// in another version than the one it asked for).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExecApiVersion {
-    #[default]
-    V1,
-    V1Beta1,
-}
-
-impl ExecApiVersion {
-    /// The `apiVersion` text.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::V1 => "client.authentication.k8s.io/v1",
-            Self::V1Beta1 => "client.authentication.k8s.io/v1beta1",
-        }
-    }
-
-    /// The version named `text`, if it is one of ours.
-    #[must_use]
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::V1, Self::V1Beta1]
-            .into_iter()
-            .find(|v| v.as_str() == text)
-    }
-}
-
-/// The `ExecCredential` kubectl reads from an exec plugin's stdout.
-#[derive(Debug, Serialize)]
-struct ExecCredential<'a> {
-    #[serde(rename = "apiVersion")]
-    api_version: &'static str,
-    kind: &'static str,
-    status: ExecCredentialStatus<'a>,
-}
-
-#[derive(Debug, Serialize)]
-struct ExecCredentialStatus<'a> {
-    token: &'a str,
-    #[serde(rename = "expirationTimestamp")]
-    expiration_timestamp: &'a str,
 }
 
 /// The stable, snake_case output object. Field order is the documented order.
@@ -139,14 +97,11 @@ pub fn render(
         OutputFormat::Token => Ok(format!("{}\n", view.access_token)),
         OutputFormat::Json => render_json(view),
         OutputFormat::Yaml => render_yaml(view),
-        OutputFormat::ExecCredential => render_json(&ExecCredential {
-            api_version: options.exec_api.as_str(),
-            kind: "ExecCredential",
-            status: ExecCredentialStatus {
-                token: view.access_token,
-                expiration_timestamp: &view.expires_at,
-            },
-        }),
+        OutputFormat::ExecCredential => render_json(&ExecCredential::new(
+            options.exec_api,
+            view.access_token,
+            &view.expires_at,
+        )),
         OutputFormat::Az => {
             // The token's own tenant (a GUID) as az reports it, else the profile's.
             let tid = unverified_string_claim(view.access_token, "tid");

@@ -2,8 +2,8 @@
 //! browsers and foreign `Host`s first (DNS rebinding), then the route, its secret, and the
 //! `resource` the child may ask for. Pure: a request head in, an [`Ask`] or a [`Refusal`] out.
 
-use crate::app::usecases::token::endpoint_tokens::resource_of;
 use crate::domain::constant_time;
+use crate::domain::scopes::normalized_resource as resource_of;
 
 /// The App Service managed-identity path (`IDENTITY_ENDPOINT`).
 pub const APP_SERVICE_PATH: &str = "/msi/token";

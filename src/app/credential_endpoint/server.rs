@@ -22,7 +22,8 @@ use super::request::{
     APP_SERVICE_PATH, Ask, IMDS_PATH, Policy, Refusal, Route, is_health_check, judge,
 };
 use crate::app::usecases::error::{EndpointError, Error};
-use crate::app::usecases::token::endpoint_tokens::{EndpointTokens, resource_of};
+use crate::app::usecases::token::endpoint_tokens::EndpointTokens;
+use crate::domain::scopes::normalized_resource as resource_of;
 use crate::domain::token::Token;
 use crate::ports::clock::Clock;
 use crate::ports::local_peers::{LocalPeers, PeerOwner};

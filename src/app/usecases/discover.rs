@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::app::usecases::error::{EditError, Error, GraphError, NameUse};
-use crate::app::usecases::http_retry::{
-    Attempted, RetryPolicy, checked_deadline, send_with_retries,
-};
+use crate::app::usecases::http_retry::{Attempted, RetryPolicy, deadline_for, send_with_retries};
 use crate::app::usecases::profiles::resolution::resolve_profile;
 use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
 use crate::domain::authority::{Authority, Cloud};
@@ -89,14 +87,7 @@ pub async fn discover(
     ports: &TokenPorts<'_>,
     request: DiscoverRequest,
 ) -> Result<Discovered, Error> {
-    let start = Instant::now();
-    let deadline = checked_deadline(
-        start,
-        request
-            .timeout
-            .min(crate::app::usecases::token::get_token::MAX_TIMEOUT),
-    )
-    .unwrap_or(start);
+    let deadline = deadline_for(Instant::now(), request.timeout);
     let overrides = ProfileSettings {
         tenant_id: request.tenant.clone(),
         ..ProfileSettings::default()

@@ -1,6 +1,6 @@
 //! The one HTTP retry policy for every endpoint (token, device code, managed identity, Graph):
 //! which replies are retried, how long to wait (`Retry-After`, capped, or a short backoff), and
-//! never past the deadline. All time arithmetic is checked: a huge `Retry-After` or deadline
+//! never past the deadline; and the one place a `--timeout` becomes that deadline. All time arithmetic is checked: a huge `Retry-After` or deadline
 //! cannot overflow.
 
 use std::future::Future;
@@ -123,6 +123,16 @@ impl RetryNotice {
             self.max_attempts
         )
     }
+}
+
+/// The longest time limit honoured; larger values mean "no practical limit".
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The deadline a command's `--timeout` sets when it starts at `start`: the one place a time
+/// limit becomes a deadline (capped at [`MAX_TIMEOUT`]).
+#[must_use]
+pub fn deadline_for(start: Instant, timeout: Duration) -> Instant {
+    checked_deadline(start, timeout.min(MAX_TIMEOUT)).unwrap_or(start)
 }
 
 /// `Instant + wait`, or `None` when it would not fit (treated as "after any deadline").

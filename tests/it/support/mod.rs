@@ -11,6 +11,7 @@ pub mod output;
 pub mod secret_service;
 pub mod snapshot;
 pub mod tls;
+pub mod user_flows;
 
 pub use env::{CACHE_KEY, TestEnv};
 pub use exec_probe::exec_probe;

@@ -1,5 +1,5 @@
-//! Profiles: resolving the one to run with (file → environment → flags), managing them, and
-//! exporting/importing them.
+//! Profiles: resolving the one to run with (file → environment → flags, merged by the
+//! repository's `layered`), managing them, and exporting/importing them.
 
 pub mod manage;
 pub mod resolution;

@@ -13,12 +13,10 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::app::usecases::error::{Error, ErrorKind, RegistryError, TokenError};
-use crate::app::usecases::http_retry::{
-    Attempted, RetryPolicy, checked_deadline, send_with_retries,
-};
+use crate::app::usecases::http_retry::{Attempted, RetryPolicy, deadline_for, send_with_retries};
 use crate::app::usecases::profiles::manage::ProfilePorts;
 use crate::app::usecases::profiles::resolution::resolve_profile;
-use crate::app::usecases::token::get_token::{MAX_TIMEOUT, TokenPorts, TokenRequest, acquire};
+use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
 use crate::domain::cache_key::CacheKey;
 use crate::domain::container_registry::{
     ACR_SCOPE, CACHE_ACCOUNT, RegistryHost, ServedRegistry, ServerUrlError, parse_exchange_reply,
@@ -150,9 +148,7 @@ pub async fn registry_token(
     ports: &TokenPorts<'_>,
     request: &RegistryRequest,
 ) -> Result<RegistryToken, Error> {
-    let timeout = request.timeout.min(MAX_TIMEOUT);
-    let start = Instant::now();
-    let deadline = checked_deadline(start, timeout).unwrap_or(start);
+    let deadline = deadline_for(Instant::now(), request.timeout);
     let (profile, registry) = served(
         ports.profiles,
         ports.env,

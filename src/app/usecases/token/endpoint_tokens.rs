@@ -21,6 +21,7 @@ use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
 use crate::domain::authority::Cloud;
 use crate::domain::jwt::unverified_string_claim;
 use crate::domain::profile::ScopeList;
+use crate::domain::scopes::scope_for_resource;
 use crate::domain::token::Token;
 
 /// The least time a served token has left (MSAL Python treats less as expired; MSAL.NET
@@ -109,7 +110,7 @@ impl<'a> EndpointTokens<'a> {
     /// Whatever [`acquire`] fails with; `TokenError::TooShortLived` when even a new token has
     /// under [`MIN_SERVED_VALIDITY`] left.
     pub async fn token(&self, resource: &str, revoked: Option<&str>) -> Result<Arc<Token>, Error> {
-        let scope = scope_of(resource);
+        let scope = scope_for_resource(resource);
         let is_revoked = |token: &Token| revoked.is_some_and(|hash| sha256_hex(token) == hash);
         if let Some(token) = self.remembered(&scope, &is_revoked) {
             return Ok(token);
@@ -246,26 +247,6 @@ pub fn refresh_point(token: &Token) -> i64 {
     token.refresh_on.map_or(halfway, |at| at.min(halfway))
 }
 
-/// The scope that gets a token for `resource`: `R/.default` (a scope already ending in
-/// `/.default` is kept as it is), as MSAL turns a managed-identity resource into a scope.
-#[must_use]
-pub fn scope_of(resource: &str) -> String {
-    if resource.ends_with("/.default") {
-        resource.to_owned()
-    } else {
-        format!("{resource}/.default")
-    }
-}
-
-/// The resource a scope or resource names: without `/.default` and trailing slashes, for
-/// comparing what a child asks for with `--allow-resource` (case-insensitively).
-#[must_use]
-pub fn resource_of(text: &str) -> String {
-    let trimmed = text.trim();
-    let without = trimmed.strip_suffix("/.default").unwrap_or(trimmed);
-    without.trim_end_matches('/').to_ascii_lowercase()
-}
-
 /// Lower-case hex SHA-256 of the access token, as MSAL.NET sends in `token_sha256_to_refresh`.
 #[must_use]
 pub fn sha256_hex(token: &Token) -> String {
@@ -305,33 +286,5 @@ mod tests {
         // Never servable, or a doubtful cached_at: due at once.
         assert_eq!(refresh_point(&token(1000, 1200, None)), 900);
         assert_eq!(refresh_point(&token(0, 4600, None)), 4300);
-    }
-
-    #[test]
-    fn resources_become_default_scopes() {
-        assert_eq!(
-            scope_of("https://management.azure.com"),
-            "https://management.azure.com/.default"
-        );
-        assert_eq!(
-            scope_of("https://vault.azure.net/.default"),
-            "https://vault.azure.net/.default"
-        );
-        assert_eq!(
-            scope_of("https://management.azure.com/"),
-            "https://management.azure.com//.default"
-        );
-    }
-
-    #[test]
-    fn resources_compare_without_suffix_slash_or_case() {
-        for text in [
-            "https://Management.azure.com",
-            "https://management.azure.com/",
-            "https://management.azure.com/.default",
-            " https://management.azure.com//.default ",
-        ] {
-            assert_eq!(resource_of(text), "https://management.azure.com", "{text}");
-        }
     }
 }

@@ -13,7 +13,7 @@ use crate::app::usecases::error::{
     CredentialError, Error, ErrorKind, FederatedError, ManagedIdentityError, ProfileFailure,
     TokenError,
 };
-use crate::app::usecases::http_retry::checked_deadline;
+use crate::app::usecases::http_retry::deadline_for;
 use crate::app::usecases::profiles::resolution::{
     environment_credential_applies, ignored_notice, resolve_profile_noting,
 };
@@ -52,9 +52,6 @@ use crate::ports::terminal::Terminal;
 /// AADSTS700024: the client assertion is outside its validity window (an expired federated
 /// token that the platform has rotated since): re-read and retry once.
 const ASSERTION_EXPIRED: i64 = 700_024;
-
-/// The longest time limit honoured; larger values mean "no practical limit".
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// Everything a token request can touch.
 pub struct TokenPorts<'a> {
@@ -128,9 +125,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         .map(Claims::parse)
         .transpose()
         .map_err(TokenError::Claims)?;
-    let timeout = request.timeout.min(MAX_TIMEOUT);
-    let start = Instant::now();
-    let deadline = checked_deadline(start, timeout).unwrap_or(start);
+    let deadline = deadline_for(Instant::now(), request.timeout);
     let resolved = resolve_profile_noting(
         ports.profiles,
         ports.env,

@@ -1,10 +1,67 @@
-//! kubectl's exec credential plugin input: the `KUBERNETES_EXEC_INFO` variable client-go sets
-//! (an `ExecCredential` JSON), read into the `apiVersion` to answer with and whether a person is
-//! there (`spec.interactive`).
+//! kubectl's exec credential plugin protocol (client-go's `ExecCredential`): the
+//! `KUBERNETES_EXEC_INFO` variable kubectl sets, read into the `apiVersion` to answer with and
+//! whether a person is there (`spec.interactive`), and the `ExecCredential` the plugin prints.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::output::ExecApiVersion;
+/// The `client.authentication.k8s.io` version of an `ExecCredential` (kubectl refuses a reply
+/// in another version than the one it asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecApiVersion {
+    #[default]
+    V1,
+    V1Beta1,
+}
+
+impl ExecApiVersion {
+    /// The `apiVersion` text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "client.authentication.k8s.io/v1",
+            Self::V1Beta1 => "client.authentication.k8s.io/v1beta1",
+        }
+    }
+
+    /// The version named `text`, if it is one of ours.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::V1, Self::V1Beta1]
+            .into_iter()
+            .find(|v| v.as_str() == text)
+    }
+}
+
+/// The `ExecCredential` kubectl reads from an exec plugin's stdout.
+#[derive(Debug, Serialize)]
+pub struct ExecCredential<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    status: ExecCredentialStatus<'a>,
+}
+
+impl<'a> ExecCredential<'a> {
+    /// The answer in version `api` with `token`, expiring at `expiration` (RFC 3339).
+    #[must_use]
+    pub fn new(api: ExecApiVersion, token: &'a str, expiration: &'a str) -> Self {
+        Self {
+            api_version: api.as_str(),
+            kind: "ExecCredential",
+            status: ExecCredentialStatus {
+                token,
+                expiration_timestamp: expiration,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ExecCredentialStatus<'a> {
+    token: &'a str,
+    #[serde(rename = "expirationTimestamp")]
+    expiration_timestamp: &'a str,
+}
 
 /// What `KUBERNETES_EXEC_INFO` tells the plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,8 +118,8 @@ pub fn parse_exec_info(raw: Option<&str>) -> Result<ExecInfo, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::ExecApiVersion;
     use super::{ExecInfo, parse_exec_info};
-    use crate::app::cli::output::ExecApiVersion;
 
     #[test]
     fn unset_or_blank_is_v1_with_unknown_interactivity() {

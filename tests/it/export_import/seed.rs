@@ -73,7 +73,7 @@ fn the_seed_tools_export_made_by_python_imports_with_its_secret() {
 
     let out = import(&bob, &file, "pässwörd ✓", &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("from the seed tool's export with its client secret"));
+    assert!(stderr(&out).contains("from the .NET entra-auth-cli's export with its client secret"));
     let config = std::fs::read_to_string(bob.config_file()).unwrap();
     assert!(
         config.contains("auth_method = \"client-secret\""),

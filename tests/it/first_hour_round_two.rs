@@ -237,3 +237,20 @@ fn a_config_file_that_is_not_utf8_says_where_and_how_to_fix_it() {
     assert!(text.contains("save it as UTF-8"), "{text}");
     assert!(!text.contains("permissions"), "{text}");
 }
+
+/// An option exec does not have lands where the command goes: it is named as an option, with
+/// where exec's options go, before any token is asked for (not "cannot run `-s`").
+#[test]
+fn exec_names_an_unknown_option_instead_of_running_it() {
+    let env = TestEnv::new();
+    env.write_config(CONFIG);
+    let out = env.run(&["exec", "-p", "staging", "-s", "x", "--", "true"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("error: `-s` is not an option of exec"),
+        "{text}"
+    );
+    assert!(text.contains("--allow-resource"), "{text}");
+    assert!(!text.contains("cannot run"), "{text}");
+}

@@ -14,6 +14,7 @@ use crate::app::usecases::token::get_token::TokenRequest;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
+use crate::domain::text::printable_line;
 
 const EXAMPLES: &str = "\
 How it works:
@@ -106,6 +107,20 @@ impl ExecArgs {
         let Some((program, args)) = self.command.split_first() else {
             return Err(Report::new(ErrorKind::Usage, "no command to run"));
         };
+        // `exec -p dev -s x -- cmd`: an unknown option lands in the command (clap takes
+        // everything from the first non-option on); say what it is, not "cannot run `-s`".
+        if let Some(option) = program.to_str().filter(|p| p.starts_with('-')) {
+            let mut report = Report::new(
+                ErrorKind::Usage,
+                format!("`{}` is not an option of exec", printable_line(option)),
+            );
+            if matches!(option, "-s" | "--scope" | "--resource") {
+                report = report.hint("exec takes no scope: the command's SDKs ask for the resources they need; limit them with --allow-resource");
+            }
+            return Err(report.hint(
+                "exec's options go before the command: entra-auth-cli exec -p NAME [--allow-resource R] -- COMMAND [ARGS]",
+            ));
+        }
         let mut token = TokenRequest::cached(
             self.profile.clone(),
             ProfileSettings::default(),

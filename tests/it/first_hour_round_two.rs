@@ -254,3 +254,56 @@ fn exec_names_an_unknown_option_instead_of_running_it() {
     assert!(text.contains("--allow-resource"), "{text}");
     assert!(!text.contains("cannot run"), "{text}");
 }
+
+/// Two profiles of the same app share their cached tokens (they are cached per app).
+/// `config delete` of one keeps them for the other; `logout` of one says plainly that the
+/// other is logged out too.
+#[test]
+fn commands_aimed_at_one_profile_say_what_they_do_to_profiles_of_the_same_app() {
+    use crate::emulator::{self, Emulator};
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let table = |name: &str| {
+        format!(
+            "[profiles.{name}]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"{}\"\n",
+            emulator::TENANT_ID,
+            emulator::CLIENT_ID,
+            emu.authority()
+        )
+    };
+    env.write_config(&format!("{}{}", table("dev"), table("staging")));
+    let got = env.run(&["get-token", "-p", "dev"]);
+    assert_eq!(code(&got), 0, "{}", stderr(&got));
+    let status = |env: &TestEnv| -> serde_json::Value {
+        serde_json::from_slice(&env.run(&["status", "-o", "json"]).stdout).unwrap()
+    };
+    let cached = |body: &serde_json::Value, name: &str| {
+        body["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map_or(0, |p| p["cached_tokens"].as_array().unwrap().len())
+    };
+    assert_eq!(cached(&status(&env), "dev"), 1);
+
+    let out = env.run(&["config", "delete", "-p", "staging", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("its cached tokens are kept for `dev`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(cached(&status(&env), "dev"), 1, "dev keeps its token");
+
+    env.write_config(&format!("{}{}", table("dev"), table("staging")));
+    let out = env.run(&["logout", "-p", "staging"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("profile(s) `dev`")
+            && stderr(&out).contains("use the same app, tenant and authority")
+            && stderr(&out).contains("logged out too"),
+        "{}",
+        stderr(&out)
+    );
+}

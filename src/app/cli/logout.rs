@@ -67,6 +67,13 @@ pub fn run(args: &LogoutArgs, services: &Services) -> Result<(), Report> {
         "removed {} cached token(s) and {} saved sign-in(s) of {whose} from the {} store",
         out.tokens, out.sign_ins, out.backend
     ));
+    if !out.shared_with.is_empty() {
+        // Tokens are cached per app: said every time, so nobody is surprised later.
+        services.reporter.warn(&format!(
+            "profile(s) {} use the same app, tenant and authority: tokens are cached per app, so they were logged out too",
+            quoted(&out.shared_with)
+        ));
+    }
     if out.failures.is_empty() {
         return Ok(());
     }
@@ -76,4 +83,13 @@ pub fn run(args: &LogoutArgs, services: &Services) -> Result<(), Report> {
         .into_iter()
         .fold(report, Report::cause)
         .hint("everything else was removed; run `entra-auth-cli logout` again, or see `entra-auth-cli status`"))
+}
+
+/// `a`, `b` as `` `a`, `b` ``.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

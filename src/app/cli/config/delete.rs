@@ -52,10 +52,23 @@ pub fn delete(args: &DeleteArgs, services: &Services) -> Result<(), Report> {
         }
         Err(error) => return Err(error.into()),
     };
-    services.reporter.progress(&format!(
-        "deleted profile `{}`, its stored secrets and {} cached token(s)",
-        deleted.name, deleted.cached_tokens
-    ));
+    if deleted.tokens_kept_for.is_empty() {
+        services.reporter.progress(&format!(
+            "deleted profile `{}`, its stored secrets and {} cached token(s)",
+            deleted.name, deleted.cached_tokens
+        ));
+    } else {
+        services.reporter.progress(&format!(
+            "deleted profile `{}` and its stored secrets; its cached tokens are kept for {} (the same app, tenant and authority: tokens are cached per app)",
+            deleted.name,
+            deleted
+                .tokens_kept_for
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(())
 }
 

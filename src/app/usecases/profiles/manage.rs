@@ -402,6 +402,23 @@ pub fn rename(ports: &ProfilePorts<'_>, from: &str, to: &str) -> Result<(String,
 pub struct Deleted {
     pub name: String,
     pub cached_tokens: usize,
+    /// Other profiles with the same app, tenant and authority: tokens are cached per app, so
+    /// theirs were kept (none removed).
+    pub tokens_kept_for: Vec<String>,
+}
+
+/// The other profiles (not `except`) whose tokens are the same cache entries as `identity`'s:
+/// the same authority, tenant and app. Profiles that do not resolve share nothing.
+fn sharing_identity(ports: &ProfilePorts<'_>, identity: &str, except: &str) -> Vec<String> {
+    known_profiles(ports.profiles, ports.env)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| !name.eq_ignore_ascii_case(except))
+        .filter(|name| {
+            resolve_profile(ports.profiles, ports.env, name, &ProfileSettings::default())
+                .is_ok_and(|p| CacheKey::identity_of(&p) == identity)
+        })
+        .collect()
 }
 
 /// `config delete`: the profile, its stored secrets, cached tokens and saved sign-in. Without
@@ -434,6 +451,11 @@ pub fn delete(ports: &ProfilePorts<'_>, profile: &str, confirmed: bool) -> Resul
     )
     .ok()
     .map(|p| CacheKey::identity_of(&p));
+    // Tokens are cached per app: another profile of the same app keeps them.
+    let tokens_kept_for = identity
+        .as_deref()
+        .map(|id| sharing_identity(ports, id, &name))
+        .unwrap_or_default();
     let stores = stores(ports)?;
     document.remove(&name);
     document.save()?;
@@ -449,7 +471,7 @@ pub fn delete(ports: &ProfilePorts<'_>, profile: &str, confirmed: bool) -> Resul
             })?;
     }
     let mut cached_tokens = 0;
-    if let Some(identity) = identity {
+    if let Some(identity) = identity.filter(|_| tokens_kept_for.is_empty()) {
         for (key, _) in stores.tokens.list().unwrap_or_default() {
             if key.identity() == identity && stores.tokens.remove(&key).is_ok() {
                 cached_tokens += 1;
@@ -460,6 +482,7 @@ pub fn delete(ports: &ProfilePorts<'_>, profile: &str, confirmed: bool) -> Resul
     Ok(Deleted {
         name,
         cached_tokens,
+        tokens_kept_for,
     })
 }
 
@@ -520,6 +543,9 @@ pub struct LoggedOut {
     pub backend: &'static str,
     /// What could not be removed (the rest was): one line each.
     pub failures: Vec<String>,
+    /// Other profiles with the same app, tenant and authority, whose tokens and sign-in were
+    /// the same entries and are gone too (tokens are cached per app, not per profile).
+    pub shared_with: Vec<String>,
 }
 
 /// `logout`: forgets cached tokens and saved sign-ins of one profile (or all); secrets stay.
@@ -541,6 +567,10 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
         }
         None => None,
     };
+    let shared_with = identity
+        .as_ref()
+        .map(|(name, id)| sharing_identity(ports, id, name))
+        .unwrap_or_default();
     let stores = stores(ports)?;
     let cache = |e: crate::ports::token_cache::CacheError| EditError::Cache {
         cause: e.to_string(),
@@ -569,6 +599,7 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
         sign_ins,
         backend: stores.info.backend,
         failures,
+        shared_with,
     })
 }
 

@@ -44,6 +44,13 @@ pub enum SecretStoreError {
     /// (`auto` fell back to memory without `ENTRA_AUTH_CACHE_KEY`).
     #[error("the secret is sealed in the file store ({location}) and no key opens it here")]
     Locked { location: String },
+    /// A write was refused: the file store already holds secrets, and none of them opens with
+    /// this run's key (another `ENTRA_AUTH_CACHE_KEY`). Writing would leave the store with
+    /// secrets under two keys, one of them lost to whoever holds the other.
+    #[error(
+        "the file store at {location} holds secrets sealed with another key than this ENTRA_AUTH_CACHE_KEY; nothing was stored: set the key they were stored with, or remove them first (`entra-auth-cli config delete`, or delete the files)"
+    )]
+    OtherKey { location: String },
 }
 
 /// Secrets by profile name and kind. Error contract: a missing secret is `Ok(None)`; `set`

@@ -307,3 +307,42 @@ fn commands_aimed_at_one_profile_say_what_they_do_to_profiles_of_the_same_app() 
         stderr(&out)
     );
 }
+
+/// `config set-secret` with another ENTRA_AUTH_CACHE_KEY than the file store's secrets were
+/// sealed with is refused, with the next step; the stored secrets still open with their key.
+#[test]
+fn set_secret_refuses_a_key_that_does_not_open_the_stores_secrets() {
+    let original = crate::support::CACHE_KEY;
+    let other = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let env = TestEnv::new().var("ENTRA_AUTH_STORE", "file");
+    env.write_config(&format!(
+        "{CONFIG}\n[profiles.dev]\ntenant_id = \"fabrikam.onmicrosoft.com\"\nclient_id = \"00000000-0000-0000-0000-00000000000d\"\n"
+    ));
+    let with_key = |key: &str, args: &[&str], input: &str| {
+        let mut cmd = env.cmd(args);
+        cmd.env("ENTRA_AUTH_CACHE_KEY", key);
+        crate::support::pipe_stdin(cmd, input.as_bytes())
+    };
+    let first = with_key(
+        original,
+        &["config", "set-secret", "-p", "staging"],
+        "first-secret",
+    );
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let refused = with_key(
+        other,
+        &["config", "set-secret", "-p", "dev"],
+        "second-secret",
+    );
+    assert_eq!(code(&refused), 1, "{}", stderr(&refused));
+    let text = stderr(&refused);
+    assert!(text.contains("sealed with another key"), "{text}");
+    assert!(text.contains("nothing was stored"), "{text}");
+    // The first secret is still there, and still opens with its key.
+    let show = with_key(original, &["config", "show", "-p", "staging"], "");
+    assert!(
+        stdout(&show).contains("stored secrets        secret"),
+        "{}",
+        stdout(&show)
+    );
+}

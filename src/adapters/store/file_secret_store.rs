@@ -57,6 +57,30 @@ impl FileSecretStore {
         }
     }
 
+    /// Refuses a write when the store holds sealed secrets and not one of them opens with this
+    /// key: they were stored under another `ENTRA_AUTH_CACHE_KEY` (one that opens is enough:
+    /// a damaged file is reported where it is read).
+    fn check_key(&self) -> Result<(), SecretStoreError> {
+        let files = files_with_suffix(&self.dir, SUFFIX).unwrap_or_default();
+        let mut sealed = 0_usize;
+        for path in files {
+            let Ok(Some(bytes)) = read_optional(&path) else {
+                continue;
+            };
+            if self.sealer.open(LABEL, &bytes).is_ok() {
+                return Ok(());
+            }
+            sealed += 1;
+        }
+        if sealed == 0 {
+            Ok(())
+        } else {
+            Err(SecretStoreError::OtherKey {
+                location: self.dir.display().to_string(),
+            })
+        }
+    }
+
     fn open(&self, bytes: &[u8]) -> Result<Record, String> {
         let plain = self.sealer.open(LABEL, bytes)?;
         serde_json::from_slice(&plain).map_err(|_| "its content is malformed".to_owned())
@@ -111,6 +135,7 @@ impl SecretStore for FileSecretStore {
         kind: SecretKind,
         secret: &SecretString,
     ) -> Result<(), SecretStoreError> {
+        self.check_key()?;
         let record = Record {
             profile: profile.to_lowercase(),
             kind: kind.as_str().to_owned(),

@@ -93,7 +93,9 @@ pub fn run(
             random: &services.random,
             reporter: &services.reporter,
             peers: &services.peers,
-            served: Some(&write_audit),
+            // Looking the client up (socket table, process list) costs: only for a sink.
+            served: (audit.is_some() || request.verbose)
+                .then_some(&write_audit as &dyn Fn(&Served<'_>)),
             command: "serve",
         };
         let current: CurrentTokens<'_> = RefCell::new(Rc::new(tokens));

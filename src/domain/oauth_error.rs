@@ -56,9 +56,9 @@ impl OAuthError {
             Some(7_000_222) => Some(
                 "the client secret has expired: create a new secret in the app registration".to_owned(),
             ),
-            Some(7_000_218) => Some(
-                "no credential was sent: set AZURE_CLIENT_SECRET (or store a secret for the profile)".to_owned(),
-            ),
+            Some(7_000_218) => Some(format!(
+                "app `{client_id}` is a confidential client and no credential was sent: for an app's own token give the profile its secret (`entra-auth-cli config set-secret -p NAME`, or AZURE_CLIENT_SECRET); for a person's sign-in (device code, browser) allow public client flows in the app registration (Authentication > Allow public client flows)"
+            )),
             Some(700_016) => Some(format!(
                 "application `{client_id}` was not found in tenant `{tenant_id}`: check the client ID, the tenant and the cloud (authority host)"
             )),
@@ -117,6 +117,15 @@ mod tests {
         );
         assert_eq!(e.trace_id.as_deref(), Some("t-1"));
         assert!(e.hints("app", "t")[0].contains("Secret ID"));
+    }
+
+    #[test]
+    fn a_missing_credential_hint_fits_both_an_app_and_a_person() {
+        let e = OAuthError::parse(br#"{"error":"invalid_client","error_description":"AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}"#).unwrap();
+        let hint = &e.hints("app-1", "t")[0];
+        assert!(hint.contains("config set-secret"), "{hint}");
+        assert!(hint.contains("Allow public client flows"), "{hint}");
+        assert!(hint.contains("app-1"), "{hint}");
     }
 
     #[test]

@@ -60,7 +60,9 @@ pub(super) fn sign_in(kind: ErrorKind, e: &SignInError) -> Report {
             r.hint(format!(
                 "sign in once in a terminal: `entra-auth-cli get-token -p {profile} -f device-code` (or `-f interactive`); later runs reuse the saved sign-in"
             ))
-            .hint("in CI, use an app credential (client secret, certificate, workload or managed identity) instead")
+            .hint(format!(
+                "if `{profile}` is an app (a service principal) rather than a person, give it a credential: `entra-auth-cli config set-secret -p {profile}` (or AZURE_CLIENT_SECRET, a certificate, a federated token; in CI, the job's OIDC token)"
+            ))
         }
     }
 }

@@ -306,9 +306,18 @@ fn create_prompts_on_a_terminal() {
         Command::new("script").arg("--version").output().is_ok(),
         "util-linux `script` is not installed: run `apt-get install bsdutils` or `.ci/run`"
     );
+    let emu = Emulator::start();
     let env = env_with_store();
     let binary = env!("CARGO_BIN_EXE_entra-auth-cli");
-    let answers = format!("team\n{}\n{}\n\n", emulator::TENANT_ID, emulator::CLIENT_ID);
+    // Name, tenant, client, scopes (default), authority host, method (default client-secret),
+    // and the secret at a no-echo prompt.
+    let answers = format!(
+        "team\n{}\n{}\n\n{}\n\n{}\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        emu.authority(),
+        emulator::CLIENT_SECRET
+    );
     // Same hermetic environment as the binary gets, but started through `script`.
     let base = env.cmd(&[]);
     let mut cmd = Command::new("script");
@@ -331,6 +340,12 @@ fn create_prompts_on_a_terminal() {
         text.contains("https://graph.microsoft.com/.default"),
         "the default scope was taken: {text}"
     );
+    // It asked for what the method needs: the profile works at once.
+    assert!(shown.contains("How it proves who it is"), "{shown}");
+    assert!(shown.contains("Client secret"), "{shown}");
+    assert!(!text.contains(emulator::CLIENT_SECRET), "{text}");
+    let got = env.run(&["get-token", "-p", "team"]);
+    assert_eq!(code(&got), 0, "{}", stderr(&got));
 }
 
 #[test]

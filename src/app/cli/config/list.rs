@@ -10,8 +10,8 @@ use crate::app::cli::output::render_json;
 use crate::app::cli::report::Report;
 use crate::app::composition::Services;
 use crate::app::usecases::error::ErrorKind;
-use crate::app::usecases::profiles::manage::{self, ProfileSummary};
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
+use crate::app::usecases::profiles::summary::{self, ProfileSummary};
 use crate::domain::env_vars::EnvVars;
 use crate::ports::profile_repository::ProfileRepository;
 
@@ -70,7 +70,7 @@ fn render<T: Serialize>(
 /// # Errors
 /// An unusable config file.
 pub fn list(args: &ListArgs, services: &Services) -> Result<(), Report> {
-    let rows: Vec<ProfileSummary> = manage::list(&services.profile_ports())?;
+    let rows: Vec<ProfileSummary> = summary::list(&services.profile_ports())?;
     let text = render(&rows, args.output, || {
         if rows.is_empty() {
             let where_ = services
@@ -113,7 +113,7 @@ pub fn list(args: &ListArgs, services: &Services) -> Result<(), Report> {
 /// # Errors
 /// Unknown profile (exit 2), an unusable config file.
 pub fn show(args: &ShowArgs, services: &Services) -> Result<(), Report> {
-    let profile = manage::show(&services.profile_ports(), &args.profile)?;
+    let profile = summary::show(&services.profile_ports(), &args.profile)?;
     let text = render(&profile, args.output, || {
         let mut out = String::new();
         let _ = writeln!(out, "profile {} (from {})", profile.name, profile.source);

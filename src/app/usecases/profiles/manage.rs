@@ -3,32 +3,27 @@
 //! are removed), store secrets, forget tokens (`logout`), and describe profiles for `config
 //! list`/`show`. Validation happens before anything is written.
 
-use secrecy::SecretString;
-use serde::Serialize;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::app::usecases::error::{
     AfterWrite, EditError, Error, FileCommand, NameUse, ProfileFailure,
 };
 use crate::app::usecases::profiles::resolution::{
-    Resolved, environment_credential_applies, known_profiles, require_profile, resolve_profile,
-    resolve_profile_noting,
+    known_profiles, require_profile, resolve_profile,
 };
 use crate::app::usecases::profiles::secret_binding::{bound_for, bound_for_settings};
 use crate::app::usecases::token::managed_identity;
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::cache_key::CacheKey;
 use crate::domain::credential::Credential;
-use crate::domain::env_vars::EnvVars;
 use crate::domain::flow::{AssertionAlgorithm, AuthMethod, Flow};
 use crate::domain::profile::{
-    Profile, ProfileSettings, ScopeList, field, validate_client_id_for_create,
-    validate_profile_name, validate_tenant_for_create,
+    ProfileSettings, ScopeList, field, validate_client_id_for_create, validate_profile_name,
+    validate_tenant_for_create,
 };
 use crate::domain::scopes::Scopes;
 use crate::ports::env::Env;
-use crate::ports::profile_repository::{
-    FieldSource, IgnoredVariable, ProfileDocument, ProfileRepository,
-};
+use crate::ports::profile_repository::{ProfileDocument, ProfileRepository};
 use crate::ports::secret_store::SecretKind;
 use crate::ports::store::{StoreProvider, Stores};
 use crate::ports::terminal::Terminal;
@@ -115,7 +110,7 @@ fn in_file(
     .into())
 }
 
-fn stores<'a>(ports: &'a ProfilePorts<'_>) -> Result<Stores<'a>, Error> {
+pub(super) fn stores<'a>(ports: &'a ProfilePorts<'_>) -> Result<Stores<'a>, Error> {
     Ok(ports.stores.stores()?)
 }
 
@@ -209,7 +204,39 @@ pub fn create(ports: &ProfilePorts<'_>, request: CreateRequest<'_>) -> Result<Wr
         {
             settings.scopes = Some(ScopeList::Text(scope));
         }
+        if settings.authority_host.is_none() && settings.cloud.is_none() {
+            settings.authority_host = ask(
+                ports.terminal,
+                "Authority host (empty: the public cloud, https://login.microsoftonline.com)",
+                None,
+            )?
+            .filter(|host| !host.trim().is_empty());
+        }
+        if settings.auth_method.is_none() {
+            settings.auth_method = ask(
+                ports.terminal,
+                "How it proves who it is: client-secret, certificate, federated, managed-identity, or none (a person signs in)",
+                Some("client-secret"),
+            )?;
+        }
+        if settings.auth_method.as_deref() == Some("certificate")
+            && settings.certificate_path.is_none()
+        {
+            settings.certificate_path =
+                ask(ports.terminal, "Certificate file (.pfx/.p12 or PEM)", None)?;
+        }
     }
+    // The secret a client-secret profile needs, asked (no echo) when a person is there, so the
+    // profile works right away instead of failing at its first get-token.
+    let asked_secret = if prompt && settings.auth_method.as_deref() == Some("client-secret") {
+        ports
+            .terminal
+            .secret("Client secret (its Value; empty: store it later with `config set-secret`)")
+            .map_err(EditError::Terminal)?
+            .filter(|secret| !secret.expose_secret().is_empty())
+    } else {
+        None
+    };
     let managed = settings.auth_method.as_deref() == Some("managed-identity");
     if !managed {
         if settings.tenant_id.is_none() {
@@ -237,7 +264,10 @@ pub fn create(ports: &ProfilePorts<'_>, request: CreateRequest<'_>) -> Result<Wr
         }
         document.remove(&existing);
     }
-    let secret = request.client_secret.map(|read| read(&name)).transpose()?;
+    let secret = match request.client_secret {
+        Some(read) => Some(read(&name)?),
+        None => asked_secret,
+    };
     let stores = secret.as_ref().map(|_| stores(ports)).transpose()?;
     document.put(&name, &settings);
     document.save()?;
@@ -639,155 +669,6 @@ pub fn forget_token(
         }
     }
     Ok(removed)
-}
-
-/// One profile, as `config list` and `config show` print it (never a secret).
-#[derive(Debug, Serialize)]
-pub struct ProfileSummary {
-    pub name: String,
-    /// `config` or `environment`.
-    pub source: &'static str,
-    pub tenant_id: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Vec<String>,
-    pub flow: Option<String>,
-    pub auth_method: Option<String>,
-    pub authority: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub federated_token_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-    /// Stored secret names (`secret`, `cert-password`); `show` only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secrets: Option<Vec<String>>,
-    /// Where each set field came from: `config file`, a variable's name, or `flag`.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub sources: std::collections::BTreeMap<&'static str, String>,
-    /// Variables set in the environment but not used for this profile (`AZURE_*` for a field
-    /// its file sets; `AZURE_CLIENT_SECRET` for another app).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub not_used: Vec<String>,
-}
-
-fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
-    let source = if matches!(ports.profiles.get(name), Ok(Some(_))) {
-        "config"
-    } else {
-        "environment"
-    };
-    match resolve_profile_noting(ports.profiles, ports.env, name, &ProfileSettings::default()) {
-        Ok(Resolved {
-            profile: p,
-            sources,
-            ignored,
-        }) => ProfileSummary {
-            name: p.name.clone(),
-            source,
-            tenant_id: Some(p.tenant_id.clone()).filter(|t| !t.is_empty()),
-            client_id: Some(p.client_id.clone()).filter(|c| !c.is_empty()),
-            scopes: p.scopes.iter().map(str::to_owned).collect(),
-            flow: p.flow.map(|f| f.to_string()),
-            auth_method: p.auth_method.map(|m| m.to_string()),
-            authority: Some(p.authority.as_str().to_owned()),
-            certificate_path: p.certificate_path.clone(),
-            federated_token_file: p.federated_token_file.clone(),
-            redirect_uri: p.redirect_uri.clone(),
-            port: p.port,
-            login_hint: p.login_hint.clone(),
-            problem: None,
-            secrets: None,
-            not_used: not_used(ports.env, &p, &ignored),
-            sources: sources
-                .into_iter()
-                .map(|(field, source)| {
-                    let from = match source {
-                        FieldSource::File(_) => "config file".to_owned(),
-                        FieldSource::Env(var) => var,
-                        FieldSource::Flag => "flag".to_owned(),
-                    };
-                    (field, from)
-                })
-                .collect(),
-        },
-        Err(e) => ProfileSummary {
-            name: name.to_owned(),
-            source,
-            tenant_id: None,
-            client_id: None,
-            scopes: Vec::new(),
-            flow: None,
-            auth_method: None,
-            authority: None,
-            certificate_path: None,
-            federated_token_file: None,
-            redirect_uri: None,
-            port: None,
-            login_hint: None,
-            problem: Some(e.to_string()),
-            secrets: None,
-            sources: std::collections::BTreeMap::new(),
-            not_used: Vec::new(),
-        },
-    }
-}
-
-/// The variables set but not used for `profile` (see [`ProfileSummary::not_used`]).
-fn not_used(env: &dyn Env, profile: &Profile, ignored: &[IgnoredVariable]) -> Vec<String> {
-    let mut vars: Vec<String> = ignored.iter().map(|i| i.var.clone()).collect();
-    if !environment_credential_applies(env, profile) {
-        vars.extend(
-            [
-                EnvVars::AZURE_CLIENT_SECRET,
-                EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
-            ]
-            .into_iter()
-            .filter(|var| env.var(var).is_some())
-            .map(str::to_owned),
-        );
-    }
-    vars
-}
-
-/// `config list`: every profile (the file's, plus `default` from the environment).
-///
-/// # Errors
-/// An unusable config file.
-#[tracing::instrument(level = "debug", name = "config list", skip_all)]
-pub fn list(ports: &ProfilePorts<'_>) -> Result<Vec<ProfileSummary>, Error> {
-    Ok(known_profiles(ports.profiles, ports.env)?
-        .iter()
-        .map(|name| summary(ports, name))
-        .collect())
-}
-
-/// `config show`: one profile as resolved, with the names of its stored secrets.
-///
-/// # Errors
-/// Unknown profile (exit 2), an unusable config file.
-#[tracing::instrument(level = "debug", name = "config show", skip_all)]
-pub fn show(ports: &ProfilePorts<'_>, profile: &str) -> Result<ProfileSummary, Error> {
-    let name = require_profile(ports.profiles, ports.env, profile)?;
-    let mut summary = summary(ports, &name);
-    let secrets = ports
-        .stores
-        .stores()
-        .ok()
-        .and_then(|s| s.secrets.list().ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(p, _)| p.eq_ignore_ascii_case(&name))
-        .map(|(_, k)| k.as_str().to_owned())
-        .collect();
-    summary.secrets = Some(secrets);
-    Ok(summary)
 }
 
 #[cfg(test)]

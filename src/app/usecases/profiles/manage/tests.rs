@@ -4,10 +4,10 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
-    CreateRequest, EditRequest, ProfilePorts, create, delete, edit, list, logout, rename,
-    set_secret, show,
+    CreateRequest, EditRequest, ProfilePorts, create, delete, edit, logout, rename, set_secret,
 };
 use crate::app::usecases::error::{EditError, Error, ErrorKind, NameUse};
+use crate::app::usecases::profiles::summary::{list, show};
 use crate::app::usecases::test_support::{
     AnsweringTerminal, FakeProfiles, FakeStores, UnattendedTerminal,
 };

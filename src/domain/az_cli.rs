@@ -68,9 +68,6 @@ pub fn local_time(expires_on: i64, time_zone: &TimeZone) -> Option<String> {
     Some(format!("{}.000000", local.strftime("%Y-%m-%d %H:%M:%S")))
 }
 
-/// The name the az shim imports; the rule lives in `domain::scopes`.
-pub use super::scopes::resource_of_scope as scope_resource;
-
 /// The clouds az knows by name (its `environmentName`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AzCloud {

@@ -249,7 +249,7 @@ fn every_module_says_what_it_owns() {
     }
 }
 
-/// The module a file is (`app::usecases::token::get_token` for `src/app/usecases/token/get_token.rs`,
+/// The module a file is (`app::usecases::token::acquire` for `src/app/usecases/token/acquire.rs`,
 /// `app::cli::config`
 /// for `src/app/cli/config/mod.rs`).
 fn module_of(path: &Path) -> String {
@@ -316,9 +316,9 @@ fn no_import_cycles_between_modules() {
         .map(|(module, text)| (module.clone(), references(module, text, &known)))
         .collect();
     assert!(
-        graph["app::usecases::token::get_token"].contains("app::usecases::token::user_token"),
+        graph["app::usecases::token::acquire"].contains("app::usecases::token::user_token"),
         "the reference scan works: {:?}",
-        graph["app::usecases::token::get_token"]
+        graph["app::usecases::token::acquire"]
     );
     // Depth-first search for a back edge; report the ring it closes.
     fn visit(

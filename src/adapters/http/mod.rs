@@ -1,4 +1,4 @@
-//! HTTP clients (ports `idp`, `token_endpoint`): reqwest to the identity provider, and the plain loopback client of exec's credential endpoint.
+//! HTTP clients (ports `idp`, `credential_endpoint`): reqwest to the identity provider, and the plain loopback client of exec's credential endpoint.
 
+pub mod credential_endpoint_client;
 pub mod idp_transport;
-pub mod token_endpoint_client;

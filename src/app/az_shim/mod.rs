@@ -22,11 +22,12 @@ use self::args::{AzCommand, Invocation, Parsed, TokenArgs};
 use crate::app::composition::az_shim::ShimServices;
 use crate::app::usecases::az_cli::{AzAccountHint, AzTokenRequest, access_token};
 use crate::app::usecases::error::AzCliError;
-use crate::domain::az_cli::{AzAccessToken, AzCloud, AzVersion, RESOURCE_TYPES, scope_resource};
+use crate::domain::az_cli::{AzAccessToken, AzCloud, AzVersion, RESOURCE_TYPES};
 use crate::domain::env_vars::EnvVars;
+use crate::domain::scopes::resource_of_scope;
 use crate::domain::text::printable;
+use crate::ports::credential_endpoint::EndpointError;
 use crate::ports::env::Env;
-use crate::ports::token_endpoint::EndpointError;
 
 /// What az's failures end with when there is no usable account: the text SDK credentials look
 /// for to report "unavailable" and try the next credential.
@@ -167,7 +168,7 @@ fn get_access_token(
         .unwrap_or_default();
     let resource = match (&args.resource, args.scopes.as_slice(), &args.resource_type) {
         (Some(resource), _, _) => resource.clone(),
-        (None, [scope], _) => scope_resource(scope).to_owned(),
+        (None, [scope], _) => resource_of_scope(scope).to_owned(),
         (None, [], Some(kind)) => cloud
             .resource_of_type(kind)
             .ok_or_else(|| {

@@ -10,7 +10,7 @@ use super::report::Report;
 use crate::app::usecases::endpoint::ExecRequest;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
-use crate::app::usecases::token::get_token::TokenRequest;
+use crate::app::usecases::token::acquire::TokenRequest;
 use crate::domain::duration::parse_duration;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;

@@ -13,7 +13,7 @@ use super::report::Report;
 use crate::app::composition::Services;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
-use crate::app::usecases::token::get_token::{CacheMode, TokenRequest, acquire};
+use crate::app::usecases::token::acquire::{CacheMode, TokenRequest, acquire};
 use crate::app::usecases::token::user_flows::BrowserOptions;
 use crate::domain::authority::Cloud;
 use crate::domain::duration::parse_duration;
@@ -205,7 +205,7 @@ pub fn run(args: &GetTokenArgs, services: &Services) -> Result<(), Report> {
         };
         return super::registry_token::run(registry, &wanted, services);
     }
-    run_token(&args.token, cache_mode, args.min_validity, services)
+    print_token(&args.token, cache_mode, args.min_validity, services)
 }
 
 impl TokenArgs {
@@ -241,7 +241,7 @@ impl TokenArgs {
 ///
 /// # Errors
 /// Any failure, as the report to print.
-pub fn run_token(
+pub fn print_token(
     args: &TokenArgs,
     cache_mode: CacheMode,
     min_validity: Duration,

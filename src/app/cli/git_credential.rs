@@ -17,7 +17,7 @@ use crate::app::composition::Services;
 use crate::app::usecases::error::ErrorKind;
 use crate::app::usecases::profiles::manage::forget_token;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
-use crate::app::usecases::token::get_token::{TokenRequest, acquire};
+use crate::app::usecases::token::acquire::{TokenRequest, acquire};
 use crate::app::usecases::token::git_credential::answers_git;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::git_credential::{

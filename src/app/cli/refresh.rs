@@ -3,10 +3,10 @@
 
 use clap::Args;
 
-use super::get_token::{TokenArgs, run_token};
+use super::get_token::{TokenArgs, print_token};
 use super::report::Report;
 use crate::app::composition::Services;
-use crate::app::usecases::token::get_token::CacheMode;
+use crate::app::usecases::token::acquire::CacheMode;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,5 +37,5 @@ pub fn run(args: &RefreshArgs, services: &Services) -> Result<(), Report> {
         read: false,
         write: true,
     };
-    run_token(&args.token, cache_mode, std::time::Duration::ZERO, services)
+    print_token(&args.token, cache_mode, std::time::Duration::ZERO, services)
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use super::exec::parse_resource;
 use crate::app::usecases::endpoint::ServeRequest;
 use crate::app::usecases::profiles::resolution::DEFAULT_PROFILE;
-use crate::app::usecases::token::get_token::TokenRequest;
+use crate::app::usecases::token::acquire::TokenRequest;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
 

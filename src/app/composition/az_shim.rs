@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::adapters::http::token_endpoint_client::AppServiceEndpoint;
+use crate::adapters::http::credential_endpoint_client::AppServiceEndpoint;
 use crate::adapters::os::env::ProcessEnv;
 use crate::adapters::os::process_guard::forbid_core_dumps;
 use crate::adapters::os::system_clock::SystemClock;

@@ -32,7 +32,7 @@ use crate::app::usecases::profiles::manage::ProfilePorts;
 use crate::app::usecases::profiles::transfer::TransferPorts;
 use crate::app::usecases::registry::configure::ConfigurePorts;
 use crate::app::usecases::status::StatusPorts;
-use crate::app::usecases::token::get_token::TokenPorts;
+use crate::app::usecases::token::acquire::TokenPorts;
 use crate::domain::env_vars::EnvVars;
 use crate::ports::env::Env;
 use crate::ports::store::{StoreProvider, StoreSelectionError, Stores};

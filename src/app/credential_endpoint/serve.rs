@@ -143,7 +143,7 @@ fn announce(endpoint: &Endpoint) {
 async fn reload<'t>(
     request: &ServeRequest,
     services: &Services,
-    ports: &'t crate::app::usecases::token::get_token::TokenPorts<'t>,
+    ports: &'t crate::app::usecases::token::acquire::TokenPorts<'t>,
     endpoint: &Endpoint,
     current: &CurrentTokens<'t>,
     describe: &dyn Fn(&Error) -> String,

@@ -1,5 +1,5 @@
 //! `az account get-access-token` as the `az` shim answers it: the token comes from the parent's
-//! credential endpoint ([`TokenEndpoint`]); the tenant is the token's `tid`; az's own rules
+//! credential endpoint ([`CredentialEndpoint`]); the tenant is the token's `tid`; az's own rules
 //! apply (`--subscription` and `--tenant` exclude each other, no `subscription` in the output
 //! when a tenant was asked for, a tenant the session has no account in fails).
 
@@ -11,7 +11,7 @@ use crate::domain::jwt::unverified_string_claim;
 use crate::domain::text::{clip, excerpt};
 use crate::domain::token_response::parse_token_response;
 use crate::ports::clock::Clock;
-use crate::ports::token_endpoint::TokenEndpoint;
+use crate::ports::credential_endpoint::CredentialEndpoint;
 
 /// What the caller asked az for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,7 +48,7 @@ const MESSAGE_CHARS: usize = 400;
 /// [`AzCliError`]: both `--subscription` and `--tenant`, no usable reply from the endpoint, or
 /// a tenant other than the token's.
 pub fn access_token(
-    endpoint: &dyn TokenEndpoint,
+    endpoint: &dyn CredentialEndpoint,
     clock: &dyn Clock,
     request: &AzTokenRequest,
     account: &AzAccountHint,
@@ -116,7 +116,7 @@ mod tests {
     use super::{AzAccountHint, AzTokenRequest, access_token};
     use crate::app::usecases::error::AzCliError;
     use crate::ports::clock::MockClock;
-    use crate::ports::token_endpoint::{EndpointError, EndpointReply, TokenEndpoint};
+    use crate::ports::credential_endpoint::{CredentialEndpoint, EndpointError, EndpointReply};
 
     /// Answers every request with one reply and records the resources asked for.
     struct Scripted {
@@ -124,7 +124,7 @@ mod tests {
         asked: RefCell<Vec<String>>,
     }
 
-    impl TokenEndpoint for Scripted {
+    impl CredentialEndpoint for Scripted {
         fn get_token(&self, resource: &str) -> Result<EndpointReply, EndpointError> {
             self.asked.borrow_mut().push(resource.to_owned());
             self.reply.clone()

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use crate::app::usecases::error::{EditError, Error, GraphError, NameUse};
 use crate::app::usecases::http_retry::{Attempted, RetryPolicy, deadline_for, send_with_retries};
 use crate::app::usecases::profiles::resolution::resolve_profile;
-use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
+use crate::app::usecases::token::acquire::{TokenPorts, TokenRequest, acquire};
 use crate::domain::authority::{Authority, Cloud};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::graph_filter::{Pattern, applications_url, graph_endpoint, same_origin};

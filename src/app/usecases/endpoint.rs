@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::app::usecases::token::get_token::TokenRequest;
+use crate::app::usecases::token::acquire::TokenRequest;
 
 /// A command the credential endpoint front-end runs.
 #[derive(Debug, Clone)]

@@ -13,9 +13,11 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use super::error::Error;
-use super::token::cache_and_lock::{CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome};
+use super::token::acquire::acquire_resolved;
+use super::token::cache_and_lock::{
+    CacheMode, ResolvedTokenPorts, ResolvedTokenRequest, TokenOutcome,
+};
 use super::token::credentials::CredentialResolver;
-use super::token::get_token::get_token;
 use super::token::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::adapters::config::layers::{TableLayer, merge};
 use crate::adapters::store::memory_store::{MemorySecretStore, MemoryTokenCache};
@@ -271,8 +273,8 @@ pub fn profile(settings: ProfileSettings) -> Profile {
 }
 
 /// A resolved request for `profile`, reading and writing the cache, valid for 60 s.
-pub fn request(profile: Profile, flow: Option<Flow>, interactive: bool) -> GetTokenRequest {
-    GetTokenRequest {
+pub fn request(profile: Profile, flow: Option<Flow>, interactive: bool) -> ResolvedTokenRequest {
+    ResolvedTokenRequest {
         scopes: profile.scopes.clone(),
         credential: profile.credential().unwrap(),
         profile,
@@ -323,7 +325,7 @@ impl Fixture {
         }
     }
 
-    pub async fn get(&self, request: GetTokenRequest) -> Result<TokenOutcome, Error> {
+    pub async fn get(&self, request: ResolvedTokenRequest) -> Result<TokenOutcome, Error> {
         let credentials = CredentialResolver {
             env_secret: self.env_secret.clone(),
             env_certificate_password: None,
@@ -341,7 +343,7 @@ impl Fixture {
             random: &*self.random,
             terminal: &self.terminal,
         };
-        let ports = GetTokenPorts {
+        let ports = ResolvedTokenPorts {
             cache: &self.cache,
             credentials: &credentials,
             locks: None,
@@ -351,7 +353,7 @@ impl Fixture {
             random: &*self.random,
             reporter: &self.reporter,
         };
-        get_token(&ports, request).await
+        acquire_resolved(&ports, request).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! The az shim's failures.
 
 use crate::domain::token_response::TokenResponseError;
-use crate::ports::token_endpoint::EndpointError;
+use crate::ports::credential_endpoint::EndpointError;
 
 /// The `az` shim's `account get-access-token` (errors az itself would report, and the parent
 /// credential endpoint's). Rendered by `crate::app::az_shim`, not by `crate::app::cli::report`.

@@ -16,7 +16,7 @@ use crate::app::usecases::error::{Error, ErrorKind, RegistryError, TokenError};
 use crate::app::usecases::http_retry::{Attempted, RetryPolicy, deadline_for, send_with_retries};
 use crate::app::usecases::profiles::manage::ProfilePorts;
 use crate::app::usecases::profiles::resolution::resolve_profile;
-use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
+use crate::app::usecases::token::acquire::{TokenPorts, TokenRequest, acquire};
 use crate::domain::cache_key::CacheKey;
 use crate::domain::container_registry::{
     ACR_SCOPE, CACHE_ACCOUNT, RegistryHost, ServedRegistry, ServerUrlError, parse_exchange_reply,

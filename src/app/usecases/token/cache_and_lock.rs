@@ -25,7 +25,7 @@ use crate::ports::reporter::Reporter;
 use crate::ports::token_cache::{CacheError, TokenCache};
 
 /// The ports a token path needs.
-pub struct GetTokenPorts<'a> {
+pub struct ResolvedTokenPorts<'a> {
     pub cache: &'a dyn TokenCache,
     /// Client secrets, certificates and federated tokens, resolved only on a cache miss.
     pub credentials: &'a CredentialResolver<'a>,
@@ -47,7 +47,7 @@ pub struct CacheMode {
 }
 
 /// Everything one token request needs, already resolved.
-pub struct GetTokenRequest {
+pub struct ResolvedTokenRequest {
     pub profile: Profile,
     pub credential: Credential,
     pub scopes: Scopes,
@@ -67,7 +67,7 @@ pub struct GetTokenRequest {
     pub claims: Option<Claims>,
 }
 
-impl GetTokenRequest {
+impl ResolvedTokenRequest {
     /// `min_validity` in seconds, saturating.
     #[must_use]
     pub fn min_validity_secs(&self) -> i64 {
@@ -97,7 +97,7 @@ pub enum Cached {
 /// Reads the cache; an unreadable entry is reported (when `report` is set) and is a miss.
 /// The first read (`report`) says hit or miss for `-v`; the re-read after the lock is quiet.
 pub fn read_cache(
-    ports: &GetTokenPorts<'_>,
+    ports: &ResolvedTokenPorts<'_>,
     key: &CacheKey,
     min_validity: i64,
     report: bool,
@@ -116,7 +116,7 @@ pub fn read_cache(
 }
 
 fn read_cache_quietly(
-    ports: &GetTokenPorts<'_>,
+    ports: &ResolvedTokenPorts<'_>,
     key: &CacheKey,
     min_validity: i64,
     report: bool,
@@ -145,8 +145,8 @@ fn read_cache_quietly(
 /// # Errors
 /// `LockTimedOut` when another process holds it past the deadline.
 pub fn lock_identity(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
+    ports: &ResolvedTokenPorts<'_>,
+    request: &ResolvedTokenRequest,
     key: &CacheKey,
 ) -> Result<Option<Box<dyn LockGuard>>, Error> {
     let Some(locks) = ports.locks.filter(|_| request.cache_mode.write) else {

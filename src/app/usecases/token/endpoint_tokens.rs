@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::usecases::error::{Error, TokenError};
 use crate::app::usecases::profiles::resolution::resolve_profile;
-use crate::app::usecases::token::get_token::{TokenPorts, TokenRequest, acquire};
+use crate::app::usecases::token::acquire::{TokenPorts, TokenRequest, acquire};
 use crate::domain::authority::Cloud;
 use crate::domain::jwt::unverified_string_claim;
 use crate::domain::profile::ScopeList;

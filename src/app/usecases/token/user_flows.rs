@@ -105,7 +105,7 @@ async fn redeem(
         profile.authority.as_str(),
     )
     .await?;
-    user_tokens(
+    parse_user_token_reply(
         &reply,
         ports.clock.now(),
         scopes,
@@ -114,7 +114,7 @@ async fn redeem(
     )
 }
 
-fn user_tokens(
+fn parse_user_token_reply(
     reply: &HttpReply,
     now: i64,
     scopes: &Scopes,
@@ -397,7 +397,7 @@ pub async fn device_sign_in(
             }
         };
         if (200..300).contains(&reply.status) {
-            return Ok(user_tokens(
+            return Ok(parse_user_token_reply(
                 &reply,
                 ports.clock.now(),
                 scopes,

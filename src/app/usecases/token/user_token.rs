@@ -4,7 +4,7 @@
 
 use crate::app::usecases::error::{Error, SignInError};
 use crate::app::usecases::token::cache_and_lock::{
-    Cached, GetTokenPorts, GetTokenRequest, TokenOutcome, lock_identity, read_cache,
+    Cached, ResolvedTokenPorts, ResolvedTokenRequest, TokenOutcome, lock_identity, read_cache,
 };
 use crate::app::usecases::token::user_flows::{
     RefreshFailure, UserFlowPorts, UserTokens, browser_sign_in, device_sign_in, refresh,
@@ -14,7 +14,7 @@ use crate::domain::cache_key::CacheKey;
 use crate::domain::flow::Flow;
 use crate::domain::token::TokenSource;
 
-fn load_account(ports: &GetTokenPorts<'_>, identity: &str, read: bool) -> Option<Account> {
+fn load_account(ports: &ResolvedTokenPorts<'_>, identity: &str, read: bool) -> Option<Account> {
     if !read {
         return None;
     }
@@ -32,10 +32,10 @@ fn load_account(ports: &GetTokenPorts<'_>, identity: &str, read: bool) -> Option
 /// # Errors
 /// `Auth` when a person is needed in non-interactive mode, or the sign-in fails; `Network`;
 /// `Timeout` (lock or sign-in wait past the deadline).
-pub async fn get_user_token(
-    ports: &GetTokenPorts<'_>,
+pub async fn acquire_user_token(
+    ports: &ResolvedTokenPorts<'_>,
     user: &UserFlowPorts<'_>,
-    request: &GetTokenRequest,
+    request: &ResolvedTokenRequest,
     flow: Flow,
 ) -> Result<TokenOutcome, Error> {
     let profile = &request.profile;
@@ -132,8 +132,8 @@ pub async fn get_user_token(
 }
 
 fn store(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
+    ports: &ResolvedTokenPorts<'_>,
+    request: &ResolvedTokenRequest,
     identity: &str,
     tokens: UserTokens,
     use_cache: bool,
@@ -162,7 +162,7 @@ fn store(
 }
 
 fn person_needed(
-    request: &GetTokenRequest,
+    request: &ResolvedTokenRequest,
     flow: Flow,
     saved_sign_in_failed: Option<crate::app::usecases::error::IdpError>,
 ) -> Error {

@@ -34,7 +34,7 @@ pub enum EndpointError {
 
 /// A GET of the endpoint's token route. Implementations bound the reply to
 /// [`ENDPOINT_REPLY_LIMIT`], the wait to a timeout, and follow no redirect.
-pub trait TokenEndpoint {
+pub trait CredentialEndpoint {
     /// Asks for a token for `resource` (a resource, not a scope).
     ///
     /// # Errors

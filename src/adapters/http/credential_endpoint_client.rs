@@ -1,4 +1,4 @@
-//! [`TokenEndpoint`] over a plain `std::net::TcpStream`: one HTTP/1.1 GET to a loopback
+//! [`CredentialEndpoint`] over a plain `std::net::TcpStream`: one HTTP/1.1 GET to a loopback
 //! `IDENTITY_ENDPOINT` with `X-IDENTITY-HEADER`, `Connection: close`, a deadline for the whole
 //! exchange and a bounded read. No async runtime, no TLS, no proxy: the `az` shim starts in a
 //! few milliseconds and only ever talks to its parent on 127.0.0.1.
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::ports::token_endpoint::{
-    ENDPOINT_REPLY_LIMIT, EndpointError, EndpointReply, TokenEndpoint,
+use crate::ports::credential_endpoint::{
+    CredentialEndpoint, ENDPOINT_REPLY_LIMIT, EndpointError, EndpointReply,
 };
 
 /// The App Service managed identity API version the endpoint speaks.
@@ -39,7 +39,7 @@ impl AppServiceEndpoint {
     }
 }
 
-impl TokenEndpoint for AppServiceEndpoint {
+impl CredentialEndpoint for AppServiceEndpoint {
     fn get_token(&self, resource: &str) -> Result<EndpointReply, EndpointError> {
         let (Some(endpoint), Some(header)) = (&self.endpoint, &self.header) else {
             return Err(EndpointError::NotConfigured);
@@ -218,7 +218,7 @@ mod tests {
     use std::time::Duration;
 
     use super::{AppServiceEndpoint, loopback_target, parse_reply};
-    use crate::ports::token_endpoint::{EndpointError, TokenEndpoint};
+    use crate::ports::credential_endpoint::{CredentialEndpoint, EndpointError};
 
     /// A one-shot loopback server that records the request and sends `reply`.
     fn serve_once(reply: &'static [u8]) -> (String, std::thread::JoinHandle<String>) {

@@ -18,7 +18,7 @@ use crate::app::usecases::profiles::resolution::{
     environment_credential_applies, ignored_notice, resolve_profile_noting,
 };
 pub use crate::app::usecases::token::cache_and_lock::{
-    CacheMode, GetTokenPorts, GetTokenRequest, TokenOutcome,
+    CacheMode, ResolvedTokenPorts, ResolvedTokenRequest, TokenOutcome,
 };
 use crate::app::usecases::token::cache_and_lock::{
     Cached, lock_identity, read_cache, report_cache_error,
@@ -28,7 +28,7 @@ use crate::app::usecases::token::federated::FetchPorts;
 use crate::app::usecases::token::idp_call::{interpret_token_reply, post_with_retries};
 use crate::app::usecases::token::managed_identity;
 use crate::app::usecases::token::user_flows::{BrowserOptions, UserFlowPorts};
-use crate::app::usecases::token::user_token::get_user_token;
+use crate::app::usecases::token::user_token::acquire_user_token;
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
 use crate::domain::ci::PresentedClaims;
 use crate::domain::claims::Claims;
@@ -183,7 +183,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
             .non_empty(EnvVars::ENTRA_AUTH_NONINTERACTIVE)
             .is_none()
         && (explicit_flow.is_some() || ports.terminal.attended() || ports.browser.available());
-    let token_ports = GetTokenPorts {
+    let token_ports = ResolvedTokenPorts {
         cache: stores.tokens,
         credentials: &credentials,
         locks: stores.locks,
@@ -200,7 +200,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         Claims::capabilities(&profile.client_capabilities),
         challenge,
     );
-    let resolved = GetTokenRequest {
+    let resolved = ResolvedTokenRequest {
         flow: Some(flow),
         claims,
         profile,
@@ -213,7 +213,7 @@ pub async fn acquire(ports: &TokenPorts<'_>, request: TokenRequest) -> Result<To
         min_validity: request.min_validity,
         deadline,
     };
-    let outcome = tokio::time::timeout_at(deadline, get_token(&token_ports, resolved))
+    let outcome = tokio::time::timeout_at(deadline, acquire_resolved(&token_ports, resolved))
         .await
         .map_err(|_| TokenError::TimedOut {
             limit: request.timeout,
@@ -275,14 +275,14 @@ fn default_flow(
 /// # Errors
 /// Configuration errors before any request; the IdP's refusal; network failures;
 /// `LockTimedOut` when another process holds the lock past the deadline.
-pub async fn get_token(
-    ports: &GetTokenPorts<'_>,
-    request: GetTokenRequest,
+pub async fn acquire_resolved(
+    ports: &ResolvedTokenPorts<'_>,
+    request: ResolvedTokenRequest,
 ) -> Result<TokenOutcome, Error> {
     let flow = choose_flow(&request)?;
     if flow != Flow::ClientCredentials {
         let user = ports.user.ok_or(TokenError::FlowUnavailable { flow })?;
-        return get_user_token(ports, user, &request, flow).await;
+        return acquire_user_token(ports, user, &request, flow).await;
     }
     let key = match (&request.managed_identity, &request.credential) {
         (Some(source), Credential::ManagedIdentity(selector)) => {
@@ -363,7 +363,7 @@ pub async fn get_token(
     })
 }
 
-fn choose_flow(request: &GetTokenRequest) -> Result<Flow, Error> {
+fn choose_flow(request: &ResolvedTokenRequest) -> Result<Flow, Error> {
     let flow = request.flow.unwrap_or(Flow::ClientCredentials);
     let managed = request.credential.is_managed_identity();
     if flow != Flow::ClientCredentials && managed {
@@ -376,8 +376,8 @@ fn choose_flow(request: &GetTokenRequest) -> Result<Flow, Error> {
 }
 
 async fn client_credentials(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
+    ports: &ResolvedTokenPorts<'_>,
+    request: &ResolvedTokenRequest,
 ) -> Result<Token, Error> {
     let credential =
         ports
@@ -413,8 +413,8 @@ async fn client_credentials(
 }
 
 async fn one_request(
-    ports: &GetTokenPorts<'_>,
-    request: &GetTokenRequest,
+    ports: &ResolvedTokenPorts<'_>,
+    request: &ResolvedTokenRequest,
     credential: &ClientCredential,
     presented: &mut Option<PresentedClaims>,
 ) -> Result<Token, Error> {
@@ -515,7 +515,7 @@ mod tests {
     fn app_request(
         read: bool,
         write: bool,
-    ) -> crate::app::usecases::token::cache_and_lock::GetTokenRequest {
+    ) -> crate::app::usecases::token::cache_and_lock::ResolvedTokenRequest {
         let mut r = request(profile(ProfileSettings::default()), None, false);
         r.cache_mode.read = read;
         r.cache_mode.write = write;

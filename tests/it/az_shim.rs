@@ -274,14 +274,9 @@ fn failures_say_az_login_and_print_nothing() {
         "{err}"
     );
 
-    // Nothing listens on the endpoint any more.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let gone = shim_env(&emu, &shim).var(
-        "IDENTITY_ENDPOINT",
-        &format!("http://127.0.0.1:{port}/msi/token"),
-    );
+    // Nothing listens on the endpoint (port 9, discard: no test server takes it, where a port
+    // freed here could be bound by another test meanwhile).
+    let gone = shim_env(&emu, &shim).var("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
     let err = failure(&az(&gone, &shim, &get), 1);
     assert!(
         err.contains("cannot reach") || err.contains("Cannot reach"),

@@ -98,13 +98,10 @@ fn bad_scope_is_exit_3() {
 
 #[test]
 fn idp_down_is_exit_4() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // Port 9 (discard) on loopback: no test server ever takes it (a port freed by this test
+    // could be bound by another test's server while the retries run).
     let emu = Emulator::start();
-    let env = TestEnv::for_emulator(&emu)
-        .var("AZURE_AUTHORITY_HOST", &format!("http://127.0.0.1:{port}"));
+    let env = TestEnv::for_emulator(&emu).var("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9");
     let out = crate::snapshot_run!(env, &["get-token"]);
     assert_eq!(code(&out), 4);
 }

@@ -29,7 +29,7 @@ pub(super) fn repo(kind: ErrorKind, e: &ProfileRepoError) -> Report {
                 r = r.hint("secrets never go in config.toml: use AZURE_CLIENT_SECRET");
             }
             r.hint(format!(
-                "settings come from [profiles.{name}] in {path}, then ENTRA_AUTH_* and AZURE_* variables, then flags"
+                "settings come from [profiles.{name}] in {path}, then AZURE_* variables (for the fields it leaves out), ENTRA_AUTH_* variables, then flags"
             ))
         }
         ProfileRepoError::Write { path, reason } => {

@@ -346,3 +346,43 @@ fn set_secret_refuses_a_key_that_does_not_open_the_stores_secrets() {
         stdout(&show)
     );
 }
+
+/// On a read-only HOME the memory fallback notice cannot be remembered: it is said on every run,
+/// with why and how to silence it (choosing memory), instead of repeating unexplained. Run as
+/// `nobody` (root writes anywhere).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_memory_notice_on_a_read_only_home_says_why_it_repeats() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let emu = crate::emulator::Emulator::start();
+    let env = TestEnv::for_emulator(&emu)
+        .without("ENTRA_AUTH_STORE")
+        .without("ENTRA_AUTH_CACHE_KEY");
+    let home = tempfile::tempdir().unwrap();
+    std::os::unix::fs::chown(home.path(), Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let run = || {
+        let mut cmd = env.program("setpriv", &[]);
+        cmd.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_entra-auth-cli"),
+            "get-token",
+        ])
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("ENTRA_AUTH_CACHE_DIR")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("ENTRA_AUTH_CONFIG_DIR");
+        cmd.output().expect("setpriv (util-linux) runs")
+    };
+    for _ in 0..2 {
+        let out = run();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = stderr(&out);
+        assert!(text.contains("tokens are not kept between runs"), "{text}");
+        assert!(text.contains("said on every run because"), "{text}");
+        assert!(text.contains("ENTRA_AUTH_STORE=memory"), "{text}");
+    }
+}

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use self::paths::Paths;
-use self::storage::{Storage, first_notice_in, select_storage};
+use self::storage::{NoticeDue, Storage, notice_due_in, select_storage};
 use crate::adapters::archive::profile_export::ExportArchive;
 use crate::adapters::config::profile_repository::TomlProfileRepository;
 use crate::adapters::credentials::credential_loader::FileCredentialLoader;
@@ -81,8 +81,15 @@ impl StoreProvider for LazyStores {
             .fallback_notice
             .clone()?;
         match &self.paths.cache_dir {
-            Some(dir) if !first_notice_in(dir) => None,
-            _ => Some(notice),
+            Some(dir) => match notice_due_in(dir) {
+                NoticeDue::First => Some(notice),
+                NoticeDue::Shown => None,
+                NoticeDue::Always => Some(format!(
+                    "{notice}; said on every run because {} cannot be written: set ENTRA_AUTH_STORE=memory to choose this and silence it",
+                    dir.display()
+                )),
+            },
+            None => Some(notice),
         }
     }
 }

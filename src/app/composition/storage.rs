@@ -121,15 +121,27 @@ pub const MEMORY_FALLBACK_NOTICE: &str = "no OS keyring and no ENTRA_AUTH_CACHE_
 /// The marker, in the cache directory, that the memory fallback notice was shown there.
 const NOTICE_MARKER: &str = "memory-fallback-noticed";
 
-/// True the first time it is called for `cache_dir` (it leaves a marker there); false once the
-/// notice was shown. A marker that cannot be written means "show it": better said twice than
-/// never.
+/// Whether the memory fallback notice is due in `cache_dir`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeDue {
+    /// The first time there (a marker now says it was shown).
+    First,
+    /// Shown before.
+    Shown,
+    /// No marker can be written (a read-only HOME): shown every time, saying why.
+    Always,
+}
+
+/// Whether the notice is due for `cache_dir` (it leaves a marker there the first time). A
+/// marker that cannot be written means "show it": better said twice than never, with how to
+/// make it stop.
 #[must_use]
-pub fn first_notice_in(cache_dir: &std::path::Path) -> bool {
-    !matches!(
-        crate::adapters::os::atomic_file::create_marker(cache_dir, NOTICE_MARKER),
-        Ok(false)
-    )
+pub fn notice_due_in(cache_dir: &std::path::Path) -> NoticeDue {
+    match crate::adapters::os::atomic_file::create_marker(cache_dir, NOTICE_MARKER) {
+        Ok(true) => NoticeDue::First,
+        Ok(false) => NoticeDue::Shown,
+        Err(_) => NoticeDue::Always,
+    }
 }
 
 /// The keyring store and its fast tier; `reason` says why the keyring, when it answered the

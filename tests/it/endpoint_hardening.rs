@@ -221,16 +221,19 @@ pub fn hundred_keep_alive_clients(address: SocketAddr, host: &str, header: &str)
 }
 
 /// While `slow` holds its connections, a client with the header asks on a new connection every
-/// half second for longer than the head deadline: every request is answered. Returns the
-/// slowest answer (for the notes; not asserted).
+/// half second for longer than the head deadline: every request is answered. Like the SDKs'
+/// managed-identity clients, it retries a connection dropped before its head was read (with
+/// the connection cap full, a head not yet read cannot be told from a slow one; on a loaded
+/// machine that happens now and then), at most twice. Returns the slowest answer (for the
+/// notes; not asserted).
 pub fn served_through_slowloris(address: SocketAddr, header: &str) -> Duration {
     let start = Instant::now();
     let mut slowest = Duration::ZERO;
     while start.elapsed() < Duration::from_secs(7) {
         let asked = Instant::now();
-        let reply = ask_once(address, header, Duration::from_secs(10));
+        let reply = (0..3).find_map(|_| ask_once(address, header, Duration::from_secs(10)));
         slowest = slowest.max(asked.elapsed());
-        let (status, body) = reply.expect("the client with the header got no reply");
+        let (status, body) = reply.expect("the client with the header got no reply in 3 tries");
         assert_eq!(status, 200, "{body}");
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -1,5 +1,5 @@
-//! Real implementations of the ports, grouped by the port they serve. Adapters never import
-//! `crate::app`; only `crate::app::composition` names them.
+//! Real implementations of the ports, grouped by the port they serve. Adapters never reach up
+//! into the application layer; only its composition root names them.
 
 pub mod archive;
 pub mod config;

@@ -115,36 +115,42 @@ pub fn environment_credential_applies(env: &dyn Env, profile: &Profile) -> bool 
         .is_none_or(|id| id.trim().eq_ignore_ascii_case(&profile.client_id))
 }
 
-/// The one line a token path prints when it left `AZURE_*` variables out of `profile` (and
-/// its secret, when `AZURE_CLIENT_SECRET` is for another app); `None` when nothing was left out.
+/// The variables set but not used for `profile`: the `AZURE_*` its file's fields kept out, and
+/// `AZURE_CLIENT_SECRET`/`AZURE_CLIENT_CERTIFICATE_PASSWORD` when they are another app's.
 #[must_use]
-pub fn ignored_notice(
+pub fn unused_variables(
     env: &dyn Env,
     profile: &Profile,
     ignored: &[IgnoredVariable],
-) -> Option<String> {
-    let mut vars: Vec<&str> = ignored.iter().map(|i| i.var.as_str()).collect();
-    let fields: Vec<&str> = ignored.iter().map(|i| i.field).collect();
-    let foreign_secret = !environment_credential_applies(env, profile)
-        && [
-            EnvVars::AZURE_CLIENT_SECRET,
-            EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
-        ]
-        .iter()
-        .any(|var| env.var(var).is_some());
-    if foreign_secret {
+) -> Vec<String> {
+    let mut vars: Vec<String> = ignored.iter().map(|i| i.var.clone()).collect();
+    if !environment_credential_applies(env, profile) {
         vars.extend(
             [
                 EnvVars::AZURE_CLIENT_SECRET,
                 EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
             ]
             .into_iter()
-            .filter(|var| env.var(var).is_some()),
+            .filter(|var| env.var(var).is_some())
+            .map(str::to_owned),
         );
     }
+    vars
+}
+
+/// The one line a token path prints when it left variables out of `profile`
+/// ([`unused_variables`]); `None` when nothing was left out.
+#[must_use]
+pub fn ignored_notice(
+    env: &dyn Env,
+    profile: &Profile,
+    ignored: &[IgnoredVariable],
+) -> Option<String> {
+    let vars = unused_variables(env, profile, ignored);
     if vars.is_empty() {
         return None;
     }
+    let fields: Vec<&str> = ignored.iter().map(|i| i.field).collect();
     let set = if fields.is_empty() {
         String::new()
     } else {

@@ -6,13 +6,10 @@ use serde::Serialize;
 use super::manage::ProfilePorts;
 use crate::app::usecases::error::Error;
 use crate::app::usecases::profiles::resolution::{
-    Resolved, environment_credential_applies, known_profiles, require_profile,
-    resolve_profile_noting,
+    Resolved, known_profiles, require_profile, resolve_profile_noting, unused_variables,
 };
-use crate::domain::env_vars::EnvVars;
-use crate::domain::profile::{Profile, ProfileSettings};
-use crate::ports::env::Env;
-use crate::ports::profile_repository::{FieldSource, IgnoredVariable};
+use crate::domain::profile::ProfileSettings;
+use crate::ports::profile_repository::FieldSource;
 
 /// One profile, as `config list` and `config show` print it (never a secret).
 #[derive(Debug, Serialize)]
@@ -77,7 +74,7 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
             login_hint: p.login_hint.clone(),
             problem: None,
             secrets: None,
-            not_used: not_used(ports.env, &p, &ignored),
+            not_used: unused_variables(ports.env, &p, &ignored),
             sources: sources
                 .into_iter()
                 .map(|(field, source)| {
@@ -110,23 +107,6 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
             not_used: Vec::new(),
         },
     }
-}
-
-/// The variables set but not used for `profile` (see [`ProfileSummary::not_used`]).
-fn not_used(env: &dyn Env, profile: &Profile, ignored: &[IgnoredVariable]) -> Vec<String> {
-    let mut vars: Vec<String> = ignored.iter().map(|i| i.var.clone()).collect();
-    if !environment_credential_applies(env, profile) {
-        vars.extend(
-            [
-                EnvVars::AZURE_CLIENT_SECRET,
-                EnvVars::AZURE_CLIENT_CERTIFICATE_PASSWORD,
-            ]
-            .into_iter()
-            .filter(|var| env.var(var).is_some())
-            .map(str::to_owned),
-        );
-    }
-    vars
 }
 
 /// `config list`: every profile (the file's, plus `default` from the environment).

@@ -34,6 +34,19 @@ impl std::fmt::Display for FieldSource {
     }
 }
 
+impl FieldSource {
+    /// The short label `config show` and `status` print: `config file`, the variable's name, or
+    /// `flag`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            Self::File(_) => "config file".to_owned(),
+            Self::Env(var) => var.clone(),
+            Self::Flag => "flag".to_owned(),
+        }
+    }
+}
+
 /// A profile's settings with every layer merged, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayeredSettings {

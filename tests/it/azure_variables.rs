@@ -67,6 +67,75 @@ fn a_named_profile_keeps_its_app_and_says_what_it_left_out() {
     assert_eq!(json["sources"]["client_id"], "config file");
 }
 
+/// `status` shows the same: where the tenant, client and authority came from when not the
+/// file, which variables a named profile left out, and never another app's secret as the
+/// profile's credential.
+#[test]
+fn status_names_the_sources_and_the_variables_a_profile_left_out() {
+    let emu = Emulator::start();
+    let env = shell_with_sdk_variables(&emu);
+    let out = env.run(&["status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let profile = |name: &str| {
+        let start = text
+            .find(&format!("\nprofile {name}\n"))
+            .unwrap_or_else(|| panic!("profile {name} in:\n{text}"));
+        let rest = &text[start + 1..];
+        rest[..rest[1..].find("\nprofile ").map_or(rest.len(), |i| i + 1)].to_owned()
+    };
+    let named = profile("badclient");
+    assert!(
+        named.contains(&format!("client:     {OTHER_APP}\n")),
+        "{named}"
+    );
+    assert!(
+        named.contains("not used:   AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"),
+        "{named}"
+    );
+    assert!(
+        !named.contains("AZURE_CLIENT_SECRET\n")
+            && named.contains("credential: none: user sign-in"),
+        "another app's secret is not this profile's credential: {named}"
+    );
+    let default = profile("default");
+    assert!(
+        default.contains(&format!(
+            "client:     {} (from AZURE_CLIENT_ID)",
+            emulator::CLIENT_ID
+        )) && default.contains("(from AZURE_AUTHORITY_HOST)")
+            && default.contains("credential: client secret from AZURE_CLIENT_SECRET"),
+        "{default}"
+    );
+    assert!(
+        text.contains(&format!(
+            "AZURE_CLIENT_SECRET is set: for the profiles of AZURE_CLIENT_ID's app ({})",
+            emulator::CLIENT_ID
+        )),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&env.run(&["status", "-o", "json"]).stdout).unwrap();
+    let by_name = |name: &str| {
+        json["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        by_name("badclient")["not_used"],
+        serde_json::json!(["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"])
+    );
+    assert_eq!(
+        by_name("default")["sources"]["client_id"],
+        "AZURE_CLIENT_ID"
+    );
+    assert_eq!(json["client_secret_app"], emulator::CLIENT_ID);
+}
+
 #[test]
 fn entra_auth_variables_still_override_a_named_profile_visibly() {
     let emu = Emulator::start();

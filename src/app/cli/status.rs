@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 
 use std::fmt::Write as _;
 
+use super::config::list::NOT_USED_WHY;
 use super::emit::emit;
 use super::output::render_json;
 use super::report::Report;
@@ -107,10 +108,17 @@ pub fn render_text(report: &StatusReport) -> String {
         }
     }
     if report.client_secret_from_environment {
-        let _ = writeln!(
-            out,
-            "AZURE_CLIENT_SECRET is set: it wins over stored client secrets"
-        );
+        let _ = match &report.client_secret_app {
+            Some(app) => writeln!(
+                out,
+                "AZURE_CLIENT_SECRET is set: for the profiles of AZURE_CLIENT_ID's app ({}), it wins over stored client secrets",
+                printable(app)
+            ),
+            None => writeln!(
+                out,
+                "AZURE_CLIENT_SECRET is set: it wins over stored client secrets"
+            ),
+        };
     }
     if let Some(ci) = &report.ci {
         let _ = writeln!(out, "CI:           {} ({})", ci.service, ci.reason);
@@ -126,9 +134,26 @@ pub fn render_text(report: &StatusReport) -> String {
         if let (Some(tenant), Some(client), Some(authority)) =
             (&profile.tenant_id, &profile.client_id, &profile.authority)
         {
-            let _ = writeln!(out, "  tenant:     {tenant}");
-            let _ = writeln!(out, "  client:     {client}");
-            let _ = writeln!(out, "  authority:  {authority}");
+            let from = |fields: &[&str]| {
+                fields
+                    .iter()
+                    .find_map(|f| profile.sources.get(f))
+                    .map_or_else(String::new, |source| format!(" (from {source})"))
+            };
+            let _ = writeln!(out, "  tenant:     {tenant}{}", from(&["tenant_id"]));
+            let _ = writeln!(out, "  client:     {client}{}", from(&["client_id"]));
+            let _ = writeln!(
+                out,
+                "  authority:  {authority}{}",
+                from(&["authority_host", "cloud"])
+            );
+        }
+        if !profile.not_used.is_empty() {
+            let _ = writeln!(
+                out,
+                "  not used:   {} ({NOT_USED_WHY})",
+                profile.not_used.join(", ")
+            );
         }
         if let Some(credential) = &profile.credential {
             let _ = writeln!(out, "  credential: {credential}");

@@ -4,7 +4,10 @@
 use serde::Serialize;
 
 use crate::app::usecases::error::Error;
-use crate::app::usecases::profiles::resolution::{known_profiles, resolve_profile};
+use crate::app::usecases::profiles::resolution::{
+    Resolved, environment_credential_applies, known_profiles, resolve_profile_noting,
+    unused_variables,
+};
 use crate::app::usecases::token::federated::{detect, in_github_actions};
 use crate::domain::cache_key::CacheKey;
 use crate::domain::ci::FederatedSource;
@@ -13,7 +16,7 @@ use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::ProfileSettings;
 use crate::domain::token::{Token, rfc3339};
 use crate::ports::env::Env;
-use crate::ports::profile_repository::ProfileRepository;
+use crate::ports::profile_repository::{FieldSource, ProfileRepository};
 use crate::ports::store::StoreProvider;
 
 /// Everything `status` reports; the JSON shape of `status -o json`.
@@ -26,6 +29,10 @@ pub struct StatusReport {
     pub cache_dir: Option<String>,
     pub store: StoreReport,
     pub client_secret_from_environment: bool,
+    /// The app `AZURE_CLIENT_SECRET` belongs to (`AZURE_CLIENT_ID`), when that is set: the
+    /// secret is used only for profiles of that app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret_app: Option<String>,
     /// The CI whose token service a profile with no other credential uses, and why.
     pub ci: Option<CiReport>,
     pub profiles: Vec<ProfileReport>,
@@ -67,6 +74,14 @@ pub struct ProfileReport {
     /// The signed-in user (user flows), when a sign-in is saved.
     pub signed_in_as: Option<String>,
     pub cached_tokens: Vec<CachedTokenReport>,
+    /// Where the tenant, client and authority came from when not the config file: the
+    /// variable's name or `flag` (`config show` lists every field's).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sources: std::collections::BTreeMap<&'static str, String>,
+    /// Variables set in the environment but not used for this profile (`AZURE_*` for a field
+    /// its file sets; `AZURE_CLIENT_SECRET` for another app).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_used: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +92,9 @@ pub struct CachedTokenReport {
     pub expires_at: String,
     pub expires_in: i64,
 }
+
+/// The fields `status` prints, whose source it gives when that is not the config file.
+const SHOWN_FIELDS: [&str; 4] = ["tenant_id", "client_id", "authority_host", "cloud"];
 
 /// The ports `status` reads.
 pub struct StatusPorts<'a> {
@@ -142,7 +160,7 @@ pub fn gather(
     let profiles = names
         .into_iter()
         .map(|name| {
-            let resolved = resolve_profile(
+            let resolved = resolve_profile_noting(
                 ports.profiles,
                 ports.env,
                 &name,
@@ -162,9 +180,23 @@ pub fn gather(
                 credential: None,
                 error: None,
                 cached_tokens: Vec::new(),
+                sources: std::collections::BTreeMap::new(),
+                not_used: Vec::new(),
             };
             match resolved {
-                Ok(profile) => {
+                Ok(Resolved {
+                    profile,
+                    sources,
+                    ignored,
+                }) => {
+                    report.not_used = unused_variables(ports.env, &profile, &ignored);
+                    report.sources = sources
+                        .into_iter()
+                        .filter(|(field, source)| {
+                            SHOWN_FIELDS.contains(field) && !matches!(source, FieldSource::File(_))
+                        })
+                        .map(|(field, source)| (field, source.label()))
+                        .collect();
                     let identity = CacheKey::identity_of(&profile);
                     report.signed_in_as =
                         accounts
@@ -187,10 +219,14 @@ pub fn gather(
                             });
                         }
                     }
-                    report.credential = profile
-                        .credential()
-                        .ok()
-                        .map(|c| describe(&c, ports.env, !report.secrets.is_empty()));
+                    report.credential = profile.credential().ok().map(|c| {
+                        describe(
+                            &c,
+                            ports.env,
+                            environment_credential_applies(ports.env, &profile),
+                            !report.secrets.is_empty(),
+                        )
+                    });
                     report.tenant_id = Some(profile.tenant_id);
                     report.client_id = Some(profile.client_id);
                     report.authority = Some(profile.authority.as_str().to_owned());
@@ -207,6 +243,10 @@ pub fn gather(
         cache_dir,
         store,
         client_secret_from_environment: ports.env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some(),
+        client_secret_app: ports
+            .env
+            .non_empty(EnvVars::AZURE_CLIENT_ID)
+            .map(|id| id.trim().to_owned()),
         ci: detect(ports.env).map(|d| CiReport {
             service: d.service.name(),
             reason: d.reason,
@@ -241,8 +281,14 @@ fn describe_federated(source: &FederatedSource, env: &dyn Env) -> String {
     }
 }
 
-/// Which credential a profile would use now, and why (never a secret).
-fn describe(credential: &Credential, env: &dyn Env, stored_secret: bool) -> String {
+/// Which credential a profile would use now, and why (never a secret). `env_secret_applies`:
+/// `AZURE_CLIENT_SECRET` may be used for this profile (it is its app's).
+fn describe(
+    credential: &Credential,
+    env: &dyn Env,
+    env_secret_applies: bool,
+    stored_secret: bool,
+) -> String {
     match credential {
         Credential::ClientSecret => "client secret".to_owned(),
         Credential::Certificate(c) => format!("certificate {}", c.path),
@@ -253,7 +299,7 @@ fn describe(credential: &Credential, env: &dyn Env, stored_secret: bool) -> Stri
             certificate,
             federated,
         } => {
-            if env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some() {
+            if env_secret_applies && env.non_empty(EnvVars::AZURE_CLIENT_SECRET).is_some() {
                 "client secret from AZURE_CLIENT_SECRET".to_owned()
             } else if let Some(c) = certificate {
                 format!("certificate {}", c.path)

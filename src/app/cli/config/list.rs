@@ -2,6 +2,10 @@
 
 use std::fmt::Write as _;
 
+/// Why variables are listed under `not used` (here and in `status`).
+pub const NOT_USED_WHY: &str =
+    "a named profile keeps the fields its file sets; ENTRA_AUTH_<FIELD> overrides";
+
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -147,12 +151,8 @@ pub fn show(args: &ShowArgs, services: &Services) -> Result<(), Report> {
         line("problem", profile.problem.clone());
         line(
             "not used",
-            (!profile.not_used.is_empty()).then(|| {
-                format!(
-                    "{} (a named profile keeps the fields its file sets; ENTRA_AUTH_<FIELD> overrides)",
-                    profile.not_used.join(", ")
-                )
-            }),
+            (!profile.not_used.is_empty())
+                .then(|| format!("{} ({NOT_USED_WHY})", profile.not_used.join(", "))),
         );
         let names = profile.secrets.clone().unwrap_or_default();
         line(

@@ -9,7 +9,6 @@ use crate::app::usecases::profiles::resolution::{
     Resolved, known_profiles, require_profile, resolve_profile_noting, unused_variables,
 };
 use crate::domain::profile::ProfileSettings;
-use crate::ports::profile_repository::FieldSource;
 
 /// One profile, as `config list` and `config show` print it (never a secret).
 #[derive(Debug, Serialize)]
@@ -77,14 +76,7 @@ fn summary(ports: &ProfilePorts<'_>, name: &str) -> ProfileSummary {
             not_used: unused_variables(ports.env, &p, &ignored),
             sources: sources
                 .into_iter()
-                .map(|(field, source)| {
-                    let from = match source {
-                        FieldSource::File(_) => "config file".to_owned(),
-                        FieldSource::Env(var) => var,
-                        FieldSource::Flag => "flag".to_owned(),
-                    };
-                    (field, from)
-                })
+                .map(|(field, source)| (field, source.label()))
                 .collect(),
         },
         Err(e) => ProfileSummary {

@@ -78,6 +78,8 @@ mod peer_smoke;
 mod profile_selection;
 /// The README's GitHub Actions, Azure Pipelines and GitLab examples, run against the emulators.
 mod readme_ci;
+/// The README's shell recipes: each is run here as written, or says why not.
+mod readme_recipes;
 /// `serve`: the credential endpoint as a sidecar, with real SDK clients on 127.0.0.2.
 mod serve;
 /// Secure storage: Secret Service, the encrypted file store, fallbacks, parallel runs.

@@ -50,6 +50,7 @@ pub fn handle(req: &GrantRequest<'_>) -> GrantOutcome {
             nonce: grant.nonce.as_deref(),
             client_info: user_client::wants_client_info(req),
             refresh_token,
+            acrs: user_tokens::requested_acrs(req.form),
         },
     )
 }

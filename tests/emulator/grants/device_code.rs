@@ -33,6 +33,7 @@ pub fn handle(req: &GrantRequest<'_>) -> GrantOutcome {
             nonce: None,
             client_info: user_client::wants_client_info(req),
             refresh_token,
+            acrs: user_tokens::requested_acrs(req.form),
         },
     )
 }

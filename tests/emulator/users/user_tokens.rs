@@ -36,6 +36,27 @@ pub struct UserGrant<'a> {
     /// `client_info=1` was sent.
     pub client_info: bool,
     pub refresh_token: Option<String>,
+    /// The authentication contexts the request's `claims` asked for (a claims challenge met):
+    /// the token's `acrs` claim, as Entra issues it.
+    pub acrs: Vec<String>,
+}
+
+/// The `acrs` a token request's `claims` parameter asks for (`access_token.acrs.value` or
+/// `.values`), for [`UserGrant::acrs`].
+pub fn requested_acrs(form: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    let Some(claims) = form
+        .get("claims")
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+    else {
+        return Vec::new();
+    };
+    let acrs = &claims["access_token"]["acrs"];
+    let values = acrs["values"].as_array().cloned().unwrap_or_default();
+    acrs.get("value")
+        .into_iter()
+        .chain(values.iter())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The token response for `grant`, or `invalid_scope` if its scopes name no valid resource.
@@ -44,7 +65,7 @@ pub fn issue(shared: &Shared, grant: &UserGrant<'_>) -> Result<TokenResponse, En
     let lifetime = shared.token_lifetime_secs();
     let now = jiff::Timestamp::now().as_second();
     let issuer = format!("{}/{}/v2.0", shared.authority, grant.tenant_id);
-    let claims = json!({
+    let mut claims = json!({
         "aud": granted.resource,
         "iss": issuer,
         "iat": now - BACKDATE_SECS,
@@ -66,6 +87,9 @@ pub fn issue(shared: &Shared, grant: &UserGrant<'_>) -> Result<TokenResponse, En
         "uti": ids::random_b64url(16),
         "ver": "2.0",
     });
+    if !grant.acrs.is_empty() {
+        claims["acrs"] = json!(grant.acrs);
+    }
     let id_token = scopes::has(grant.scopes, "openid").then(|| {
         let mut id = json!({
             "aud": grant.client_id,

@@ -1,4 +1,5 @@
-//! Microsoft Graph's `GET /v1.0/applications` on the emulator's main port, for `discover`.
+//! Microsoft Graph's `GET /v1.0/applications` on the emulator's main port, for `discover`, and
+//! `GET /v1.0/organization` (the tenant, for the README's quick start `curl`).
 //!
 //! Order: count and record the request; answer a queued `Fault`; require `Authorization: Bearer`
 //! with a token this emulator issued (signature, `exp`/`nbf`) for `aud`
@@ -136,6 +137,26 @@ pub async fn applications(
             &message,
         ),
     }
+}
+
+/// `GET /v1.0/organization`: the emulator's tenant, to a Graph token this emulator issued.
+pub async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(reason) = authorize(&shared, &headers) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            &reason,
+        );
+    }
+    let body = json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
+        "value": [{
+            "id": super::TENANT_ID,
+            "displayName": "Emulator",
+            "verifiedDomains": [{"name": super::TENANT_DOMAIN, "isDefault": true, "isInitial": true}],
+        }],
+    });
+    (StatusCode::OK, axum::Json(body)).into_response()
 }
 
 fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), String> {

@@ -30,6 +30,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
         .route("/{tenant}/discovery/instance", get(discovery::instance))
         .route("/v1.0/applications", get(graph::applications))
+        .route("/v1.0/organization", get(graph::organization))
         .with_state(shared)
 }
 

@@ -18,7 +18,11 @@ use crate::emulator::{self, Emulator};
 use crate::support::{TestEnv, code, stderr, stdout};
 
 /// The recipes run here, and the test that runs each.
-const RUN_HERE: [(&str, &str); 7] = [
+const RUN_HERE: [(&str, &str); 8] = [
+    (
+        "quick-start",
+        "the_quick_start_recipe_calls_graph_with_the_token",
+    ),
     (
         "emulator-app",
         "the_emulator_recipes_run_as_written_in_order",
@@ -464,6 +468,30 @@ fn the_emulator_recipes_run_as_written_in_order() {
         "{challenged}"
     );
     drop(emu);
+}
+
+/// The first "Quick start" recipe, with the emulator as the authority host and as Microsoft
+/// Graph, its domain for contoso's and its secret for `...`.
+#[test]
+fn the_quick_start_recipe_calls_graph_with_the_token() {
+    let emu = Emulator::start();
+    let mut shell = Shell::new(TestEnv::new().var("AZURE_AUTHORITY_HOST", &emu.authority()));
+    shell.edit("contoso.onmicrosoft.com", emulator::TENANT_DOMAIN);
+    shell.edit(
+        "AZURE_CLIENT_SECRET=...",
+        &format!("AZURE_CLIENT_SECRET='{}'", emulator::CLIENT_SECRET),
+    );
+    shell.edit(
+        "https://graph.microsoft.com/v1.0/",
+        &format!("{}/v1.0/", emu.authority()),
+    );
+    let outputs: Vec<Output> = commands(&recipe("quick-start"))
+        .iter()
+        .map(|step| shell.run(step))
+        .collect();
+    let graph: serde_json::Value =
+        serde_json::from_str(&stdout(outputs.last().unwrap())).expect("Graph's JSON");
+    assert_eq!(graph["value"][0]["id"], emulator::TENANT_ID, "{graph}");
 }
 
 /// "Quick start" on a workstation: the README's `config.toml` (its commented authority host

@@ -324,3 +324,105 @@ fn kubectl_interactive_mode_never_fails_fast_with_the_command_to_run() {
     );
     assert_eq!(server.accepted.load(Ordering::SeqCst), 0);
 }
+
+/// The README's kubectl recipe as written: its `aks` profile (the AKS client app, a public
+/// client; the emulator's domain for contoso's, the authority host from `AZURE_AUTHORITY_HOST`)
+/// and its kubeconfig `users` entry under a cluster and context. Nobody is signed in, so
+/// kubectl's first run fails fast with the command to run once in a terminal; that command signs
+/// in with a device code, and kubectl's next run gets the pods with no sign-in.
+#[test]
+#[ignore = "needs kubectl 1.22 or later (.ci/run installs one when missing); run with: cargo test -- --ignored"]
+fn the_readme_kubeconfig_signs_in_once_then_gets_pods() {
+    require_kubectl_1_22();
+    let emu = Emulator::start();
+    let server = ApiServer::start(&emu);
+    let profile = crate::readme_recipes::recipe("kubectl-profile");
+    let client_id = profile
+        .lines()
+        .find_map(|l| l.strip_prefix("client_id = \""))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the profile's client_id");
+    emu.register_public_client(emulator::TENANT_ID, client_id);
+    let env = crate::support::TestEnv::new()
+        .var("AZURE_AUTHORITY_HOST", &emu.authority())
+        .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY);
+    env.write_config(&profile.replace("contoso.onmicrosoft.com", emulator::TENANT_DOMAIN));
+    let users = crate::readme_recipes::recipe("kubectl-kubeconfig");
+    let user = users
+        .lines()
+        .find_map(|l| l.strip_prefix("  - name: "))
+        .expect("the user's name");
+    let config = env.home.path().join("kubeconfig");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: v1
+kind: Config
+clusters:
+  - name: my-aks
+    cluster:
+      server: https://127.0.0.1:{port}
+      certificate-authority-data: {ca}
+contexts:
+  - name: my-aks
+    context:
+      cluster: my-aks
+      user: {user}
+current-context: my-aks
+{users}
+",
+            port = server.https.port,
+            ca = STANDARD.encode(&server.https.ca_pem),
+        ),
+    )
+    .unwrap();
+    let shell = crate::readme_recipes::Shell::new(env);
+    let get_pods = format!(
+        "kubectl --kubeconfig '{}' get --raw {PODS}",
+        config.display()
+    );
+
+    let out = shell.command(&get_pods).output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    let hinted = err
+        .split('`')
+        .find(|part| part.starts_with("entra-auth-cli get-token -p aks"))
+        .unwrap_or_else(|| panic!("kubectl shows the command to run: {err}"))
+        .to_owned();
+    assert_eq!(emu.devicecode_requests(), 0, "no sign-in started: {err}");
+
+    // The command, "in a terminal": the person approves the code it shows.
+    let mut sign_in = shell
+        .command(&hinted)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let user_code = loop {
+        if let Some((code, _)) = emu.last_device_code() {
+            break code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "`{hinted}` asked for no device code"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(emu.approve_device_code(&user_code));
+    let signed_in = sign_in.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut sign_in.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(signed_in.success(), "`{hinted}`: {err}");
+
+    let out = shell.command(&get_pods).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("PodList"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(emu.devicecode_requests(), 1, "one sign-in, then silent");
+}

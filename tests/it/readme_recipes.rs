@@ -1,6 +1,7 @@
-//! The README's shell recipes (issue 20). Every ```` ```sh ```` block of README.md is marked on
-//! the line before it: `<!-- recipe: NAME -->` is run here, as written, by the test below that
-//! names it; `<!-- recipe: NAME; not run here: WHY -->` says why not and what covers it instead.
+//! The README's recipes (issue 20). Every ```` ```sh ```` block of README.md is marked on the
+//! line before it: `<!-- recipe: NAME -->` is run as written by the test `RUN_HERE` names (here,
+//! or in the module of the tool it needs); `<!-- recipe: NAME; not run here: WHY -->` says why
+//! not and what covers it instead. Other blocks (a `config.toml`, a kubeconfig) may be marked too.
 //!
 //! A recipe runs the way a reader types it: bash, `entra-auth-cli` on PATH, a fresh HOME, its
 //! commands one after another in one shell (what an earlier one exported or unset stays so),
@@ -18,7 +19,7 @@ use crate::emulator::{self, Emulator};
 use crate::support::{TestEnv, code, stderr, stdout};
 
 /// The recipes run here, and the test that runs each.
-const RUN_HERE: [(&str, &str); 8] = [
+const RUN_HERE: [(&str, &str); 11] = [
     (
         "quick-start",
         "the_quick_start_recipe_calls_graph_with_the_token",
@@ -42,6 +43,18 @@ const RUN_HERE: [(&str, &str); 8] = [
     ("workstation", "the_workstation_recipes_run_as_written"),
     ("get-token-az", "the_workstation_recipes_run_as_written"),
     (
+        "workstation-config",
+        "the_workstation_recipes_run_as_written",
+    ),
+    (
+        "kubectl-profile",
+        "kubectl::the_readme_kubeconfig_signs_in_once_then_gets_pods",
+    ),
+    (
+        "kubectl-kubeconfig",
+        "kubectl::the_readme_kubeconfig_signs_in_once_then_gets_pods",
+    ),
+    (
         "headless-keyring",
         "the_headless_keyring_recipe_prints_only_the_token",
     ),
@@ -59,44 +72,53 @@ struct Recipe {
     body: String,
 }
 
-/// Every ```` ```sh ```` block, with its marker. Panics on a block without one.
+/// Every marked fenced block, with its marker. Panics on a ```` ```sh ```` block without one.
 fn recipes() -> Vec<Recipe> {
     let text = readme();
     let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        if *line != "```sh" {
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(language) = lines[i].strip_prefix("```").filter(|l| !l.is_empty()) else {
+            i += 1;
             continue;
-        }
+        };
         let marker = i
             .checked_sub(1)
             .and_then(|before| lines[before].strip_prefix("<!-- recipe: "))
-            .and_then(|m| m.strip_suffix(" -->"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "README.md line {}: a shell block without `<!-- recipe: NAME -->` (run by tests/it/readme_recipes.rs) or `<!-- recipe: NAME; not run here: WHY -->` on the line before",
-                    i + 1
-                )
-            });
-        let (name, not_run) = match marker.split_once("; not run here: ") {
-            Some((name, why)) => (name, Some(why.to_owned())),
-            None => (marker, None),
-        };
+            .and_then(|m| m.strip_suffix(" -->"));
         let body: Vec<&str> = lines[i + 1..]
             .iter()
             .take_while(|l| **l != "```")
             .copied()
             .collect();
+        let next = i + body.len() + 2;
+        let Some(marker) = marker else {
+            assert_ne!(
+                language,
+                "sh",
+                "README.md line {}: a shell block without `<!-- recipe: NAME -->` (run by tests/it/readme_recipes.rs) or `<!-- recipe: NAME; not run here: WHY -->` on the line before",
+                i + 1
+            );
+            i = next;
+            continue;
+        };
+        let (name, not_run) = match marker.split_once("; not run here: ") {
+            Some((name, why)) => (name, Some(why.to_owned())),
+            None => (marker, None),
+        };
         found.push(Recipe {
             name: name.to_owned(),
             not_run,
             body: body.join("\n"),
         });
+        i = next;
     }
     found
 }
 
-fn recipe(name: &str) -> String {
+/// The text of the block marked `name`.
+pub fn recipe(name: &str) -> String {
     recipes()
         .into_iter()
         .find(|r| r.name == name)
@@ -105,7 +127,7 @@ fn recipe(name: &str) -> String {
 }
 
 /// The commands of a recipe: comment and blank lines left out, `\` continuations joined.
-fn commands(body: &str) -> Vec<String> {
+pub fn commands(body: &str) -> Vec<String> {
     let mut commands = Vec::new();
     let mut pending = String::new();
     for line in body.lines() {
@@ -134,7 +156,7 @@ fn shown_output(body: &str, starts_with: &str) -> String {
 }
 
 /// A reader's shell: one HOME, the binary on PATH, the environment earlier commands left.
-struct Shell {
+pub struct Shell {
     env: TestEnv,
     /// The environment after the last command (`None`: the `TestEnv`'s, not yet run).
     state: Option<Vec<(String, String)>>,
@@ -143,7 +165,7 @@ struct Shell {
 }
 
 impl Shell {
-    fn new(env: TestEnv) -> Self {
+    pub fn new(env: TestEnv) -> Self {
         Self {
             env,
             state: None,
@@ -151,7 +173,7 @@ impl Shell {
         }
     }
 
-    fn edit(&mut self, from: &str, to: &str) {
+    pub fn edit(&mut self, from: &str, to: &str) {
         self.edits.push((from.to_owned(), to.to_owned()));
     }
 
@@ -169,7 +191,7 @@ impl Shell {
 
     /// `bash -c` running the command, then saving the environment it leaves for the next one
     /// (so `export KEY="$(openssl rand ...)"` runs once, as at a prompt).
-    fn command(&self, command: &str) -> Command {
+    pub fn command(&self, command: &str) -> Command {
         let script = format!(
             "set -e\n{}\nenv -0 > '{}'",
             self.edited(command),
@@ -198,7 +220,7 @@ impl Shell {
     }
 
     /// Runs one command to its end; it must succeed.
-    fn run(&mut self, command: &str) -> Output {
+    pub fn run(&mut self, command: &str) -> Output {
         let out = self
             .command(command)
             .stdin(Stdio::null())
@@ -500,13 +522,7 @@ fn the_quick_start_recipe_calls_graph_with_the_token() {
 #[test]
 fn the_workstation_recipes_run_as_written() {
     let emu = Emulator::start();
-    let text = readme();
-    let start = text
-        .find("On a workstation, keep profiles in")
-        .expect("the workstation paragraph");
-    let toml = &text[start..];
-    let toml = &toml[toml.find("```toml\n").unwrap() + 8..];
-    let toml = &toml[..toml.find("```").unwrap()];
+    let toml = recipe("workstation-config");
     assert!(toml.contains("# authority_host = "), "{toml}");
     let config = toml
         .replace("contoso.onmicrosoft.com", emulator::TENANT_DOMAIN)

@@ -369,48 +369,62 @@ exit 0"#,
 }
 
 /// Issue 19.7: when exec itself is killed (`kill -9`, nothing to clean up), its command gets
-/// SIGTERM from the kernel (the parent-death signal) instead of living on with a dead endpoint.
+/// SIGTERM from the kernel (the parent-death signal), and what the command left running in the
+/// background gets it from exec's watchdog: nothing lives on with a dead endpoint.
 #[cfg(target_os = "linux")]
 #[test]
-fn the_command_ends_when_exec_is_killed() {
+fn the_command_and_its_background_processes_end_when_exec_is_killed() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu);
     let dir = tempfile::tempdir().unwrap();
-    let pid_file = dir.path().join("pid");
-    let script = format!("echo $$ > '{}'; exec sleep 100", pid_file.display());
+    let pid_file = dir.path().join("pids");
+    let script = format!(
+        "sleep 100 & echo \"$$ $!\" > '{}.tmp'; mv '{0}.tmp' '{0}'; wait",
+        pid_file.display()
+    );
     let mut exec = env
         .cmd(&["exec", "--", "sh", "-c", &script])
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while std::fs::read_to_string(&pid_file).map_or(true, |p| p.trim().is_empty()) {
+    while !pid_file.exists() {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "the command did not start"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = std::fs::read_to_string(&pid_file)
+    let pids: Vec<String> = std::fs::read_to_string(&pid_file)
         .unwrap()
-        .trim()
-        .to_owned();
-    let stat = format!("/proc/{pid}/stat");
-    assert!(std::fs::read_to_string(&stat).unwrap().contains("(sleep)"));
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    let background = format!("/proc/{}/stat", pids[1]);
+    assert!(
+        std::fs::read_to_string(&background)
+            .unwrap()
+            .contains("(sleep)")
+    );
     exec.kill().unwrap();
     exec.wait().unwrap();
-    let start = Instant::now();
-    loop {
-        match std::fs::read_to_string(&stat) {
-            Err(_) => break,
-            Ok(text) if text.contains(") Z ") => break,
-            Ok(_) => {}
+    for pid in &pids {
+        let stat = format!("/proc/{pid}/stat");
+        let start = Instant::now();
+        loop {
+            match std::fs::read_to_string(&stat) {
+                Err(_) => break,
+                Ok(text) if text.contains(") Z ") => break,
+                Ok(_) => {}
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{pid} (of {pids:?}) outlived exec"
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the command {pid} outlived exec"
-        );
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -8,7 +8,7 @@
 //! a descendant still holds `IDENTITY_ENDPOINT`. On Linux the child also gets SIGTERM if this
 //! process dies first (`kill -9`): it is started through this binary as a launcher
 //! ([`LAUNCHER_NAME`]) that sets the parent-death signal and then execs the command (no unsafe
-//! `pre_exec` needed).
+//! `pre_exec` needed); and a watchdog ([`WATCHDOG_NAME`]) ends the rest of its group then.
 
 use std::ffi::OsString;
 use std::io;
@@ -56,8 +56,12 @@ impl ChildRunner for TokioChildRunner {
         let forwarding = Forwarding::listen();
         let mut child = child_command.spawn().map_err(|e| failed(&e))?;
         let group = own_group.then(|| child.id()).flatten();
+        let watchdog = group.and_then(watchdog::start);
         let exit = forwarding.wait(&mut child).await.map_err(|e| failed(&e));
-        descendants::end(group).await;
+        descendants::end(group, watchdog.as_ref().map(watchdog::Watchdog::pid)).await;
+        if let Some(watchdog) = watchdog {
+            watchdog.release();
+        }
         exit
     }
 }
@@ -87,8 +91,9 @@ mod descendants {
     }
 
     /// Ends the process group `group` (the child's) and every remaining child of this process
-    /// (orphans the subreaper adopted): SIGTERM, SIGKILL after [`GRACE`]; reaps them.
-    pub async fn end(group: Option<u32>) {
+    /// (orphans the subreaper adopted) but `spare` (the watchdog): SIGTERM, SIGKILL after
+    /// [`GRACE`]; reaps them.
+    pub async fn end(group: Option<u32>, spare: Option<u32>) {
         let group = group
             .and_then(|id| i32::try_from(id).ok())
             .and_then(Pid::from_raw);
@@ -103,13 +108,22 @@ mod descendants {
             if let Some(group) = group {
                 // ESRCH once the group is empty.
                 if rustix::process::kill_process_group(group, signal).is_err()
-                    && children().is_empty()
+                    && children().iter().all(|pid| {
+                        spare.is_some_and(|s| {
+                            u32::try_from(pid.as_raw_nonzero().get()).ok() == Some(s)
+                        })
+                    })
                 {
                     reap();
                     return;
                 }
             }
-            let remaining = children();
+            let remaining: Vec<Pid> = children()
+                .into_iter()
+                .filter(|pid| {
+                    spare.is_none_or(|s| u32::try_from(pid.as_raw_nonzero().get()).ok() != Some(s))
+                })
+                .collect();
             if remaining.is_empty() && group.is_none() {
                 reap();
                 return;
@@ -161,7 +175,104 @@ mod descendants {
 #[cfg(not(unix))]
 mod descendants {
     pub fn adopt_orphans() {}
-    pub async fn end(_group: Option<u32>) {}
+    pub async fn end(_group: Option<u32>, _spare: Option<u32>) {}
+}
+
+/// The argv[0] this binary is started with as the watchdog of the child's process group.
+pub const WATCHDOG_NAME: &str = "entra-auth-cli-exec-watchdog";
+
+/// What ends the command's process group when exec itself is killed (`kill -9`): the
+/// parent-death signal reaches only the command, not what it started in the background. A
+/// second process, this binary as [`WATCHDOG_NAME`], holds a pipe from exec: a byte on it
+/// means exec ended the group itself; end of file means exec is gone, and the watchdog ends
+/// the group (SIGTERM, SIGKILL after the grace period). Started only when the command has a
+/// group of its own (stdin is not a terminal) on Linux.
+mod watchdog {
+    use std::io::Write as _;
+    use std::process::{Child, Command, Stdio};
+
+    pub struct Watchdog {
+        child: Child,
+    }
+
+    impl Watchdog {
+        pub fn pid(&self) -> u32 {
+            self.child.id()
+        }
+
+        /// Tells the watchdog the group is ended, and collects it.
+        pub fn release(mut self) {
+            if let Some(mut pipe) = self.child.stdin.take() {
+                let _ = pipe.write_all(b"x");
+            }
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Starts the watchdog of `group`; `None` where it cannot run (it is a safety net: exec
+    /// still ends the group itself).
+    pub fn start(group: u32) -> Option<Watchdog> {
+        let this = std::path::Path::new("/proc/self/exe");
+        if !cfg!(target_os = "linux") || !this.exists() {
+            return None;
+        }
+        let mut command = Command::new(this);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::arg0(&mut command, super::WATCHDOG_NAME);
+        command
+            .arg(group.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match command.spawn() {
+            Ok(child) => Some(Watchdog { child }),
+            Err(error) => {
+                tracing::debug!(%error, "cannot start the watchdog of the command's group");
+                None
+            }
+        }
+    }
+}
+
+/// The watchdog's side (`main.rs`, through the credential endpoint front-end, when argv[0] is
+/// [`WATCHDOG_NAME`]): `WATCHDOG_NAME PGID`, stdin the pipe from exec. Returns the exit code.
+#[must_use]
+pub fn watch(args: &[OsString]) -> u8 {
+    use std::io::Read as _;
+    let Some(group) = args
+        .get(1)
+        .and_then(|g| g.to_str())
+        .and_then(|g| g.parse::<i32>().ok())
+    else {
+        eprintln!("{WATCHDOG_NAME}: started without its process group");
+        return 2;
+    };
+    let mut byte = [0u8; 1];
+    loop {
+        match std::io::stdin().read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => return 0,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    // exec is gone without ending the group.
+    #[cfg(unix)]
+    if let Some(group) = rustix::process::Pid::from_raw(group) {
+        use rustix::process::{Signal, kill_process_group, test_kill_process_group};
+        let _ = kill_process_group(group, Signal::TERM);
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(2) {
+            if test_kill_process_group(group).is_err() {
+                return 0;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = kill_process_group(group, Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+    0
 }
 
 /// The argv[0] this binary is started with as the child's launcher.

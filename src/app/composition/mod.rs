@@ -117,17 +117,23 @@ pub struct Services {
     pub peers: ProcLocalPeers,
 }
 
-/// True when this process was started as `exec`'s child launcher (argv[0]).
+/// True when this process was started as `exec`'s child launcher or as the watchdog of the
+/// child's process group (argv[0]).
 #[must_use]
 pub fn is_child_launcher(argv0: &std::ffi::OsStr) -> bool {
     argv0 == crate::adapters::os::child_process::LAUNCHER_NAME
+        || argv0 == crate::adapters::os::child_process::WATCHDOG_NAME
 }
 
-/// `exec`'s child launcher: sets the parent-death signal and execs the command; returns only
-/// on failure, with the exit code.
+/// `exec`'s child launcher (sets the parent-death signal and execs the command; returns only
+/// on failure, with the exit code) or its group's watchdog (ends the group if exec dies first).
 #[must_use]
 pub fn launch_child(args: Vec<std::ffi::OsString>) -> u8 {
-    crate::adapters::os::child_process::launched(args)
+    use crate::adapters::os::child_process::{WATCHDOG_NAME, launched, watch};
+    if args.first().is_some_and(|argv0| argv0 == WATCHDOG_NAME) {
+        return watch(&args);
+    }
+    launched(args)
 }
 
 /// `exec --az-shim`'s private directory with its `az`; removed when dropped.

@@ -180,39 +180,38 @@ impl Profile {
 mod tests {
     use super::{Credential, ManagedIdentitySelector};
     use crate::domain::ci::FederatedSource;
-    use crate::domain::profile::{ProfileError, ProfileSettings};
-
-    fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
-    }
+    use crate::domain::profile::{ProfileError, ProfileSettings, test_profile};
 
     #[test]
     fn explicit_methods_and_auto() {
-        let p = profile(ProfileSettings {
-            auth_method: Some("certificate".into()),
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("certificate".into()),
+                certificate_path: Some("/c.pfx".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert!(matches!(p.credential(), Ok(Credential::Certificate(c)) if c.path == "/c.pfx"));
-        let p = profile(ProfileSettings {
-            auth_method: Some("federated".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("federated".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::Detected)),
             "federated with neither file nor variable: the CI's token service"
         );
-        let p = profile(ProfileSettings {
-            federated_source: Some("env".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                federated_source: Some("env".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert!(matches!(
             p.credential(),
             Err(ProfileError::MissingField {
@@ -220,10 +219,13 @@ mod tests {
                 ..
             })
         ));
-        let p = profile(ProfileSettings {
-            federated_token_file: Some("/t".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                federated_token_file: Some("/t".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert_eq!(
             p.credential(),
             Ok(Credential::Auto {
@@ -231,12 +233,15 @@ mod tests {
                 federated: Some(FederatedSource::File("/t".into()))
             })
         );
-        let p = profile(ProfileSettings {
-            federated_token_file: Some("/t".into()),
-            federated_token_env: Some("GITLAB_OIDC".into()),
-            auth_method: Some("federated".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                federated_token_file: Some("/t".into()),
+                federated_token_env: Some("GITLAB_OIDC".into()),
+                auth_method: Some("federated".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::Variable(
@@ -244,11 +249,14 @@ mod tests {
             )))
         );
         // An explicit source wins over the file auto would use.
-        let p = profile(ProfileSettings {
-            federated_token_file: Some("/t".into()),
-            federated_source: Some("github-actions".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                federated_token_file: Some("/t".into()),
+                federated_source: Some("github-actions".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::GitHubActions))
@@ -257,21 +265,27 @@ mod tests {
 
     #[test]
     fn managed_identity_takes_one_selector() {
-        let p = profile(ProfileSettings {
-            auth_method: Some("managed-identity".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("managed-identity".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert_eq!(
             p.credential(),
             Ok(Credential::ManagedIdentity(
                 ManagedIdentitySelector::ClientId("c".into())
             ))
         );
-        let p = profile(ProfileSettings {
-            auth_method: Some("managed-identity".into()),
-            object_id: Some("o".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("managed-identity".into()),
+                object_id: Some("o".into()),
+                ..ProfileSettings::default()
+            },
+        );
         assert!(
             p.credential().is_err(),
             "client_id and object_id both select"

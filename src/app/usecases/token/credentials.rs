@@ -269,23 +269,13 @@ mod tests {
 
     use super::{ClientCredential, CredentialResolver};
     use crate::app::usecases::error::{CredentialError, Error};
-    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::domain::profile::{ProfileSettings, test_profile};
     use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
     use crate::ports::credential_loader::{
         CertificateError, LoadedCertificate, MockCredentialLoader,
     };
     use crate::ports::secret_store::{MockSecretStore, SecretKind};
     use crate::ports::terminal::MockTerminal;
-
-    fn profile(settings: ProfileSettings) -> Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
-    }
 
     fn store(secret: Option<&'static str>) -> MockSecretStore {
         let mut store = MockSecretStore::new();
@@ -351,10 +341,13 @@ mod tests {
 
     #[test]
     fn auto_prefers_the_environment_secret_over_everything() {
-        let p = profile(ProfileSettings {
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                certificate_path: Some("/c.pfx".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let secrets = store(Some("stored"));
         let mut loader = MockCredentialLoader::new();
         loader.expect_certificate().never();
@@ -377,16 +370,19 @@ mod tests {
             .returning(|_| Box::new(federated_source(Ok("jwt"))));
         let secrets = store(Some("stored"));
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let federated = profile(ProfileSettings {
-            federated_token_file: Some("/t".into()),
-            ..ProfileSettings::default()
-        });
+        let federated = test_profile(
+            "p",
+            ProfileSettings {
+                federated_token_file: Some("/t".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let c = federated.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&federated, &c, 0)).unwrap()),
             "assertion:federated"
         );
-        let plain = profile(ProfileSettings::default());
+        let plain = test_profile("p", ProfileSettings::default());
         let c = plain.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&plain, &c, 0)).unwrap()),
@@ -421,7 +417,7 @@ mod tests {
             })
         });
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = profile(ProfileSettings::default());
+        let p = test_profile("p", ProfileSettings::default());
         let c = p.credential().unwrap();
         assert!(
             resolver.has_app_credential(&p, &c),
@@ -448,11 +444,14 @@ mod tests {
         });
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = profile(ProfileSettings {
-            auth_method: Some("federated".into()),
-            federated_token_file: Some("/t".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("federated".into()),
+                federated_token_file: Some("/t".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let c = p.credential().unwrap();
         assert!(matches!(
             cred(resolver.resolve(&p, &c, 0)),
@@ -492,11 +491,14 @@ mod tests {
             );
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = profile(ProfileSettings {
-            auth_method: Some("certificate".into()),
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("certificate".into()),
+                certificate_path: Some("/c.pfx".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let c = p.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&p, &c, 50)).unwrap()),
@@ -516,11 +518,14 @@ mod tests {
             })
         });
         let secrets = store(None);
-        let p = profile(ProfileSettings {
-            auth_method: Some("certificate".into()),
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("certificate".into()),
+                certificate_path: Some("/c.pfx".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let c = p.credential().unwrap();
         let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
         assert_eq!(
@@ -548,10 +553,13 @@ mod tests {
             .returning(|_, _| Ok(loaded(10, 20)));
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
-        let p = profile(ProfileSettings {
-            certificate_path: Some("/c.pem".into()),
-            ..ProfileSettings::default()
-        });
+        let p = test_profile(
+            "p",
+            ProfileSettings {
+                certificate_path: Some("/c.pem".into()),
+                ..ProfileSettings::default()
+            },
+        );
         let c = p.credential().unwrap();
         assert!(matches!(
             cred(resolver.resolve(&p, &c, 5)),

@@ -392,7 +392,7 @@ mod tests {
     use crate::app::usecases::error::{Error, FederatedError};
     use crate::app::usecases::test_support::{RecordingReporter, json};
     use crate::domain::ci::{CiService, FederatedSource};
-    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::domain::profile::{ProfileSettings, test_profile};
     use crate::ports::credential_loader::MockCredentialLoader;
     use crate::ports::env::MapEnv;
     use crate::ports::idp::{FormPost, HttpGet, HttpReply, IdpTransport, TransportError};
@@ -400,16 +400,6 @@ mod tests {
     use secrecy::ExposeSecret;
     use std::sync::Mutex;
     use tokio::time::{Duration, Instant};
-
-    fn profile(settings: ProfileSettings) -> Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
-    }
 
     fn jwt(exp: i64) -> String {
         use base64::Engine as _;
@@ -491,7 +481,7 @@ mod tests {
         now: i64,
     ) -> Result<super::Presented, Error> {
         let loader = MockCredentialLoader::new();
-        let credential = resolve(&source, &profile(settings), env, &loader)?;
+        let credential = resolve(&source, &test_profile("p", settings), env, &loader)?;
         let reporter = RecordingReporter::default();
         let clock = move || now;
         let ports = FetchPorts {
@@ -615,7 +605,7 @@ mod tests {
     #[test]
     fn what_is_missing_is_named() {
         let loader = MockCredentialLoader::new();
-        let p = profile(ProfileSettings::default());
+        let p = test_profile("p", ProfileSettings::default());
         let github_only = MapEnv::from_pairs([("GITHUB_ACTIONS", "true")]);
         let error = resolve(&FederatedSource::Detected, &p, &github_only, &loader).err();
         assert!(

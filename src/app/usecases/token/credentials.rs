@@ -269,7 +269,7 @@ mod tests {
 
     use super::{ClientCredential, CredentialResolver};
     use crate::app::usecases::error::{CredentialError, Error};
-    use crate::domain::profile::{ProfileSettings, test_profile};
+    use crate::domain::profile::{Profile, ProfileSettings, test_profile};
     use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
     use crate::ports::credential_loader::{
         CertificateError, LoadedCertificate, MockCredentialLoader,
@@ -469,6 +469,18 @@ mod tests {
         }
     }
 
+    /// A profile whose credential is the certificate `/c.pfx`.
+    fn certificate_profile() -> Profile {
+        test_profile(
+            "p",
+            ProfileSettings {
+                auth_method: Some("certificate".into()),
+                certificate_path: Some("/c.pfx".into()),
+                ..ProfileSettings::default()
+            },
+        )
+    }
+
     #[test]
     fn a_wrong_certificate_password_asks_the_person_once() {
         let mut terminal = MockTerminal::new();
@@ -491,14 +503,7 @@ mod tests {
             );
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("certificate".into()),
-                certificate_path: Some("/c.pfx".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = certificate_profile();
         let c = p.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&p, &c, 50)).unwrap()),
@@ -518,14 +523,7 @@ mod tests {
             })
         });
         let secrets = store(None);
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("certificate".into()),
-                certificate_path: Some("/c.pfx".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = certificate_profile();
         let c = p.credential().unwrap();
         let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
         assert_eq!(

@@ -11,7 +11,7 @@ use crate::domain::profile::Profile;
 use crate::domain::text::excerpt;
 use crate::domain::token::Token;
 use crate::domain::token_response::parse_token_response;
-use crate::ports::idp::{FormPost, HttpReply, IdpTransport};
+use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport, TOKEN_REPLY_LIMIT};
 use crate::ports::reporter::Reporter;
 
 /// POSTs `request` with the identity provider's retry policy, never past `deadline`. Returns the
@@ -50,6 +50,37 @@ pub async fn post_with_retries(
             limit,
         }),
     }
+}
+
+/// POSTs `form` to `url`, an endpoint of `profile`'s authority (token, device code), as request
+/// `client_request_id`: the reply is read up to [`TOKEN_REPLY_LIMIT`], and sent with
+/// [`post_with_retries`] (errors name the authority).
+///
+/// # Errors
+/// As [`post_with_retries`].
+pub async fn post_to_authority(
+    idp: &dyn IdpTransport,
+    reporter: &dyn Reporter,
+    profile: &Profile,
+    url: String,
+    form: Vec<(&'static str, FormValue)>,
+    client_request_id: &str,
+    deadline: Instant,
+) -> Result<HttpReply, IdpError> {
+    let request = FormPost {
+        url,
+        form,
+        client_request_id: client_request_id.to_owned(),
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
+    };
+    post_with_retries(
+        idp,
+        &request,
+        deadline,
+        reporter,
+        profile.authority.as_str(),
+    )
+    .await
 }
 
 fn ids(oauth: Option<&OAuthError>, reply: &HttpReply, client_request_id: &str) -> ReplyIds {

@@ -182,36 +182,32 @@ mod tests {
     use crate::domain::ci::FederatedSource;
     use crate::domain::profile::{ProfileError, ProfileSettings, test_profile};
 
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
+    fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
+        test_profile("p", settings)
+    }
+
     #[test]
     fn explicit_methods_and_auto() {
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("certificate".into()),
-                certificate_path: Some("/c.pfx".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
         assert!(matches!(p.credential(), Ok(Credential::Certificate(c)) if c.path == "/c.pfx"));
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("federated".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            auth_method: Some("federated".into()),
+            ..ProfileSettings::default()
+        });
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::Detected)),
             "federated with neither file nor variable: the CI's token service"
         );
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                federated_source: Some("env".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            federated_source: Some("env".into()),
+            ..ProfileSettings::default()
+        });
         assert!(matches!(
             p.credential(),
             Err(ProfileError::MissingField {
@@ -219,13 +215,10 @@ mod tests {
                 ..
             })
         ));
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                federated_token_file: Some("/t".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
         assert_eq!(
             p.credential(),
             Ok(Credential::Auto {
@@ -233,15 +226,12 @@ mod tests {
                 federated: Some(FederatedSource::File("/t".into()))
             })
         );
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                federated_token_file: Some("/t".into()),
-                federated_token_env: Some("GITLAB_OIDC".into()),
-                auth_method: Some("federated".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            federated_token_env: Some("GITLAB_OIDC".into()),
+            auth_method: Some("federated".into()),
+            ..ProfileSettings::default()
+        });
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::Variable(
@@ -249,14 +239,11 @@ mod tests {
             )))
         );
         // An explicit source wins over the file auto would use.
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                federated_token_file: Some("/t".into()),
-                federated_source: Some("github-actions".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            federated_source: Some("github-actions".into()),
+            ..ProfileSettings::default()
+        });
         assert_eq!(
             p.credential(),
             Ok(Credential::Federated(FederatedSource::GitHubActions))
@@ -265,27 +252,21 @@ mod tests {
 
     #[test]
     fn managed_identity_takes_one_selector() {
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("managed-identity".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            auth_method: Some("managed-identity".into()),
+            ..ProfileSettings::default()
+        });
         assert_eq!(
             p.credential(),
             Ok(Credential::ManagedIdentity(
                 ManagedIdentitySelector::ClientId("c".into())
             ))
         );
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("managed-identity".into()),
-                object_id: Some("o".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            auth_method: Some("managed-identity".into()),
+            object_id: Some("o".into()),
+            ..ProfileSettings::default()
+        });
         assert!(
             p.credential().is_err(),
             "client_id and object_id both select"

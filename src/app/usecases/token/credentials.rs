@@ -277,6 +277,11 @@ mod tests {
     use crate::ports::secret_store::{MockSecretStore, SecretKind};
     use crate::ports::terminal::MockTerminal;
 
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
+    fn profile(settings: ProfileSettings) -> Profile {
+        test_profile("p", settings)
+    }
+
     fn store(secret: Option<&'static str>) -> MockSecretStore {
         let mut store = MockSecretStore::new();
         store.expect_backend_name().return_const("memory");
@@ -341,13 +346,10 @@ mod tests {
 
     #[test]
     fn auto_prefers_the_environment_secret_over_everything() {
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                certificate_path: Some("/c.pfx".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        });
         let secrets = store(Some("stored"));
         let mut loader = MockCredentialLoader::new();
         loader.expect_certificate().never();
@@ -370,19 +372,16 @@ mod tests {
             .returning(|_| Box::new(federated_source(Ok("jwt"))));
         let secrets = store(Some("stored"));
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let federated = test_profile(
-            "p",
-            ProfileSettings {
-                federated_token_file: Some("/t".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let federated = profile(ProfileSettings {
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
         let c = federated.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&federated, &c, 0)).unwrap()),
             "assertion:federated"
         );
-        let plain = test_profile("p", ProfileSettings::default());
+        let plain = profile(ProfileSettings::default());
         let c = plain.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&plain, &c, 0)).unwrap()),
@@ -417,7 +416,7 @@ mod tests {
             })
         });
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = test_profile("p", ProfileSettings::default());
+        let p = profile(ProfileSettings::default());
         let c = p.credential().unwrap();
         assert!(
             resolver.has_app_credential(&p, &c),
@@ -444,14 +443,11 @@ mod tests {
         });
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("federated".into()),
-                federated_token_file: Some("/t".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            auth_method: Some("federated".into()),
+            federated_token_file: Some("/t".into()),
+            ..ProfileSettings::default()
+        });
         let c = p.credential().unwrap();
         assert!(matches!(
             cred(resolver.resolve(&p, &c, 0)),
@@ -471,14 +467,11 @@ mod tests {
 
     /// A profile whose credential is the certificate `/c.pfx`.
     fn certificate_profile() -> Profile {
-        test_profile(
-            "p",
-            ProfileSettings {
-                auth_method: Some("certificate".into()),
-                certificate_path: Some("/c.pfx".into()),
-                ..ProfileSettings::default()
-            },
-        )
+        profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        })
     }
 
     #[test]
@@ -551,13 +544,10 @@ mod tests {
             .returning(|_, _| Ok(loaded(10, 20)));
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, Some("pw".into()));
-        let p = test_profile(
-            "p",
-            ProfileSettings {
-                certificate_path: Some("/c.pem".into()),
-                ..ProfileSettings::default()
-            },
-        );
+        let p = profile(ProfileSettings {
+            certificate_path: Some("/c.pem".into()),
+            ..ProfileSettings::default()
+        });
         let c = p.credential().unwrap();
         assert!(matches!(
             cred(resolver.resolve(&p, &c, 5)),

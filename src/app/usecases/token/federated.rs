@@ -401,6 +401,11 @@ mod tests {
     use std::sync::Mutex;
     use tokio::time::{Duration, Instant};
 
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
+    fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
+        test_profile("p", settings)
+    }
+
     fn jwt(exp: i64) -> String {
         use base64::Engine as _;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
@@ -481,7 +486,7 @@ mod tests {
         now: i64,
     ) -> Result<super::Presented, Error> {
         let loader = MockCredentialLoader::new();
-        let credential = resolve(&source, &test_profile("p", settings), env, &loader)?;
+        let credential = resolve(&source, &profile(settings), env, &loader)?;
         let reporter = RecordingReporter::default();
         let clock = move || now;
         let ports = FetchPorts {
@@ -601,7 +606,7 @@ mod tests {
     #[test]
     fn what_is_missing_is_named() {
         let loader = MockCredentialLoader::new();
-        let p = test_profile("p", ProfileSettings::default());
+        let p = profile(ProfileSettings::default());
         let github_only = MapEnv::from_pairs([("GITHUB_ACTIONS", "true")]);
         let error = resolve(&FederatedSource::Detected, &p, &github_only, &loader).err();
         assert!(

@@ -180,16 +180,11 @@ impl Profile {
 mod tests {
     use super::{Credential, ManagedIdentitySelector};
     use crate::domain::ci::FederatedSource;
-    use crate::domain::profile::{ProfileError, ProfileSettings};
+    use crate::domain::profile::{ProfileError, ProfileSettings, test_profile};
 
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
     fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
+        test_profile("p", settings)
     }
 
     #[test]

@@ -383,6 +383,19 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// Tests: `settings` with tenant `t` and client `c`, validated as profile `name`.
+#[cfg(test)]
+#[must_use]
+pub fn test_profile(name: &str, settings: ProfileSettings) -> Profile {
+    ProfileSettings {
+        tenant_id: Some("t".into()),
+        client_id: Some("c".into()),
+        ..settings
+    }
+    .validate(name)
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{

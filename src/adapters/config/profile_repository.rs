@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::adapters::config::layers::{TableLayer, merge, merge_with_table};
-use crate::adapters::config::reader::{
-    ConfigFile, ConfigFileError, looks_like_a_secret, profile_settings,
-};
+use crate::adapters::config::reader::{ConfigFile, looks_like_a_secret, profile_settings};
 use crate::adapters::config::writer::ConfigDocument;
 use crate::domain::profile::ProfileSettings;
 use crate::ports::env::Env;
@@ -23,22 +21,6 @@ pub struct TomlProfileRepository {
     /// Text given directly (tests); otherwise the file is read on first use.
     text: Option<String>,
     loaded: OnceLock<Result<Option<ConfigFile>, ProfileRepoError>>,
-}
-
-fn repo_error(error: ConfigFileError) -> ProfileRepoError {
-    match error {
-        ConfigFileError::Unreadable { path, reason } => {
-            ProfileRepoError::Unreadable { path, reason }
-        }
-        ConfigFileError::NotText { path, line } => ProfileRepoError::NotText { path, line },
-        ConfigFileError::Syntax { path, details } => ProfileRepoError::Syntax { path, details },
-        ConfigFileError::Invalid { path, details } => ProfileRepoError::Invalid { path, details },
-        ConfigFileError::Busy { path, lock, waited } => {
-            ProfileRepoError::Busy { path, lock, waited }
-        }
-        ConfigFileError::Lock { lock, reason } => ProfileRepoError::Write { path: lock, reason },
-        ConfigFileError::UnsafeDirectory(d) => ProfileRepoError::UnsafeDirectory(d),
-    }
 }
 
 impl TomlProfileRepository {
@@ -69,10 +51,8 @@ impl TomlProfileRepository {
                     let _ = path;
                     Ok(None)
                 }
-                (Some(path), Some(text)) => {
-                    ConfigFile::parse(path, text).map(Some).map_err(repo_error)
-                }
-                (Some(path), None) => ConfigFile::load(path).map_err(repo_error),
+                (Some(path), Some(text)) => ConfigFile::parse(path, text).map(Some),
+                (Some(path), None) => ConfigFile::load(path),
                 (None, _) => Ok(None),
             })
             .as_ref()
@@ -161,7 +141,7 @@ impl ProfileRepository for TomlProfileRepository {
 
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {
         let path = self.path.as_ref().ok_or(ProfileRepoError::NoLocation)?;
-        let document = ConfigDocument::open(path).map_err(repo_error)?;
+        let document = ConfigDocument::open(path)?;
         Ok(Box::new(document))
     }
 }

@@ -11,7 +11,7 @@ use toml_edit::{ImDocument, Item, TableLike};
 use crate::adapters::os::safe_fs::{MAX_STATE_FILE, ReadError, check_private_dir, read_regular};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FieldKind, ProfileSettings, field, field_names};
-use crate::ports::store::UnsafeDirectory;
+use crate::ports::profile_repository::ProfileRepoError;
 
 /// The parsed configuration file.
 #[derive(Debug, Clone)]
@@ -24,44 +24,17 @@ pub struct ConfigFile {
     pub profiles: Vec<(String, Dict)>,
 }
 
-/// Why the configuration could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigFileError {
-    #[error("cannot read config file {path}: {reason}")]
-    Unreadable { path: String, reason: String },
-    /// Bytes that are not UTF-8, first on `line`.
-    #[error("config file {path} is not UTF-8 text (line {line})")]
-    NotText { path: String, line: usize },
-    #[error("config file {path} is not valid TOML")]
-    Syntax { path: String, details: Vec<String> },
-    #[error("config file {path} has an invalid value")]
-    Invalid { path: String, details: Vec<String> },
-    /// Another process kept the file's edit lock for `waited`.
-    #[error("config file {path} is being changed by another process")]
-    Busy {
-        path: String,
-        lock: String,
-        waited: std::time::Duration,
-    },
-    /// The edit lock file cannot be created or locked.
-    #[error("cannot lock {lock}: {reason}")]
-    Lock { lock: String, reason: String },
-    /// The config directory could be changed by another user: nothing in it is read.
-    #[error(transparent)]
-    UnsafeDirectory(#[from] UnsafeDirectory),
-}
-
 /// The text of the config file at `path`, `None` when it does not exist. Read only from a
 /// directory that is the user's own and writable by no one else, never through a link at
 /// `path`, never blocking, at most [`MAX_STATE_FILE`] bytes.
 ///
 /// # Errors
 /// An unsafe directory; a file that cannot be read or is not UTF-8.
-pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigFileError> {
+pub fn read_config_text(path: &Path) -> Result<Option<String>, ProfileRepoError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         check_private_dir(dir, EnvVars::ENTRA_AUTH_CONFIG_DIR)?;
     }
-    let unreadable = |reason: String| ConfigFileError::Unreadable {
+    let unreadable = |reason: String| ProfileRepoError::Unreadable {
         path: path.display().to_string(),
         reason,
     };
@@ -69,7 +42,7 @@ pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigFileError> 
         Ok(None) => Ok(None),
         Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|error| {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-            ConfigFileError::NotText {
+            ProfileRepoError::NotText {
                 path: path.display().to_string(),
                 line: valid
                     .iter()
@@ -88,7 +61,7 @@ impl ConfigFile {
     ///
     /// # Errors
     /// When it exists but cannot be read, parsed or typed.
-    pub fn load(path: &Path) -> Result<Option<Self>, ConfigFileError> {
+    pub fn load(path: &Path) -> Result<Option<Self>, ProfileRepoError> {
         match read_config_text(path)? {
             Some(text) => Self::parse(path, &text).map(Some),
             None => Ok(None),
@@ -99,16 +72,16 @@ impl ConfigFile {
     ///
     /// # Errors
     /// Syntax errors carry the line and column; type errors the key.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigFileError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ProfileRepoError> {
         let shown = path.display().to_string();
-        let document = ImDocument::parse(text).map_err(|e| ConfigFileError::Syntax {
+        let document = ImDocument::parse(text).map_err(|e| ProfileRepoError::Syntax {
             path: shown.clone(),
             details: syntax_details(&e.to_string()),
         })?;
         let root = document.as_table();
         let details = top_level_details(text, root);
         if !details.is_empty() {
-            return Err(ConfigFileError::Invalid {
+            return Err(ProfileRepoError::Invalid {
                 path: shown,
                 details,
             });
@@ -117,7 +90,7 @@ impl ConfigFile {
         let mut profiles = Vec::new();
         if let Some(tables) = root.get("profiles") {
             let Some(tables) = tables.as_table_like() else {
-                return Err(ConfigFileError::Invalid {
+                return Err(ProfileRepoError::Invalid {
                     path: shown,
                     details: vec![format!(
                         "`profiles` must hold tables: write each profile as [profiles.NAME], found {}",
@@ -129,7 +102,7 @@ impl ConfigFile {
                 match item.as_table_like() {
                     Some(table) => profiles.push((name.to_owned(), dict_of(table))),
                     None => {
-                        return Err(ConfigFileError::Invalid {
+                        return Err(ProfileRepoError::Invalid {
                             path: shown,
                             details: vec![format!(
                                 "`profiles.{name}` must be a table: write it as [profiles.{name}]"
@@ -370,7 +343,8 @@ fn syntax_details(error: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ConfigFile, ConfigFileError};
+    use super::ConfigFile;
+    use crate::ports::profile_repository::ProfileRepoError;
     use std::path::Path;
 
     #[test]
@@ -391,7 +365,7 @@ mod tests {
         let err =
             ConfigFile::parse(Path::new("c.toml"), "[profiles.a]\ntenant_id = \n").unwrap_err();
         match err {
-            ConfigFileError::Syntax { path, details } => {
+            ProfileRepoError::Syntax { path, details } => {
                 assert_eq!(path, "c.toml");
                 assert!(details.join(" ").contains("line 2"), "{details:?}");
             }
@@ -401,7 +375,7 @@ mod tests {
 
     fn invalid(text: &str) -> Vec<String> {
         match ConfigFile::parse(Path::new("c.toml"), text) {
-            Err(ConfigFileError::Invalid { details, .. }) => details,
+            Err(ProfileRepoError::Invalid { details, .. }) => details,
             other => panic!("{other:?}"),
         }
     }
@@ -478,7 +452,7 @@ mod tests {
     fn a_profile_that_is_not_a_table_is_invalid() {
         assert!(matches!(
             ConfigFile::parse(Path::new("c.toml"), "profiles = { a = 1 }\n"),
-            Err(ConfigFileError::Invalid { .. })
+            Err(ProfileRepoError::Invalid { .. })
         ));
     }
 }

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use crate::adapters::config::reader::{ConfigFileError, read_config_text};
+use crate::adapters::config::reader::read_config_text;
 use crate::adapters::os::atomic_file::write_private;
 use crate::adapters::os::safe_fs::{check_private_dir, ensure_private_dir};
 use crate::adapters::store::file_lock::lock_file;
 use crate::domain::env_vars::EnvVars;
 use crate::domain::profile::{FieldValue, ProfileSettings};
 use crate::ports::lock::LockError;
+use crate::ports::profile_repository::ProfileRepoError;
 
 /// How long an edit waits for another process's (which may be at a prompt).
 const EDIT_LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -44,31 +45,32 @@ impl ConfigDocument {
     ///
     /// # Errors
     /// When the file exists but cannot be read or is not valid TOML (it is then left alone);
-    /// `Busy` or `Lock` when the edit lock cannot be taken.
-    pub fn open(path: &Path) -> Result<Self, ConfigFileError> {
+    /// `Busy` when another process holds the edit lock, `Write` (naming the lock file) when it
+    /// cannot be created or locked.
+    pub fn open(path: &Path) -> Result<Self, ProfileRepoError> {
         Self::open_waiting(path, EDIT_LOCK_WAIT)
     }
 
-    fn open_waiting(path: &Path, wait: Duration) -> Result<Self, ConfigFileError> {
+    fn open_waiting(path: &Path, wait: Duration) -> Result<Self, ProfileRepoError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             check_private_dir(dir, EnvVars::ENTRA_AUTH_CONFIG_DIR)?;
         }
         let lock = lock_path(path);
         let lock = lock_file(&lock, EnvVars::ENTRA_AUTH_CONFIG_DIR, wait).map_err(|e| match e {
-            LockError::TimedOut { location, waited } => ConfigFileError::Busy {
+            LockError::TimedOut { location, waited } => ProfileRepoError::Busy {
                 path: path.display().to_string(),
                 lock: location,
                 waited,
             },
-            LockError::Io { location, reason } => ConfigFileError::Lock {
-                lock: location,
+            LockError::Io { location, reason } => ProfileRepoError::Write {
+                path: location,
                 reason,
             },
         })?;
         let text = read_config_text(path)?.unwrap_or_default();
         let doc = text
             .parse::<DocumentMut>()
-            .map_err(|e| ConfigFileError::Syntax {
+            .map_err(|e| ProfileRepoError::Syntax {
                 path: path.display().to_string(),
                 details: e
                     .to_string()
@@ -200,7 +202,7 @@ fn toml_item(field_value: FieldValue) -> Item {
 mod tests {
     use std::time::Duration;
 
-    use super::{ConfigDocument, ConfigFileError};
+    use super::{ConfigDocument, ProfileRepoError};
     use crate::domain::profile::{FIELDS, FieldKind, ProfileSettings, ScopeList};
 
     #[test]
@@ -213,7 +215,7 @@ mod tests {
             .err()
             .expect("locked");
         assert!(
-            matches!(&busy, ConfigFileError::Busy { lock, .. } if lock.ends_with("config.toml.lock")),
+            matches!(&busy, ProfileRepoError::Busy { lock, .. } if lock.ends_with("config.toml.lock")),
             "{busy:?}"
         );
         first.set_profile(

@@ -1,7 +1,7 @@
 //! The `file` token cache: one sealed file per cache key (see `sealed_file` for the format),
 //! named by the key's digest, 0600 in a 0700 directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::adapters::store::sealed_file::{
     KeyMaterial, ReadError, Sealer, digest_name, files_with_suffix, read_optional, remove_optional,
@@ -47,6 +47,58 @@ impl FileTokenCache {
         self.dir.join(Self::file_name(key))
     }
 
+    /// The record in the sealed file at `path` (sealed with `label`), `None` when there is no
+    /// file; one that cannot be opened or decoded is unreadable.
+    fn load_sealed<T>(
+        &self,
+        path: &Path,
+        label: &str,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<Option<T>, CacheError> {
+        let Some(sealed) = read(path)? else {
+            return Ok(None);
+        };
+        self.sealer
+            .open(label, &sealed)
+            .and_then(|plain| decode(&plain))
+            .map(Some)
+            .map_err(|reason| CacheError::Unreadable {
+                location: path.display().to_string(),
+                reason,
+            })
+    }
+
+    /// Every record in the files ending in `suffix` (sealed with `label`); files that cannot be
+    /// read, opened or decoded are passed over, and so is a file renamed onto another record's
+    /// name (`file_name` of what it holds): it is not that record's entry.
+    fn list_sealed<K, V>(
+        &self,
+        suffix: &str,
+        label: &str,
+        decode: impl Fn(&[u8]) -> Result<(K, V), String>,
+        file_name: impl Fn(&K) -> String,
+    ) -> Result<Vec<(K, V)>, CacheError> {
+        let mut entries = Vec::new();
+        for path in files_with_suffix(&self.dir, suffix).map_err(self.io(None))? {
+            let Ok(Some(sealed)) = read_optional(&path) else {
+                continue;
+            };
+            let Ok(plain) = self.sealer.open(label, &sealed) else {
+                continue;
+            };
+            let Ok((key, value)) = decode(&plain) else {
+                continue;
+            };
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == file_name(&key))
+            {
+                entries.push((key, value));
+            }
+        }
+        Ok(entries)
+    }
+
     fn io(&self, key: Option<&CacheKey>) -> impl Fn(String) -> CacheError + '_ {
         let location = key.map_or_else(
             || self.dir.display().to_string(),
@@ -61,7 +113,7 @@ impl FileTokenCache {
 
 /// Reads a cache file: what is not a regular file of a sane size is an unreadable entry (a
 /// warning and a miss), other failures are I/O errors.
-fn read(path: &std::path::Path) -> Result<Option<Vec<u8>>, CacheError> {
+fn read(path: &Path) -> Result<Option<Vec<u8>>, CacheError> {
     let location = || path.display().to_string();
     read_optional(path).map_err(|e| match e {
         ReadError::Refused(reason) => CacheError::Unreadable {
@@ -81,18 +133,9 @@ impl TokenCache for FileTokenCache {
     }
 
     fn load(&self, key: &CacheKey) -> Result<Option<Token>, CacheError> {
-        let path = self.path_for(key);
-        let Some(sealed) = read(&path)? else {
-            return Ok(None);
-        };
-        self.sealer
-            .open(LABEL, &sealed)
-            .and_then(|plain| token_record::decode_for(key, &plain))
-            .map(Some)
-            .map_err(|reason| CacheError::Unreadable {
-                location: path.display().to_string(),
-                reason,
-            })
+        self.load_sealed(&self.path_for(key), LABEL, |plain| {
+            token_record::decode_for(key, plain)
+        })
     }
 
     fn store(&self, key: &CacheKey, token: &Token) -> Result<(), CacheError> {
@@ -115,39 +158,14 @@ impl TokenCache for FileTokenCache {
     }
 
     fn list(&self) -> Result<Vec<(CacheKey, Token)>, CacheError> {
-        let mut entries = Vec::new();
-        for path in files_with_suffix(&self.dir, SUFFIX).map_err(self.io(None))? {
-            let Ok(Some(sealed)) = read_optional(&path) else {
-                continue;
-            };
-            let Ok(plain) = self.sealer.open(LABEL, &sealed) else {
-                continue;
-            };
-            let Ok((key, token)) = token_record::decode(&plain) else {
-                continue;
-            };
-            // A file renamed onto another key's name is not that key's entry.
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == Self::file_name(&key))
-            {
-                entries.push((key, token));
-            }
-        }
-        Ok(entries)
+        self.list_sealed(SUFFIX, LABEL, token_record::decode, Self::file_name)
     }
 
     fn load_account(&self, identity: &str) -> Result<Option<Account>, CacheError> {
         let path = self.dir.join(Self::account_file(identity));
-        let location = path.display().to_string();
-        let Some(sealed) = read(&path)? else {
-            return Ok(None);
-        };
-        self.sealer
-            .open(ACCOUNT_LABEL, &sealed)
-            .and_then(|plain| token_record::decode_account_for(identity, &plain))
-            .map(Some)
-            .map_err(|reason| CacheError::Unreadable { location, reason })
+        self.load_sealed(&path, ACCOUNT_LABEL, |plain| {
+            token_record::decode_account_for(identity, plain)
+        })
     }
 
     fn store_account(&self, identity: &str, account: &Account) -> Result<(), CacheError> {
@@ -170,25 +188,12 @@ impl TokenCache for FileTokenCache {
     }
 
     fn list_accounts(&self) -> Result<Vec<(String, Account)>, CacheError> {
-        let mut accounts = Vec::new();
-        for path in files_with_suffix(&self.dir, ACCOUNT_SUFFIX).map_err(self.io(None))? {
-            let Ok(Some(sealed)) = read_optional(&path) else {
-                continue;
-            };
-            let Ok(plain) = self.sealer.open(ACCOUNT_LABEL, &sealed) else {
-                continue;
-            };
-            let Ok((identity, account)) = token_record::decode_account(&plain) else {
-                continue;
-            };
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == Self::account_file(&identity))
-            {
-                accounts.push((identity, account));
-            }
-        }
-        Ok(accounts)
+        self.list_sealed(
+            ACCOUNT_SUFFIX,
+            ACCOUNT_LABEL,
+            token_record::decode_account,
+            |identity: &String| Self::account_file(identity),
+        )
     }
 }
 

@@ -27,15 +27,7 @@ pub fn run(
     describe: &dyn Fn(&Error) -> String,
 ) -> Result<u8, Error> {
     let ports = services.token_ports();
-    let hooks = Hooks {
-        describe,
-        clock: &services.clock,
-        random: &services.random,
-        reporter: &services.reporter,
-        peers: &services.peers,
-        served: None,
-        command: "exec",
-    };
+    let hooks = Hooks::new(services, "exec", describe, None);
     services.run_async(async {
         let tokens = EndpointTokens::start(&ports, request.token.clone()).await?;
         let identity = tokens.identity().clone();

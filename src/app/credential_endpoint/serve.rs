@@ -87,17 +87,10 @@ pub fn run(
                 let _ = std::io::stderr().write_all(line.as_bytes());
             }
         };
-        let hooks = Hooks {
-            describe,
-            clock: &services.clock,
-            random: &services.random,
-            reporter: &services.reporter,
-            peers: &services.peers,
-            // Looking the client up (socket table, process list) costs: only for a sink.
-            served: (audit.is_some() || request.verbose)
-                .then_some(&write_audit as &dyn Fn(&Served<'_>)),
-            command: "serve",
-        };
+        // Looking the client up (socket table, process list) costs: only for a sink.
+        let served = (audit.is_some() || request.verbose)
+            .then_some(&write_audit as &dyn Fn(&Served<'_>));
+        let hooks = Hooks::new(services, "serve", describe, served);
         let current: CurrentTokens<'_> = RefCell::new(Rc::new(tokens));
         let (stop, hang_ups) = signals.split();
         let reload = async {

@@ -21,6 +21,7 @@ use super::reply::{self, Reply};
 use super::request::{
     APP_SERVICE_PATH, Ask, IMDS_PATH, Policy, Refusal, Route, is_health_check, judge,
 };
+use crate::app::composition::Services;
 use crate::app::usecases::error::{EndpointError, Error};
 use crate::app::usecases::token::endpoint_tokens::EndpointTokens;
 use crate::domain::scopes::normalized_resource as resource_of;
@@ -59,6 +60,26 @@ pub struct Hooks<'a> {
     pub served: Option<&'a dyn Fn(&Served<'_>)>,
     /// The command, for warnings (`exec`, `serve`).
     pub command: &'static str,
+}
+
+impl<'a> Hooks<'a> {
+    /// The hooks of `command` over the process's services.
+    pub fn new(
+        services: &'a Services,
+        command: &'static str,
+        describe: &'a dyn Fn(&Error) -> String,
+        served: Option<&'a dyn Fn(&Served<'_>)>,
+    ) -> Self {
+        Self {
+            describe,
+            clock: &services.clock,
+            random: &services.random,
+            reporter: &services.reporter,
+            peers: &services.peers,
+            served,
+            command,
+        }
+    }
 }
 
 /// A token given to a client.

@@ -263,13 +263,7 @@ impl RedirectListener for NoListener {
 
 /// A validated profile with tenant `t` and client `c`, plus `settings`.
 pub fn profile(settings: ProfileSettings) -> Profile {
-    ProfileSettings {
-        tenant_id: Some("t".into()),
-        client_id: Some("c".into()),
-        ..settings
-    }
-    .validate("default")
-    .unwrap()
+    crate::domain::profile::test_profile("default", settings)
 }
 
 /// A resolved request for `profile`, reading and writing the cache, valid for 60 s.

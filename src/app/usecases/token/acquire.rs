@@ -25,7 +25,7 @@ use crate::app::usecases::token::cache_and_lock::{
 };
 use crate::app::usecases::token::credentials::{ClientCredential, CredentialResolver};
 use crate::app::usecases::token::federated::FetchPorts;
-use crate::app::usecases::token::idp_call::{interpret_token_reply, post_with_retries};
+use crate::app::usecases::token::idp_call::{interpret_token_reply, post_to_authority};
 use crate::app::usecases::token::managed_identity;
 use crate::app::usecases::token::user_flows::{BrowserOptions, UserFlowPorts};
 use crate::app::usecases::token::user_token::acquire_user_token;
@@ -41,7 +41,7 @@ use crate::ports::browser::Browser;
 use crate::ports::clock::Clock;
 use crate::ports::credential_loader::CredentialLoader;
 use crate::ports::env::Env;
-use crate::ports::idp::{FormPost, FormValue, IdpTransport, TOKEN_REPLY_LIMIT};
+use crate::ports::idp::{FormValue, IdpTransport};
 use crate::ports::profile_repository::ProfileRepository;
 use crate::ports::random::Random;
 use crate::ports::redirect_listener::RedirectListener;
@@ -470,18 +470,14 @@ async fn one_request(
             form.push(("client_assertion", FormValue::Secret(fetched.token)));
         }
     }
-    let post = FormPost {
+    let reply = post_to_authority(
+        ports.idp,
+        ports.reporter,
+        profile,
         url,
         form,
-        client_request_id,
-        max_reply_bytes: TOKEN_REPLY_LIMIT,
-    };
-    let reply = post_with_retries(
-        ports.idp,
-        &post,
+        &client_request_id,
         request.deadline,
-        ports.reporter,
-        profile.authority.as_str(),
     )
     .await?;
     Ok(interpret_token_reply(
@@ -489,7 +485,7 @@ async fn one_request(
         ports.clock.now(),
         &scope,
         profile,
-        &post.client_request_id,
+        &client_request_id,
     )?)
 }
 

@@ -269,7 +269,7 @@ mod tests {
 
     use super::{ClientCredential, CredentialResolver};
     use crate::app::usecases::error::{CredentialError, Error};
-    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::domain::profile::{Profile, ProfileSettings, test_profile};
     use crate::ports::assertion::{AssertionError, MockClientAssertionSource};
     use crate::ports::credential_loader::{
         CertificateError, LoadedCertificate, MockCredentialLoader,
@@ -277,14 +277,9 @@ mod tests {
     use crate::ports::secret_store::{MockSecretStore, SecretKind};
     use crate::ports::terminal::MockTerminal;
 
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
     fn profile(settings: ProfileSettings) -> Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
+        test_profile("p", settings)
     }
 
     fn store(secret: Option<&'static str>) -> MockSecretStore {
@@ -470,6 +465,15 @@ mod tests {
         }
     }
 
+    /// A profile whose credential is the certificate `/c.pfx`.
+    fn certificate_profile() -> Profile {
+        profile(ProfileSettings {
+            auth_method: Some("certificate".into()),
+            certificate_path: Some("/c.pfx".into()),
+            ..ProfileSettings::default()
+        })
+    }
+
     #[test]
     fn a_wrong_certificate_password_asks_the_person_once() {
         let mut terminal = MockTerminal::new();
@@ -492,11 +496,7 @@ mod tests {
             );
         let secrets = store(None);
         let resolver = resolver(&secrets, &loader, &terminal, None, None);
-        let p = profile(ProfileSettings {
-            auth_method: Some("certificate".into()),
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = certificate_profile();
         let c = p.credential().unwrap();
         assert_eq!(
             secret_of(cred(resolver.resolve(&p, &c, 50)).unwrap()),
@@ -516,11 +516,7 @@ mod tests {
             })
         });
         let secrets = store(None);
-        let p = profile(ProfileSettings {
-            auth_method: Some("certificate".into()),
-            certificate_path: Some("/c.pfx".into()),
-            ..ProfileSettings::default()
-        });
+        let p = certificate_profile();
         let c = p.credential().unwrap();
         let blank = resolver(&secrets, &loader, &terminal, None, Some("".into()));
         assert_eq!(

@@ -392,7 +392,7 @@ mod tests {
     use crate::app::usecases::error::{Error, FederatedError};
     use crate::app::usecases::test_support::{RecordingReporter, json};
     use crate::domain::ci::{CiService, FederatedSource};
-    use crate::domain::profile::{Profile, ProfileSettings};
+    use crate::domain::profile::{ProfileSettings, test_profile};
     use crate::ports::credential_loader::MockCredentialLoader;
     use crate::ports::env::MapEnv;
     use crate::ports::idp::{FormPost, HttpGet, HttpReply, IdpTransport, TransportError};
@@ -401,14 +401,9 @@ mod tests {
     use std::sync::Mutex;
     use tokio::time::{Duration, Instant};
 
-    fn profile(settings: ProfileSettings) -> Profile {
-        ProfileSettings {
-            tenant_id: Some("t".into()),
-            client_id: Some("c".into()),
-            ..settings
-        }
-        .validate("p")
-        .unwrap()
+    /// Profile `p` (tenant `t`, client `c`) with `settings`.
+    fn profile(settings: ProfileSettings) -> crate::domain::profile::Profile {
+        test_profile("p", settings)
     }
 
     fn jwt(exp: i64) -> String {
@@ -503,21 +498,35 @@ mod tests {
         credential.assertion(&ports).await
     }
 
+    /// [`run`] of `source` with the default settings in GitHub Actions, at 1 000 s.
+    async fn in_github(
+        source: FederatedSource,
+        service: &Service,
+    ) -> Result<super::Presented, Error> {
+        run(
+            source,
+            ProfileSettings::default(),
+            &github_env(),
+            service,
+            1_000,
+        )
+        .await
+    }
+
+    /// GitHub's reply with a token that expires at `exp`.
+    fn github_reply(exp: i64) -> HttpReply {
+        reply(200, &format!(r#"{{"value":"{}"}}"#, jwt(exp)))
+    }
+
     #[tokio::test]
     async fn github_is_asked_with_the_audience_and_the_bearer_token() {
         let service = Service::new(vec![reply(
             200,
             &format!(r#"{{"count":1,"value":"{}"}}"#, jwt(1_300)),
         )]);
-        let presented = run(
-            FederatedSource::Detected,
-            ProfileSettings::default(),
-            &github_env(),
-            &service,
-            1_000,
-        )
-        .await
-        .unwrap();
+        let presented = in_github(FederatedSource::Detected, &service)
+            .await
+            .unwrap();
         assert_eq!(presented.token.expose_secret(), jwt(1_300));
         assert_eq!(
             presented.claims.subject.as_deref(),
@@ -538,36 +547,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_with_under_a_minute_left_is_fetched_again_then_refused() {
-        let service = Service::new(vec![
-            reply(200, &format!(r#"{{"value":"{}"}}"#, jwt(1_030))),
-            reply(200, &format!(r#"{{"value":"{}"}}"#, jwt(1_300))),
-        ]);
-        let presented = run(
-            FederatedSource::GitHubActions,
-            ProfileSettings::default(),
-            &github_env(),
-            &service,
-            1_000,
-        )
-        .await
-        .unwrap();
+        let service = Service::new(vec![github_reply(1_030), github_reply(1_300)]);
+        let presented = in_github(FederatedSource::GitHubActions, &service)
+            .await
+            .unwrap();
         assert_eq!(presented.claims.expires, Some(1_300));
         assert_eq!(service.seen.lock().unwrap().len(), 2);
 
-        let service = Service::new(vec![
-            reply(200, &format!(r#"{{"value":"{}"}}"#, jwt(1_030))),
-            reply(200, &format!(r#"{{"value":"{}"}}"#, jwt(1_010))),
-        ]);
-        let error = run(
-            FederatedSource::GitHubActions,
-            ProfileSettings::default(),
-            &github_env(),
-            &service,
-            1_000,
-        )
-        .await
-        .err()
-        .unwrap();
+        let service = Service::new(vec![github_reply(1_030), github_reply(1_010)]);
+        let error = in_github(FederatedSource::GitHubActions, &service)
+            .await
+            .err()
+            .unwrap();
         assert!(
             matches!(error, Error::Federated(e) if matches!(*e, FederatedError::Expiring { .. }))
         );

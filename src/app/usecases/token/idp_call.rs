@@ -11,7 +11,7 @@ use crate::domain::profile::Profile;
 use crate::domain::text::excerpt;
 use crate::domain::token::Token;
 use crate::domain::token_response::parse_token_response;
-use crate::ports::idp::{FormPost, HttpReply, IdpTransport};
+use crate::ports::idp::{FormPost, FormValue, HttpReply, IdpTransport, TOKEN_REPLY_LIMIT};
 use crate::ports::reporter::Reporter;
 
 /// POSTs `request` with the identity provider's retry policy, never past `deadline`. Returns the
@@ -50,6 +50,37 @@ pub async fn post_with_retries(
             limit,
         }),
     }
+}
+
+/// POSTs `form` to `url`, an endpoint of `profile`'s authority (token, device code), as request
+/// `client_request_id`: the reply is read up to [`TOKEN_REPLY_LIMIT`], and sent with
+/// [`post_with_retries`] (errors name the authority).
+///
+/// # Errors
+/// As [`post_with_retries`].
+pub async fn post_to_authority(
+    idp: &dyn IdpTransport,
+    reporter: &dyn Reporter,
+    profile: &Profile,
+    url: String,
+    form: Vec<(&'static str, FormValue)>,
+    client_request_id: &str,
+    deadline: Instant,
+) -> Result<HttpReply, IdpError> {
+    let request = FormPost {
+        url,
+        form,
+        client_request_id: client_request_id.to_owned(),
+        max_reply_bytes: TOKEN_REPLY_LIMIT,
+    };
+    post_with_retries(
+        idp,
+        &request,
+        deadline,
+        reporter,
+        profile.authority.as_str(),
+    )
+    .await
 }
 
 fn ids(oauth: Option<&OAuthError>, reply: &HttpReply, client_request_id: &str) -> ReplyIds {
@@ -170,6 +201,12 @@ mod tests {
         r
     }
 
+    /// [`post_with_retries`] of [`request`] to `host`, with `secs` seconds from now.
+    async fn post(idp: &MockIdpTransport, secs: u64, host: &str) -> Result<HttpReply, IdpError> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        post_with_retries(idp, &request(), deadline, &quiet(), host).await
+    }
+
     #[tokio::test(start_paused = true)]
     async fn retries_429_with_retry_after_then_succeeds() {
         let mut idp = MockIdpTransport::new();
@@ -183,15 +220,7 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(|_| Ok(reply(200, None, "{}")));
         let start = Instant::now();
-        let r = post_with_retries(
-            &idp,
-            &request(),
-            start + Duration::from_secs(60),
-            &quiet(),
-            "h",
-        )
-        .await
-        .unwrap();
+        let r = post(&idp, 60, "h").await.unwrap();
         assert_eq!(r.status, 200);
         assert!(
             start.elapsed() >= Duration::from_secs(7),
@@ -205,15 +234,7 @@ mod tests {
         idp.expect_post_form()
             .times(3)
             .returning(|_| Ok(reply(503, None, "Service Unavailable")));
-        let r = post_with_retries(
-            &idp,
-            &request(),
-            Instant::now() + Duration::from_secs(60),
-            &quiet(),
-            "h",
-        )
-        .await
-        .unwrap();
+        let r = post(&idp, 60, "h").await.unwrap();
         assert_eq!(r.status, 503);
     }
 
@@ -223,15 +244,7 @@ mod tests {
         idp.expect_post_form()
             .times(1)
             .returning(|_| Ok(reply(429, Some(120), "")));
-        let r = post_with_retries(
-            &idp,
-            &request(),
-            Instant::now() + Duration::from_secs(30),
-            &quiet(),
-            "h",
-        )
-        .await
-        .unwrap();
+        let r = post(&idp, 30, "h").await.unwrap();
         assert_eq!(r.status, 429);
     }
 
@@ -241,15 +254,7 @@ mod tests {
         idp.expect_post_form()
             .times(1)
             .returning(|_| Err(TransportError::TooLarge { limit: 1024 }));
-        let e = post_with_retries(
-            &idp,
-            &request(),
-            Instant::now() + Duration::from_secs(60),
-            &quiet(),
-            "http://127.0.0.1:1",
-        )
-        .await
-        .unwrap_err();
+        let e = post(&idp, 60, "http://127.0.0.1:1").await.unwrap_err();
         assert_eq!(
             e,
             IdpError::TooLarge {
@@ -266,15 +271,7 @@ mod tests {
         idp.expect_post_form()
             .times(3)
             .returning(|_| Err(TransportError::Unreachable("connection refused".into())));
-        let e = post_with_retries(
-            &idp,
-            &request(),
-            Instant::now() + Duration::from_secs(60),
-            &quiet(),
-            "http://127.0.0.1:1",
-        )
-        .await
-        .unwrap_err();
+        let e = post(&idp, 60, "http://127.0.0.1:1").await.unwrap_err();
         assert!(
             matches!(&e, IdpError::Unreachable { cause, .. } if cause.contains("refused")),
             "{e:?}"
@@ -289,6 +286,12 @@ mod tests {
         }
         .validate("p")
         .unwrap()
+    }
+
+    /// The kind of error a `status` reply with `body` is.
+    fn kind(p: &crate::domain::profile::Profile, status: u16, body: &str) -> ErrorKind {
+        let e = interpret_token_reply(&reply(status, None, body), 0, "s", p, "c").unwrap_err();
+        Error::from(e).kind()
     }
 
     #[test]
@@ -318,18 +321,8 @@ mod tests {
             }
         );
 
-        assert_eq!(
-            interpret_token_reply(&reply(400, None, "<html>"), 0, "s", &p, "c")
-                .map_err(|e| Error::from(e).kind())
-                .unwrap_err(),
-            ErrorKind::Auth
-        );
-        assert_eq!(
-            interpret_token_reply(&reply(200, None, "<html>"), 0, "s", &p, "c")
-                .map_err(|e| Error::from(e).kind())
-                .unwrap_err(),
-            ErrorKind::Network
-        );
+        assert_eq!(kind(&p, 400, "<html>"), ErrorKind::Auth);
+        assert_eq!(kind(&p, 200, "<html>"), ErrorKind::Network);
         let mut redirect = reply(307, None, "");
         redirect.redirect_host = Some("evil.example:8080".into());
         let e = interpret_token_reply(&redirect, 0, "s", &p, "c").unwrap_err();
@@ -362,18 +355,8 @@ mod tests {
                 }
             }
         );
-        assert_eq!(
-            interpret_token_reply(&reply(503, None, "x"), 0, "s", &p, "c")
-                .map_err(|e| Error::from(e).kind())
-                .unwrap_err(),
-            ErrorKind::Network
-        );
-        assert_eq!(
-            interpret_token_reply(&reply(429, None, "x"), 0, "s", &p, "c")
-                .map_err(|e| Error::from(e).kind())
-                .unwrap_err(),
-            ErrorKind::Network
-        );
+        assert_eq!(kind(&p, 503, "x"), ErrorKind::Network);
+        assert_eq!(kind(&p, 429, "x"), ErrorKind::Network);
         let ok = interpret_token_reply(
             &reply(200, None, r#"{"access_token":"a","expires_in":60}"#),
             5,

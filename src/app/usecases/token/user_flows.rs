@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::app::usecases::error::{Error, IdpError, SignInError};
 use crate::app::usecases::http_retry::checked_deadline;
-use crate::app::usecases::token::idp_call::{interpret_token_reply, post_with_retries, refusal};
+use crate::app::usecases::token::idp_call::{interpret_token_reply, post_to_authority, refusal};
 use crate::domain::account::{Account, home_account_id, username};
 use crate::domain::claims::Claims;
 use crate::domain::device_code::parse_device_code;
@@ -91,18 +91,14 @@ async fn redeem(
     client_request_id: String,
     deadline: Instant,
 ) -> Result<UserTokens, IdpError> {
-    let post = FormPost {
-        url: profile.authority.token_url(&profile.tenant_id),
-        form,
-        client_request_id,
-        max_reply_bytes: TOKEN_REPLY_LIMIT,
-    };
-    let reply = post_with_retries(
+    let reply = post_to_authority(
         ports.idp,
-        &post,
-        deadline,
         ports.reporter,
-        profile.authority.as_str(),
+        profile,
+        profile.authority.token_url(&profile.tenant_id),
+        form,
+        &client_request_id,
+        deadline,
     )
     .await?;
     parse_user_token_reply(
@@ -110,7 +106,7 @@ async fn redeem(
         ports.clock.now(),
         scopes,
         profile,
-        &post.client_request_id,
+        &client_request_id,
     )
 }
 
@@ -327,27 +323,25 @@ pub async fn device_sign_in(
         ("scope", FormValue::Plain(user_scope(scopes))),
     ];
     add_claims(&mut form, claims);
-    let request = FormPost {
-        url: format!(
-            "{}/{}/oauth2/v2.0/devicecode",
-            profile.authority.as_str(),
-            profile.tenant_id
-        ),
-        form,
-        client_request_id: ports.random.uuid_v4()?,
-        max_reply_bytes: TOKEN_REPLY_LIMIT,
-    };
-    let reply = post_with_retries(
-        ports.idp,
-        &request,
-        deadline,
-        ports.reporter,
+    let client_request_id = ports.random.uuid_v4()?;
+    let url = format!(
+        "{}/{}/oauth2/v2.0/devicecode",
         profile.authority.as_str(),
+        profile.tenant_id
+    );
+    let reply = post_to_authority(
+        ports.idp,
+        ports.reporter,
+        profile,
+        url,
+        form,
+        &client_request_id,
+        deadline,
     )
     .await?;
     if !(200..300).contains(&reply.status) {
         // Same error reporting as the token endpoint.
-        return Err(refusal(&reply, profile, &request.client_request_id).into());
+        return Err(refusal(&reply, profile, &client_request_id).into());
     }
     let device = parse_device_code(&reply.body)
         .map_err(|reason| SignInError::UnusableDeviceCode { reason })?;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A/B benchmark of two `entra-auth-cli` builds in ONE hyperfine run, for refactors that must not
-# cost time: the cached path (file backend) and the network path, against the loopback emulator.
+# cost time: the cached path (file backend), the network path, and `exec -- true` (endpoint up,
+# first token from the cache, the child run and its group ended), against the loopback emulator.
 #
 #   bench/ab.sh OLD_BINARY [NEW_BINARY]     # NEW defaults to target/release/entra-auth-cli
 #   RUNS=300 bench/ab.sh /tmp/old/entra-auth-cli
@@ -62,7 +63,9 @@ hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$OUT" \
     -n "old cached" "$OLD_ENV $OLD get-token" \
     -n "new cached" "$NEW_ENV $NEW get-token" \
     -n "old network" "$OLD_ENV $OLD get-token --no-cache" \
-    -n "new network" "$NEW_ENV $NEW get-token --no-cache" >&2
+    -n "new network" "$NEW_ENV $NEW get-token --no-cache" \
+    -n "old exec" "$OLD_ENV $OLD exec -- true" \
+    -n "new exec" "$NEW_ENV $NEW exec -- true" >&2
 
 python3 - "$OUT" <<'PY'
 import json, sys
@@ -71,7 +74,7 @@ def median_ms(name):
     return results[name]["median"] * 1000
 print("| path | old median ms | new median ms | new / old |")
 print("|---|---|---|---|")
-for path in ("cached", "network"):
+for path in ("cached", "network", "exec"):
     old, new = median_ms(f"old {path}"), median_ms(f"new {path}")
     print(f"| {path} | {old:.2f} | {new:.2f} | {new / old:.3f}× |")
 PY

@@ -270,9 +270,10 @@ fn the_emulator_example_serves_until_ctrl_c_from_a_terminal() {
             let _ = self.0.wait();
         }
     }
-    // `script` runs the emulator on a pseudo-terminal and relays our pipe to it.
-    let child = Command::new("script")
-        .args(["-q", "-f", "-e", "-c"])
+    // `script` runs the emulator on a pseudo-terminal and relays our pipe to it; SIGINT as a
+    // terminal has it (a test run started in the background inherits it ignored).
+    let child = Command::new("env")
+        .args(["--default-signal=INT", "script", "-q", "-f", "-e", "-c"])
         .arg(&example)
         .arg("/dev/null")
         .stdin(Stdio::piped())
@@ -325,7 +326,18 @@ fn the_emulator_example_serves_until_ctrl_c_from_a_terminal() {
     // ...Ctrl-C does.
     terminal_in.write_all(b"\x03").unwrap();
     terminal_in.flush().unwrap();
-    let status = child.0.wait().unwrap();
+    let waited = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        // A bound so a missed Ctrl-C fails the test instead of hanging it.
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "Ctrl-C did not stop the emulator"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(!status.success(), "ended by Ctrl-C: {status:?}");
 }
 

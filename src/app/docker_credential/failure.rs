@@ -18,7 +18,7 @@ pub fn line(error: &Error, profile: &str) -> String {
         Error::Profile(ProfileFailure::NotFound { name, .. }) => (
             format!("profile `{name}` not found"),
             format!(
-                "create it with `entra-auth-cli config create {name}`, or name another with -p or ENTRA_AUTH_PROFILE"
+                "create it with `entra-auth-cli config create --name {name}`, or send the registry to another profile: `entra-auth-cli docker-credential configure -p NAME HOST` (or set ENTRA_AUTH_PROFILE)"
             ),
         ),
         Error::Registry(e) => registry(e, profile),
@@ -152,7 +152,7 @@ mod tests {
         let text = line(&e, "prod");
         assert_eq!(
             text,
-            "entra-auth-cli: profile `prod` not found; create it with `entra-auth-cli config create prod`, or name another with -p or ENTRA_AUTH_PROFILE"
+            "entra-auth-cli: profile `prod` not found; create it with `entra-auth-cli config create --name prod`, or send the registry to another profile: `entra-auth-cli docker-credential configure -p NAME HOST` (or set ENTRA_AUTH_PROFILE)"
         );
         let e: Error = RegistryError::Refused {
             registry: "r.azurecr.io".into(),

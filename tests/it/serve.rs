@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::emulator::{Emulator, Fault, Grant};
+use crate::emulator::{self, Emulator, Fault, Grant};
 use crate::endpoint_hardening::{
     ARM, Slowloris, as_nobody, ask_once, get, hundred_keep_alive_clients, served_through_slowloris,
 };
@@ -214,6 +214,15 @@ fn serve_announces_its_endpoint_answers_clients_with_the_header_and_probes_witho
     let mut reply = vec![0_u8; 4096];
     let read = stream.read(&mut reply).unwrap();
     assert!(String::from_utf8_lossy(&reply[..read]).starts_with("HTTP/1.1 200"));
+    // One line on stderr says whose tokens it serves, where, and how to stop it.
+    let notice = format!(
+        "serve: tokens of profile `default` (app {}, tenant {}) at http://{}/msi/token for clients that send the header in {}; SIGHUP reloads, SIGTERM or Ctrl-C stops",
+        emulator::CLIENT_ID,
+        emulator::TENANT_ID,
+        serve.address,
+        serve.path("header").display()
+    );
+    let header = serve.header.clone();
     serve.signal("TERM");
     let (status, rest, errors) = serve.finish();
     assert_eq!(status.code(), Some(0), "{errors}");
@@ -222,6 +231,8 @@ fn serve_announces_its_endpoint_answers_clients_with_the_header_and_probes_witho
         !errors.contains(&serve_header_never_logged_marker()),
         "{errors}"
     );
+    assert!(errors.contains(&notice), "{errors}");
+    assert!(!errors.contains(&header), "the header itself never");
 }
 
 /// (The header is random; this test's check that it is never logged is in the audit test.)

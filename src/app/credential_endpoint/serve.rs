@@ -17,9 +17,10 @@ use super::server::{CurrentTokens, Endpoint, Hooks, Served, Settings};
 use crate::app::composition::Services;
 use crate::app::usecases::endpoint::ServeRequest;
 use crate::app::usecases::error::{EndpointError, Error};
-use crate::app::usecases::token::endpoint_tokens::{EndpointTokens, sha256_hex};
+use crate::app::usecases::token::endpoint_tokens::{EndpointIdentity, EndpointTokens, sha256_hex};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::scopes::normalized_resource as resource_of;
+use crate::domain::text::printable_line;
 use crate::ports::env::Env;
 use crate::ports::random::Random;
 use crate::ports::reporter::Reporter;
@@ -73,6 +74,9 @@ pub fn run(
         })
         .await?;
         announce(&endpoint);
+        services
+            .reporter
+            .progress(&serving_notice(tokens.identity(), &endpoint, request));
         let write_audit = |served: &Served<'_>| {
             let line = audit_line(served, services);
             if let Some(file) = &audit {
@@ -130,6 +134,31 @@ fn announce(endpoint: &Endpoint) {
         endpoint.identity_endpoint()
     );
     let _ = out.flush();
+}
+
+/// The one line on stderr once serving: whose tokens, where, for whom, how to stop.
+fn serving_notice(
+    identity: &EndpointIdentity,
+    endpoint: &Endpoint,
+    request: &ServeRequest,
+) -> String {
+    let who = match &identity.user {
+        Some(user) => format!("{} (app {})", printable_line(user), identity.client_id),
+        None => format!("app {}", identity.client_id),
+    };
+    let header = match &request.header_file {
+        Some(path) => format!(
+            "the header in {}",
+            printable_line(&path.display().to_string())
+        ),
+        None => format!("the header in {}", EnvVars::ENTRA_AUTH_IDENTITY_HEADER),
+    };
+    format!(
+        "serve: tokens of profile `{}` ({who}, tenant {}) at {} for clients that send {header}; SIGHUP reloads, SIGTERM or Ctrl-C stops",
+        printable_line(&identity.profile),
+        identity.tenant_id,
+        endpoint.identity_endpoint(),
+    )
 }
 
 /// SIGHUP: the header file and the profile again. A failure keeps what was in use.

@@ -47,10 +47,10 @@ fn a_profile_created_from_flags_in_a_script_works_with_get_token() {
     let token: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
     assert_eq!(token["scope"], "api://ci-api/.default");
 
+    // The name may be given without --name, as `config create NAME`.
     let again = env.run(&[
         "config",
         "create",
-        "--name",
         "CI",
         "--tenant-id",
         emulator::TENANT_ID,
@@ -63,6 +63,21 @@ fn a_profile_created_from_flags_in_a_script_works_with_get_token() {
         std::fs::read_to_string(env.config_file()).unwrap(),
         text,
         "nothing changed"
+    );
+    let other = env.run(&[
+        "config",
+        "create",
+        "other",
+        "--tenant-id",
+        emulator::TENANT_ID,
+        "--client-id",
+        emulator::CLIENT_ID,
+    ]);
+    assert_eq!(code(&other), 0, "{}", stderr(&other));
+    assert!(
+        std::fs::read_to_string(env.config_file())
+            .unwrap()
+            .contains("[profiles.other]")
     );
 }
 

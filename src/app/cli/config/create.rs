@@ -34,6 +34,10 @@ pub struct CreateArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// The name, given without --name (`config create prod`)
+    #[arg(value_name = "NAME", conflicts_with = "name")]
+    pub positional_name: Option<String>,
+
     #[command(flatten)]
     pub fields: FieldArgs,
 
@@ -51,7 +55,7 @@ pub fn run(args: &CreateArgs, services: &Services) -> Result<(), Report> {
     let written = create(
         &services.profile_ports(),
         CreateRequest {
-            name: args.name.clone(),
+            name: args.name.clone().or_else(|| args.positional_name.clone()),
             settings: args.fields.settings(),
             client_secret: args
                 .fields

@@ -37,7 +37,7 @@ pub(super) fn profile(kind: ErrorKind, e: &ProfileFailure) -> Report {
                 (None, _) => r.cause("no config directory: set ENTRA_AUTH_CONFIG_DIR or HOME"),
             };
             r.hint(format!(
-                "add a [profiles.{name}] table with tenant_id and client_id to {}, or use the `default` profile from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+                "create it with `entra-auth-cli config create {name}` (or add a [profiles.{name}] table with tenant_id and client_id to {}), or use the `default` profile from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
                 file_or_default(location.as_ref())
             ))
         }

@@ -292,7 +292,20 @@ impl Drop for ExampleEmulator {
     }
 }
 
-fn start_example(terminal_1: &str, port: u16) -> ExampleEmulator {
+/// Terminal 1 on a free port (`8080` replaced); another port when a concurrent test took the
+/// one picked before the emulator bound it.
+fn start_example(terminal_1: &str) -> (ExampleEmulator, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        if let Some(emu) = start_example_on(terminal_1, port) {
+            return (emu, port);
+        }
+    }
+    panic!("the emulator example did not start on three free ports");
+}
+
+/// `None` when the example ended before printing (its port was taken).
+fn start_example_on(terminal_1: &str, port: u16) -> Option<ExampleEmulator> {
     let example = std::env::current_exe()
         .unwrap()
         .parent()
@@ -320,6 +333,11 @@ fn start_example(terminal_1: &str, port: u16) -> ExampleEmulator {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut printed)
         .unwrap();
+    if printed.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    }
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut value = |key: &str| {
         let mut line = String::new();
@@ -336,13 +354,13 @@ fn start_example(terminal_1: &str, port: u16) -> ExampleEmulator {
         .find_map(|f| f.strip_prefix("app_service="))
         .expect("app_service= printed")
         .to_owned();
-    ExampleEmulator {
+    Some(ExampleEmulator {
         child,
         _stdin: stdin,
         printed: printed.trim_end().to_owned(),
         app_service,
         identity_header,
-    }
+    })
 }
 
 /// The same line, with each port after `127.0.0.1:` written `PORT`.
@@ -394,8 +412,7 @@ fn every_shell_block_is_run_here_or_says_why_not() {
 fn the_emulator_recipes_run_as_written_in_order() {
     let app = recipe("emulator-app");
     let steps = commands(&app);
-    let port = free_port();
-    let emu = start_example(&steps[0], port);
+    let (emu, port) = start_example(&steps[0]);
     assert_eq!(
         ports_as_placeholders(&emu.printed),
         ports_as_placeholders(&shown_output(&app, "authority=")),

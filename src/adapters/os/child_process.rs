@@ -219,7 +219,9 @@ mod watchdog {
         let mut command = Command::new(this);
         #[cfg(unix)]
         std::os::unix::process::CommandExt::arg0(&mut command, super::WATCHDOG_NAME);
+        // It needs nothing from the environment, and so gets none of its secrets.
         command
+            .env_clear()
             .arg(group.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

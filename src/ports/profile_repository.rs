@@ -179,6 +179,8 @@ pub trait ProfileRepository: Send + Sync {
         env: &dyn Env,
         table: &ProfileSettings,
     ) -> Result<LayeredSettings, LayerError>;
+    /// Forgets what was read, so the next call reads the file again (`serve` on SIGHUP).
+    fn reload(&self) {}
     /// Opens the file for editing (a missing file is an empty document), waiting (bounded) for
     /// another process's document on the same file to be dropped.
     ///

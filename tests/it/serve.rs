@@ -342,7 +342,63 @@ fn sighup_reads_the_header_file_again() {
         errors.contains("SIGHUP: kept the identity header in use"),
         "{errors}"
     );
+    assert!(
+        errors.contains("serve: SIGHUP: reloaded; tokens of profile `default`")
+            && !errors.contains("a different identity"),
+        "{errors}"
+    );
     assert!(!errors.contains(&new_header), "{errors}");
+}
+
+/// SIGHUP re-reads the profile: when it now names another app, serve says so, with the one it
+/// served before.
+#[test]
+fn sighup_says_when_the_profile_now_names_another_identity() {
+    const OTHER_APP: &str = "99999999-8888-7777-6666-555555555555";
+    let emu = Emulator::start();
+    emu.register_client(emulator::TENANT_ID, OTHER_APP, emulator::CLIENT_SECRET);
+    let env = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_ID");
+    let profile = |client: &str| {
+        format!(
+            "[profiles.prod]\ntenant_id = \"{}\"\nclient_id = \"{client}\"\nauthority_host = \"{}\"\n",
+            emulator::TENANT_ID,
+            emu.authority()
+        )
+    };
+    env.write_config(&profile(emulator::CLIENT_ID));
+    let serve = RunningServe::start(&env, &["-p", "prod"]);
+    assert_eq!(serve.ask(ARM).0, 200);
+    env.write_config(&profile(OTHER_APP));
+    serve.signal("HUP");
+    let start = Instant::now();
+    loop {
+        let (status, body) = serve.ask(ARM);
+        assert_eq!(status, 200, "{body}");
+        let claims = emu.verify(body["access_token"].as_str().unwrap()).unwrap();
+        if claims["appid"] == OTHER_APP {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the reloaded profile's app is not served: {}",
+            std::fs::read_to_string(serve.path("stderr")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    serve.signal("TERM");
+    let (status, _, errors) = serve.finish();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        errors.contains(&format!(
+            "serve: SIGHUP: reloaded; tokens of profile `prod` (app {OTHER_APP}, tenant {}) at",
+            emulator::TENANT_ID
+        )) && errors.contains(&format!(
+            "(a different identity: it was app {}, tenant {})",
+            emulator::CLIENT_ID,
+            emulator::TENANT_ID
+        )),
+        "{errors}"
+    );
 }
 
 #[test]

@@ -1,9 +1,9 @@
-//! The [`ProfileRepository`] of this build: `config.toml`, read once per process through
-//! [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
+//! The [`ProfileRepository`] of this build: `config.toml`, read once per process (and again
+//! after [`ProfileRepository::reload`]) through [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
 //! through [`ConfigDocument`] (toml_edit, comments kept, atomic saves).
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::adapters::config::layers::{TableLayer, merge, merge_with_table};
 use crate::adapters::config::reader::{ConfigFile, looks_like_a_secret, profile_settings};
@@ -20,8 +20,11 @@ pub struct TomlProfileRepository {
     path: Option<PathBuf>,
     /// Text given directly (tests); otherwise the file is read on first use.
     text: Option<String>,
-    loaded: OnceLock<Result<Option<ConfigFile>, ProfileRepoError>>,
+    loaded: RwLock<Option<Arc<Loaded>>>,
 }
+
+/// What reading the file gave.
+type Loaded = Result<Option<ConfigFile>, ProfileRepoError>;
 
 impl TomlProfileRepository {
     /// The repository of the file at `path`; `None` when there is no config directory.
@@ -30,7 +33,7 @@ impl TomlProfileRepository {
         Self {
             path,
             text: None,
-            loaded: OnceLock::new(),
+            loaded: RwLock::new(None),
         }
     }
 
@@ -40,24 +43,28 @@ impl TomlProfileRepository {
         Self {
             path: Some(PathBuf::from(path)),
             text: Some(text.to_owned()),
-            loaded: OnceLock::new(),
+            loaded: RwLock::new(None),
         }
     }
 
-    fn file(&self) -> Result<Option<&ConfigFile>, ProfileRepoError> {
-        self.loaded
-            .get_or_init(|| match (&self.path, &self.text) {
-                (Some(path), Some(text)) if text.is_empty() => {
-                    let _ = path;
-                    Ok(None)
-                }
-                (Some(path), Some(text)) => ConfigFile::parse(path, text).map(Some),
-                (Some(path), None) => ConfigFile::load(path),
-                (None, _) => Ok(None),
-            })
+    /// The file as read (on first use, and after a reload); `Ok(None)` when there is none.
+    fn loaded(&self) -> Arc<Loaded> {
+        if let Some(loaded) = self
+            .loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .map(Option::as_ref)
-            .map_err(Clone::clone)
+        {
+            return Arc::clone(loaded);
+        }
+        let read = Arc::new(match (&self.path, &self.text) {
+            (Some(_), Some(text)) if text.is_empty() => Ok(None),
+            (Some(path), Some(text)) => ConfigFile::parse(path, text).map(Some),
+            (Some(path), None) => ConfigFile::load(path),
+            (None, _) => Ok(None),
+        });
+        let mut slot = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slot.get_or_insert(read))
     }
 
     /// The config file's `store` setting (the storage backend), for the composition root.
@@ -65,7 +72,8 @@ impl TomlProfileRepository {
     /// # Errors
     /// The file cannot be read or parsed.
     pub fn store_setting(&self) -> Result<Option<String>, ProfileRepoError> {
-        Ok(self.file()?.and_then(|c| c.store.clone()))
+        let loaded = self.loaded();
+        Ok(file(&loaded)?.and_then(|c| c.store.clone()))
     }
 
     /// The file's path.
@@ -81,18 +89,19 @@ impl ProfileRepository for TomlProfileRepository {
     }
 
     fn exists(&self) -> bool {
-        matches!(self.file(), Ok(Some(_)))
+        matches!(*self.loaded(), Ok(Some(_)))
     }
 
     fn names(&self) -> Result<Vec<String>, ProfileRepoError> {
-        Ok(self
-            .file()?
+        let loaded = self.loaded();
+        Ok(file(&loaded)?
             .map(ConfigFile::profile_names)
             .unwrap_or_default())
     }
 
     fn get(&self, name: &str) -> Result<Option<StoredProfile>, ProfileRepoError> {
-        let Some((written, dict)) = self.file()?.and_then(|c| c.profile(name)) else {
+        let loaded = self.loaded();
+        let Some((written, dict)) = file(&loaded)?.and_then(|c| c.profile(name)) else {
             return Ok(None);
         };
         let settings = profile_settings(written, dict).map_err(|details| {
@@ -116,12 +125,13 @@ impl ProfileRepository for TomlProfileRepository {
         flags: &ProfileSettings,
     ) -> Result<LayeredSettings, LayerError> {
         let location = self.location().unwrap_or_default();
+        let loaded = self.loaded();
         merge(env, flags, || {
             // Typed on its own first, so a wrong value is reported with its key and line.
             let Some(stored) = self.get(name)? else {
                 return Ok(None);
             };
-            let table = self.file()?.and_then(|c| c.profile(&stored.name));
+            let table = file(&loaded)?.and_then(|c| c.profile(&stored.name));
             Ok(table.map(|(written, table)| TableLayer {
                 path: &location,
                 name: written,
@@ -139,11 +149,20 @@ impl ProfileRepository for TomlProfileRepository {
         merge_with_table(env, &self.location().unwrap_or_default(), name, table)
     }
 
+    fn reload(&self) {
+        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {
         let path = self.path.as_ref().ok_or(ProfileRepoError::NoLocation)?;
         let document = ConfigDocument::open(path)?;
         Ok(Box::new(document))
     }
+}
+
+/// The file in `loaded`, or the error reading it gave.
+fn file(loaded: &Loaded) -> Result<Option<&ConfigFile>, ProfileRepoError> {
+    loaded.as_ref().map(Option::as_ref).map_err(Clone::clone)
 }
 
 impl ProfileDocument for ConfigDocument {

@@ -180,8 +180,27 @@ async fn reload<'t>(
         Ok(header) => endpoint.set_secret(header.clone(), header),
         Err(error) => warn("identity header", &error),
     }
+    ports.profiles.reload();
     match EndpointTokens::start(ports, request.token.clone()).await {
-        Ok(tokens) => *current.borrow_mut() = Rc::new(tokens),
+        Ok(tokens) => {
+            let before = current.borrow().identity().clone();
+            let after = tokens.identity();
+            let changed = if (&before.client_id, &before.tenant_id, &before.user)
+                == (&after.client_id, &after.tenant_id, &after.user)
+            {
+                String::new()
+            } else {
+                format!(
+                    " (a different identity: it was app {}, tenant {})",
+                    before.client_id, before.tenant_id
+                )
+            };
+            services.reporter.progress(&format!(
+                "serve: SIGHUP: reloaded; {}{changed}",
+                serving_notice(after, endpoint, request).trim_start_matches("serve: ")
+            ));
+            *current.borrow_mut() = Rc::new(tokens);
+        }
         Err(error) => warn("profile", &error),
     }
 }

@@ -201,6 +201,47 @@ fn forge_redirect(host: &str, port: u16, query: &str) -> String {
     answer.lines().next().unwrap_or_default().to_owned()
 }
 
+/// `--redirect-uri` (another registered loopback URI, with a path): the browser is sent there,
+/// the listener answers on that port and path, and the code is redeemed with the same URI.
+#[test]
+fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
+    let emu = Emulator::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect = format!("http://localhost:{port}/auth/callback");
+    let env = user_env(&emu);
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "interactive",
+        "-s",
+        SCOPE,
+        "--redirect-uri",
+        &redirect,
+        "--timeout",
+        "30s",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["source"], "network");
+    assert!(
+        stderr(&out).contains(&format!("Waiting for the sign-in on {redirect}")),
+        "{}",
+        stderr(&out)
+    );
+    let authorize = emu.last_authorize_request().unwrap().form;
+    assert_eq!(authorize["redirect_uri"], redirect);
+    let redeem = emu.last_token_request().unwrap().form;
+    assert_eq!(
+        redeem["redirect_uri"], redirect,
+        "redeemed with the same URI"
+    );
+}
+
 #[test]
 fn forged_redirects_do_not_end_the_sign_in() {
     let emu = Emulator::start();

@@ -202,7 +202,8 @@ fn forge_redirect(host: &str, port: u16, query: &str) -> String {
 }
 
 /// `--redirect-uri` (another registered loopback URI, with a path): the browser is sent there,
-/// the listener answers on that port and path, and the code is redeemed with the same URI.
+/// the listener answers on that port and path, and the code is redeemed with the same URI. The
+/// profile's `login_hint` pre-fills the sign-in.
 #[test]
 fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
     let emu = Emulator::start();
@@ -212,7 +213,7 @@ fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
         .unwrap()
         .port();
     let redirect = format!("http://localhost:{port}/auth/callback");
-    let env = user_env(&emu);
+    let env = user_env(&emu).var("ENTRA_AUTH_LOGIN_HINT", emulator::USER_NAME);
     let out = env.run(&[
         "get-token",
         "-f",
@@ -235,6 +236,7 @@ fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
     );
     let authorize = emu.last_authorize_request().unwrap().form;
     assert_eq!(authorize["redirect_uri"], redirect);
+    assert_eq!(authorize["login_hint"], emulator::USER_NAME);
     let redeem = emu.last_token_request().unwrap().form;
     assert_eq!(
         redeem["redirect_uri"], redirect,

@@ -74,9 +74,10 @@ pub fn run(
         })
         .await?;
         announce(&endpoint);
-        services
-            .reporter
-            .progress(&serving_notice(tokens.identity(), &endpoint, request));
+        services.reporter.progress(&format!(
+            "serve: {}",
+            serving_notice(tokens.identity(), &endpoint, request)
+        ));
         let write_audit = |served: &Served<'_>| {
             let line = audit_line(served, services);
             if let Some(file) = &audit {
@@ -136,7 +137,7 @@ fn announce(endpoint: &Endpoint) {
     let _ = out.flush();
 }
 
-/// The one line on stderr once serving: whose tokens, where, for whom, how to stop.
+/// What serve is doing, for its stderr: whose tokens, where, for whom, how to stop.
 fn serving_notice(
     identity: &EndpointIdentity,
     endpoint: &Endpoint,
@@ -154,7 +155,7 @@ fn serving_notice(
         None => format!("the header in {}", EnvVars::ENTRA_AUTH_IDENTITY_HEADER),
     };
     format!(
-        "serve: tokens of profile `{}` ({who}, tenant {}) at {} for clients that send {header}; SIGHUP reloads, SIGTERM or Ctrl-C stops",
+        "tokens of profile `{}` ({who}, tenant {}) at {} for clients that send {header}; SIGHUP reloads, SIGTERM or Ctrl-C stops",
         printable_line(&identity.profile),
         identity.tenant_id,
         endpoint.identity_endpoint(),
@@ -197,7 +198,7 @@ async fn reload<'t>(
             };
             services.reporter.progress(&format!(
                 "serve: SIGHUP: reloaded; {}{changed}",
-                serving_notice(after, endpoint, request).trim_start_matches("serve: ")
+                serving_notice(after, endpoint, request)
             ));
             *current.borrow_mut() = Rc::new(tokens);
         }

@@ -2,7 +2,7 @@
 //! address would be) with tokens from the emulator; clients over real sockets, another user's
 //! slow connections, Microsoft's Python and JS SDKs as separate client processes (ignored tests:
 //! `.ci/run` installs them), refresh ahead of expiry with throttling, SIGTERM, SIGINT and SIGHUP,
-//! and the audit lines (never a token in them).
+//! the audit lines (never a token in them), and the Host names accepted on 0.0.0.0.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
@@ -36,13 +36,19 @@ struct RunningServe {
 
 impl RunningServe {
     fn start(env: &TestEnv, extra: &[&str]) -> Self {
+        Self::start_on(env, "127.0.0.2", extra)
+    }
+
+    /// `serve --listen IP:0 …`.
+    fn start_on(env: &TestEnv, ip: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let header_file = dir.path().join("header");
         let stderr_file = std::fs::File::create(dir.path().join("stderr")).unwrap();
+        let listen = format!("{ip}:0");
         let mut args = vec![
             "serve",
             "--listen",
-            "127.0.0.2:0",
+            &listen,
             "--header-file",
             header_file.to_str().unwrap(),
         ];
@@ -62,7 +68,7 @@ impl RunningServe {
             .unwrap_or_else(|| panic!("first line {line:?}; stderr: {}", errors()))
             .trim();
         assert!(
-            endpoint.starts_with("http://127.0.0.2:") && endpoint.ends_with("/msi/token"),
+            endpoint.starts_with(&format!("http://{ip}:")) && endpoint.ends_with("/msi/token"),
             "{endpoint}"
         );
         let address = endpoint["http://".len()..endpoint.len() - "/msi/token".len()]
@@ -233,6 +239,38 @@ fn serve_announces_its_endpoint_answers_clients_with_the_header_and_probes_witho
     );
     assert!(errors.contains(&notice), "{errors}");
     assert!(!errors.contains(&header), "the header itself never");
+}
+
+/// On every address (`0.0.0.0`, as in a pod whose kubelet probes `/healthz`), the containers that
+/// share the loopback still reach serve at `127.0.0.1:PORT` or `localhost:PORT` (names no rebound
+/// DNS name can be), besides the `--host-name`s; any other name is refused.
+#[test]
+fn serve_on_every_address_answers_loopback_clients_and_its_host_names() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let serve = RunningServe::start_on(&env, "0.0.0.0", &["--host-name", "entra"]);
+    let port = serve.address.port();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let target = format!("/msi/token?api-version=2019-08-01&resource={VAULT}");
+    let statuses: Vec<u16> = [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("entra:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ]
+    .iter()
+    .map(|host| {
+        get(&mut stream, host, &target, Some(&serve.header))
+            .expect("a reply")
+            .0
+    })
+    .collect();
+    assert_eq!(statuses, [200, 200, 200, 200, 403, 403]);
 }
 
 /// (The header is random; this test's check that it is never logged is in the audit test.)

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::ci::{APP, job_env, with_vars};
-use crate::emulator::ci::{GitHubActions, GitLab};
+use crate::ci::{APP, gitlab_job, with_vars};
+use crate::emulator::ci::GitHubActions;
 use crate::emulator::{self, Emulator, TOKEN_EXCHANGE_AUDIENCE};
 use crate::support::{CACHE_KEY, TestEnv, code, exec_probe, stderr, stdout};
 
@@ -187,21 +187,7 @@ fn exec_in_a_github_job_serves_tokens_before_and_after_the_first_ci_token_expire
 /// gets `AZURE_FEDERATED_TOKEN_FILE`; it still gets tokens from the endpoint.
 #[test]
 fn exec_in_a_gitlab_job_keeps_the_id_token_variable_from_the_child() {
-    let emu = Emulator::start();
-    let gitlab = GitLab::start();
-    emu.register_federated_credential(
-        emulator::TENANT_ID,
-        APP,
-        &gitlab.issuer(),
-        &gitlab.subject(),
-        TOKEN_EXCHANGE_AUDIENCE,
-    );
-    let id_token = gitlab.id_token(TOKEN_EXCHANGE_AUDIENCE);
-    let env = job_env(&emu)
-        .var("CI", "true")
-        .var("GITLAB_CI", "true")
-        .var("AZURE_ID_TOKEN", &id_token)
-        .var("ENTRA_AUTH_FEDERATED_TOKEN_ENV", "AZURE_ID_TOKEN");
+    let (_emu, _gitlab, env, id_token) = gitlab_job();
     let (out, seen) = exec_probe(
         &env,
         &[],

@@ -300,7 +300,7 @@ fn profile_and_credential_errors_stop_exec_before_the_child_starts() {
 fn signals_reach_the_child_and_the_endpoint_ends_with_it() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu);
-    for signal in ["TERM", "INT"] {
+    for signal in ["TERM", "INT", "HUP", "QUIT"] {
         let script = format!(
             "trap 'echo \"$IDENTITY_ENDPOINT\"; exit 99' {signal}; echo ready; \
              while :; do sleep 0.1; done"

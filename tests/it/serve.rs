@@ -439,6 +439,43 @@ fn sighup_says_when_the_profile_now_names_another_identity() {
     );
 }
 
+/// A profile that cannot be read on SIGHUP (a typo in config.toml) leaves the one in use
+/// serving, as the warning says: tokens for other resources too, until the file is fixed.
+#[test]
+fn sighup_with_a_broken_config_keeps_serving_the_profile_in_use() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_ID");
+    env.write_config(&format!(
+        "[profiles.prod]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"{}\"\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        emu.authority()
+    ));
+    let serve = RunningServe::start(&env, &["-p", "prod"]);
+    assert_eq!(serve.ask(ARM).0, 200);
+    env.write_config("[profiles.prod\ntenant_id = \n");
+    serve.signal("HUP");
+    let start = Instant::now();
+    while !std::fs::read_to_string(serve.path("stderr"))
+        .unwrap()
+        .contains("serve: SIGHUP: kept the profile in use")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no SIGHUP warning: {}",
+            std::fs::read_to_string(serve.path("stderr")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = serve.ask(VAULT);
+    assert_eq!(status, 200, "{body}");
+    let claims = emu.verify(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["appid"], emulator::CLIENT_ID);
+    serve.signal("TERM");
+    let (status, _, errors) = serve.finish();
+    assert_eq!(status.code(), Some(0), "{errors}");
+}
+
 #[test]
 fn tokens_are_refreshed_ahead_of_expiry_through_throttling_while_the_valid_one_is_served() {
     let emu = Emulator::start();

@@ -201,7 +201,11 @@ async fn reload<'t>(
             ));
             *current.borrow_mut() = Rc::new(tokens);
         }
-        Err(error) => warn("profile", &error),
+        Err(error) => {
+            // The tokens in use read the profile on every request: give them the file as it was.
+            ports.profiles.revert();
+            warn("profile", &error);
+        }
     }
 }
 

@@ -181,6 +181,9 @@ pub trait ProfileRepository: Send + Sync {
     ) -> Result<LayeredSettings, LayerError>;
     /// Forgets what was read, so the next call reads the file again (`serve` on SIGHUP).
     fn reload(&self) {}
+    /// Puts back what was read before the last [`ProfileRepository::reload`] (`serve`, when the
+    /// profile read again cannot be used and the one in use is kept).
+    fn revert(&self) {}
     /// Opens the file for editing (a missing file is an empty document), waiting (bounded) for
     /// another process's document on the same file to be dropped.
     ///

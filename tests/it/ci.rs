@@ -181,6 +181,30 @@ fn request_tokens_never_reach_output_or_logs() {
     assert!(!stderr(&out).contains(&github.request_token()));
 }
 
+/// Azure Pipelines' job token and GitLab's ID token: in no output or log either, and not in
+/// `exec`'s child.
+#[test]
+fn the_pipelines_job_token_and_the_gitlab_id_token_never_reach_output_logs_or_children() {
+    let (_emu, pipelines, env) = pipelines_job(false);
+    let (_emu, _gitlab, gitlab_env, id_token) = gitlab_job();
+    for (env, secret) in [
+        (env.var("ENTRA_AUTH_LOG", "trace"), pipelines.access_token()),
+        (gitlab_env.var("ENTRA_AUTH_LOG", "trace"), id_token),
+    ] {
+        for args in [
+            &["get-token", "-vv", "-o", "json"][..],
+            &["status", "-o", "json"],
+            &["get-token", "-vv", "--force"],
+            &["exec", "-vv", "--", "env"],
+        ] {
+            let out = env.run(args);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(!all.contains(&secret), "{args:?}: {all}");
+        }
+    }
+}
+
 #[test]
 fn azure_pipelines_with_the_task_variables_and_the_azure_devops_issuer() {
     let (emu, pipelines, env) = pipelines_job(false);
@@ -234,8 +258,8 @@ fn the_service_connection_comes_from_the_profile_then_the_task_then_terraform() 
     );
 }
 
-#[test]
-fn a_gitlab_job_presents_its_id_token_variable() {
+/// A GitLab job trusted by the Entra emulator: its environment and its ID token.
+pub fn gitlab_job() -> (Emulator, GitLab, TestEnv, String) {
     let emu = Emulator::start();
     let gitlab = GitLab::start();
     emu.register_federated_credential(
@@ -251,6 +275,12 @@ fn a_gitlab_job_presents_its_id_token_variable() {
         .var("GITLAB_CI", "true")
         .var("AZURE_ID_TOKEN", &id_token)
         .var("ENTRA_AUTH_FEDERATED_TOKEN_ENV", "AZURE_ID_TOKEN");
+    (emu, gitlab, env, id_token)
+}
+
+#[test]
+fn a_gitlab_job_presents_its_id_token_variable() {
+    let (emu, _gitlab, env, id_token) = gitlab_job();
     let token = ok(&env.run(&["get-token"]));
     assert_eq!(emu.verify(&token).unwrap()["appid"], APP);
     assert_eq!(assertion_of_last_request(&emu), id_token);

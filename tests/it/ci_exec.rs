@@ -3,7 +3,8 @@
 //! a long job keeps working after the first CI token expired (exec fetches a fresh one for the
 //! next token it needs). The child is Python's http.client (`endpoint_probe.py`), and, as an
 //! ignored peer tests, Microsoft's Python and JS azure-identity (`sdk_child.py`, `sdk_child.mjs`:
-//! ManagedIdentityCredential and DefaultAzureCredential) in a GitHub job.
+//! ManagedIdentityCredential and DefaultAzureCredential) in a GitHub job. In a GitLab job, the
+//! variable holding the ID token never reaches the child either.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -11,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::ci::{APP, with_vars};
+use crate::ci::{APP, gitlab_job, with_vars};
 use crate::emulator::ci::GitHubActions;
 use crate::emulator::{self, Emulator, TOKEN_EXCHANGE_AUDIENCE};
-use crate::support::{CACHE_KEY, TestEnv, code, stderr, stdout};
+use crate::support::{CACHE_KEY, TestEnv, code, exec_probe, stderr, stdout};
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
 const ARM: &str = "https://management.azure.com/.default";
@@ -179,6 +180,23 @@ fn exec_in_a_github_job_serves_tokens_before_and_after_the_first_ci_token_expire
     }
     assert_fresh_ci_token_after_expiry(&emu, &github);
     assert!(!stderr(&out).contains(&github.request_token()));
+}
+
+/// GitLab's token sits in a variable for the whole job: it is the profile's secret (whoever holds
+/// it gets the app's tokens until the job's timeout), so the child never gets it, as it never
+/// gets `AZURE_FEDERATED_TOKEN_FILE`; it still gets tokens from the endpoint.
+#[test]
+fn exec_in_a_gitlab_job_keeps_the_id_token_variable_from_the_child() {
+    let (_emu, _gitlab, env, id_token) = gitlab_job();
+    let (out, seen) = exec_probe(
+        &env,
+        &[],
+        &json!([{"route": "app", "resource": "https://management.azure.com"}]),
+    );
+    let result = &seen["results"][0][0];
+    assert_eq!(result["status"], 200, "{seen}");
+    assert_eq!(seen["env"]["AZURE_ID_TOKEN"], Value::Null, "{seen}");
+    assert!(!stdout(&out).contains(&id_token));
 }
 
 /// Fails (never skips) when azure-identity is not importable.

@@ -327,6 +327,21 @@ fn configure_edits_docker_config_and_keeps_the_rest() {
     let prod = helper(&env, &["-p", "prod", "configure", "prod.azurecr.io"], "");
     assert_eq!(code(&prod), 0, "{}", stderr(&prod));
     assert!(stdout(&prod).contains("docker-credential-entra-auth-cli-prod"));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        written["credHelpers"]["prod.azurecr.io"],
+        "entra-auth-cli-prod"
+    );
+    // The name after `docker-credential-entra-auth-cli-` is the profile docker's `get` uses.
+    let link = helper_link(&env, "-nobody");
+    let nobody = crate::support::pipe_stdin(env.program(&link, &["get"]), b"myreg.azurecr.io");
+    assert_eq!(code(&nobody), 1);
+    assert!(
+        stdout(&nobody).starts_with("entra-auth-cli: profile `nobody` not found"),
+        "{}",
+        stdout(&nobody)
+    );
     // A host the profile does not serve: refused, nothing written.
     let before = std::fs::read(&file).unwrap();
     let refused = helper(&env, &["configure", "docker.io"], "");

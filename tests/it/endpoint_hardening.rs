@@ -368,6 +368,24 @@ exit 0"#,
     );
 }
 
+/// What the command leaves in the background is adopted by exec (the subreaper) and, once
+/// ended, collected: exec does not wait its whole time limit on the zombie of a process in the
+/// command's group and then report that it "did not end".
+#[cfg(target_os = "linux")]
+#[test]
+fn exec_collects_the_background_processes_it_ends() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).var("ENTRA_AUTH_LOG", "debug");
+    let output = env.run(&["exec", "--", "sh", "-c", "sleep 60 & echo started"]);
+    let errors = crate::support::stderr(&output);
+    assert_eq!(crate::support::code(&output), 0, "{errors}");
+    assert_eq!(crate::support::stdout(&output), "started\n");
+    assert!(
+        !errors.contains("did not end"),
+        "the ended sleep was never collected: {errors}"
+    );
+}
+
 /// Issue 19.7: when exec itself is killed (`kill -9`, nothing to clean up), its command gets
 /// SIGTERM from the kernel (the parent-death signal), and what the command left running in the
 /// background gets it from exec's watchdog: nothing lives on with a dead endpoint.

@@ -81,7 +81,13 @@ fn the_child_has_no_secret_and_nothing_that_would_pick_another_credential() {
         .var("IMDS_ENDPOINT", "http://127.0.0.1:1")
         .var("IDENTITY_SERVER_THUMBPRINT", "AB")
         .var("IDENTITY_ENDPOINT", "http://127.0.0.1:1/theirs")
-        .var("ARM_CLIENT_SECRET", "s");
+        .var("ARM_CLIENT_SECRET", "s")
+        .var("AZURE_CLIENT_CERTIFICATE_PASSWORD", "p")
+        .var("AZURE_USERNAME", "u")
+        .var("ARM_CLIENT_CERTIFICATE_PATH", "/nonexistent.pfx")
+        .var("ARM_CLIENT_CERTIFICATE_PASSWORD", "p")
+        .var("ARM_OIDC_TOKEN", "t")
+        .var("ARM_OIDC_TOKEN_FILE_PATH", "/nonexistent.jwt");
     let (_, seen) = exec_probe(&env, &[], &json!([]));
     let child = &seen["env"];
     for removed in [
@@ -96,6 +102,12 @@ fn the_child_has_no_secret_and_nothing_that_would_pick_another_credential() {
         "IDENTITY_SERVER_THUMBPRINT",
         "ARM_CLIENT_SECRET",
         "ENTRA_AUTH_AZ_ACCOUNT",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        "AZURE_USERNAME",
+        "ARM_CLIENT_CERTIFICATE_PATH",
+        "ARM_CLIENT_CERTIFICATE_PASSWORD",
+        "ARM_OIDC_TOKEN",
+        "ARM_OIDC_TOKEN_FILE_PATH",
     ] {
         assert!(
             child[removed].is_null(),
@@ -288,7 +300,7 @@ fn profile_and_credential_errors_stop_exec_before_the_child_starts() {
 fn signals_reach_the_child_and_the_endpoint_ends_with_it() {
     let emu = Emulator::start();
     let env = TestEnv::for_emulator(&emu);
-    for signal in ["TERM", "INT"] {
+    for signal in ["TERM", "INT", "HUP", "QUIT"] {
         let script = format!(
             "trap 'echo \"$IDENTITY_ENDPOINT\"; exit 99' {signal}; echo ready; \
              while :; do sleep 0.1; done"

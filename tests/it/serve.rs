@@ -2,7 +2,7 @@
 //! address would be) with tokens from the emulator; clients over real sockets, another user's
 //! slow connections, Microsoft's Python and JS SDKs as separate client processes (ignored tests:
 //! `.ci/run` installs them), refresh ahead of expiry with throttling, SIGTERM, SIGINT and SIGHUP,
-//! and the audit lines (never a token in them).
+//! the audit lines (never a token in them), and the Host names accepted on 0.0.0.0.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
@@ -36,13 +36,19 @@ struct RunningServe {
 
 impl RunningServe {
     fn start(env: &TestEnv, extra: &[&str]) -> Self {
+        Self::start_on(env, "127.0.0.2", extra)
+    }
+
+    /// `serve --listen IP:0 …`.
+    fn start_on(env: &TestEnv, ip: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let header_file = dir.path().join("header");
         let stderr_file = std::fs::File::create(dir.path().join("stderr")).unwrap();
+        let listen = format!("{ip}:0");
         let mut args = vec![
             "serve",
             "--listen",
-            "127.0.0.2:0",
+            &listen,
             "--header-file",
             header_file.to_str().unwrap(),
         ];
@@ -62,7 +68,7 @@ impl RunningServe {
             .unwrap_or_else(|| panic!("first line {line:?}; stderr: {}", errors()))
             .trim();
         assert!(
-            endpoint.starts_with("http://127.0.0.2:") && endpoint.ends_with("/msi/token"),
+            endpoint.starts_with(&format!("http://{ip}:")) && endpoint.ends_with("/msi/token"),
             "{endpoint}"
         );
         let address = endpoint["http://".len()..endpoint.len() - "/msi/token".len()]
@@ -235,6 +241,38 @@ fn serve_announces_its_endpoint_answers_clients_with_the_header_and_probes_witho
     assert!(!errors.contains(&header), "the header itself never");
 }
 
+/// On every address (`0.0.0.0`, as in a pod whose kubelet probes `/healthz`), the containers that
+/// share the loopback still reach serve at `127.0.0.1:PORT` or `localhost:PORT` (names no rebound
+/// DNS name can be), besides the `--host-name`s; any other name is refused.
+#[test]
+fn serve_on_every_address_answers_loopback_clients_and_its_host_names() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let serve = RunningServe::start_on(&env, "0.0.0.0", &["--host-name", "entra"]);
+    let port = serve.address.port();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let target = format!("/msi/token?api-version=2019-08-01&resource={VAULT}");
+    let statuses: Vec<u16> = [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("entra:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ]
+    .iter()
+    .map(|host| {
+        get(&mut stream, host, &target, Some(&serve.header))
+            .expect("a reply")
+            .0
+    })
+    .collect();
+    assert_eq!(statuses, [200, 200, 200, 200, 403, 403]);
+}
+
 /// (The header is random; this test's check that it is never logged is in the audit test.)
 fn serve_header_never_logged_marker() -> String {
     "X-IDENTITY-HEADER:".to_owned()
@@ -399,6 +437,43 @@ fn sighup_says_when_the_profile_now_names_another_identity() {
         )),
         "{errors}"
     );
+}
+
+/// A profile that cannot be read on SIGHUP (a typo in config.toml) leaves the one in use
+/// serving, as the warning says: tokens for other resources too, until the file is fixed.
+#[test]
+fn sighup_with_a_broken_config_keeps_serving_the_profile_in_use() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_ID");
+    env.write_config(&format!(
+        "[profiles.prod]\ntenant_id = \"{}\"\nclient_id = \"{}\"\nauthority_host = \"{}\"\n",
+        emulator::TENANT_ID,
+        emulator::CLIENT_ID,
+        emu.authority()
+    ));
+    let serve = RunningServe::start(&env, &["-p", "prod"]);
+    assert_eq!(serve.ask(ARM).0, 200);
+    env.write_config("[profiles.prod\ntenant_id = \n");
+    serve.signal("HUP");
+    let start = Instant::now();
+    while !std::fs::read_to_string(serve.path("stderr"))
+        .unwrap()
+        .contains("serve: SIGHUP: kept the profile in use")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no SIGHUP warning: {}",
+            std::fs::read_to_string(serve.path("stderr")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = serve.ask(VAULT);
+    assert_eq!(status, 200, "{body}");
+    let claims = emu.verify(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["appid"], emulator::CLIENT_ID);
+    serve.signal("TERM");
+    let (status, _, errors) = serve.finish();
+    assert_eq!(status.code(), Some(0), "{errors}");
 }
 
 #[test]

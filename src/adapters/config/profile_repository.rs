@@ -1,5 +1,5 @@
 //! The [`ProfileRepository`] of this build: `config.toml`, read once per process (and again
-//! after [`ProfileRepository::reload`]) through [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
+//! after [`ProfileRepository::reload`], or as before it after [`ProfileRepository::revert`]) through [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
 //! through [`ConfigDocument`] (toml_edit, comments kept, atomic saves).
 
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ pub struct TomlProfileRepository {
     /// Text given directly (tests); otherwise the file is read on first use.
     text: Option<String>,
     loaded: RwLock<Option<Arc<Loaded>>>,
+    /// What was read before the last reload, for [`ProfileRepository::revert`].
+    before_reload: RwLock<Option<Arc<Loaded>>>,
 }
 
 /// What reading the file gave.
@@ -34,6 +36,7 @@ impl TomlProfileRepository {
             path,
             text: None,
             loaded: RwLock::new(None),
+            before_reload: RwLock::new(None),
         }
     }
 
@@ -44,6 +47,7 @@ impl TomlProfileRepository {
             path: Some(PathBuf::from(path)),
             text: Some(text.to_owned()),
             loaded: RwLock::new(None),
+            before_reload: RwLock::new(None),
         }
     }
 
@@ -150,7 +154,26 @@ impl ProfileRepository for TomlProfileRepository {
     }
 
     fn reload(&self) {
-        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = None;
+        let before = self
+            .loaded
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        *self
+            .before_reload
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = before;
+    }
+
+    fn revert(&self) {
+        let before = self
+            .before_reload
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(before) = before {
+            *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = Some(before);
+        }
     }
 
     fn open(&self) -> Result<Box<dyn ProfileDocument>, ProfileRepoError> {

@@ -143,9 +143,11 @@ mod descendants {
         }
     }
 
-    /// Collects every ended child (the command itself was waited for already).
+    /// Collects every ended child, in any process group (the command itself was waited for
+    /// already; orphans it left are in its group, which `waitpid(None)`, this process's group
+    /// only, would never collect).
     fn reap() {
-        while let Ok(Some(_)) = rustix::process::waitpid(None, WaitOptions::NOHANG) {}
+        while let Ok(Some(_)) = rustix::process::wait(WaitOptions::NOHANG) {}
     }
 
     /// This process's children that are still running (zombies are reaped, not listed).

@@ -62,9 +62,11 @@ pub fn run(
         let command = ChildCommand {
             program: request.program.clone(),
             args: request.args.clone(),
+            // The profile's token variable is a secret as much as the fixed ones.
             remove: EnvVars::EXEC_REMOVED
                 .iter()
                 .map(|&n| n.to_owned())
+                .chain(identity.token_variable.clone())
                 .collect(),
             set,
             path_prefix: shim.as_ref().map(|s| s.path().to_path_buf()),

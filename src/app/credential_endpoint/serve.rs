@@ -202,7 +202,11 @@ async fn reload<'t>(
             ));
             *current.borrow_mut() = Rc::new(tokens);
         }
-        Err(error) => warn("profile", &error),
+        Err(error) => {
+            // The tokens in use read the profile on every request: give them the file as it was.
+            ports.profiles.revert();
+            warn("profile", &error);
+        }
     }
 }
 
@@ -243,14 +247,18 @@ fn read_header(request: &ServeRequest, services: &Services, create: bool) -> Res
     }
 }
 
-/// The names `Host` may carry: the listening address (`localhost` too on loopback) and
+/// The names `Host` may carry: the listening address (`localhost` too on loopback; on every
+/// address, the loopback names its local clients use, which no rebound DNS name can be) and
 /// `--host-name`s.
 fn host_names(listen: SocketAddr, extra: &[String]) -> Vec<String> {
     let mut names = vec![match listen.ip() {
         IpAddr::V4(ip) => ip.to_string(),
         IpAddr::V6(ip) => format!("[{ip}]"),
     }];
-    if listen.ip().is_loopback() {
+    if listen.ip().is_unspecified() {
+        names.extend(["127.0.0.1", "[::1]"].map(str::to_owned));
+    }
+    if listen.ip().is_loopback() || listen.ip().is_unspecified() {
         names.push("localhost".to_owned());
     }
     names.extend(extra.iter().map(|n| n.to_ascii_lowercase()));

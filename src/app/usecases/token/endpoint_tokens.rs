@@ -47,6 +47,9 @@ pub struct EndpointIdentity {
     pub cloud: Cloud,
     /// The signed-in user (`upn`, else `preferred_username`) for user profiles; `None` for apps.
     pub user: Option<String>,
+    /// The variable holding the profile's federated token (`federated_token_env`, GitLab's
+    /// `id_tokens:`), a secret for as long as the token is valid.
+    pub token_variable: Option<String>,
 }
 
 /// Serves tokens of one profile to the endpoint.
@@ -86,6 +89,7 @@ impl<'a> EndpointTokens<'a> {
             tenant_id,
             cloud: profile.cloud,
             user,
+            token_variable: profile.federated_token_env,
         };
         Ok(Self {
             ports,

@@ -1,6 +1,8 @@
-//! The [`ProfileRepository`] of this build: `config.toml`, read once per process (and again
-//! after [`ProfileRepository::reload`], or as before it after [`ProfileRepository::revert`]) through [`ConfigFile`], merged with the environment and flags in `layers` (figment) and edited
-//! through [`ConfigDocument`] (toml_edit, comments kept, atomic saves).
+//! The [`ProfileRepository`] of this build: `config.toml`, read once per process (again after
+//! [`ProfileRepository::reload`], and as it was before that after
+//! [`ProfileRepository::revert`]) through [`ConfigFile`], merged with the environment and flags
+//! in `layers` (figment) and edited through [`ConfigDocument`] (toml_edit, comments kept, atomic
+//! saves).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};

@@ -244,64 +244,6 @@ fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
     );
 }
 
-/// The browser is a program of its own: it is started without the secret variables of the
-/// CLI's environment (the file store's key, a client secret, a certificate password, an
-/// identity header), end to end through `$BROWSER`.
-#[cfg(unix)]
-#[test]
-fn the_browser_gets_none_of_the_secret_variables() {
-    use std::os::unix::fs::PermissionsExt as _;
-    let emu = Emulator::start();
-    let dir = tempfile::tempdir().unwrap();
-    let seen = dir.path().join("browser-env");
-    let browser = dir.path().join("browser.sh");
-    std::fs::write(
-        &browser,
-        format!(
-            "#!/bin/sh\nenv > '{}'\nexec '{}' \"$@\"\n",
-            seen.display(),
-            fake_browser()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let secrets = [
-        ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "cert-password-value-1"),
-        ("AZURE_PASSWORD", "user-password-value-2"),
-        ("IDENTITY_HEADER", "identity-header-value-3"),
-        ("MSI_SECRET", "msi-secret-value-4"),
-    ];
-    let mut env = user_env(&emu).var("BROWSER", browser.to_str().unwrap());
-    for (name, value) in secrets {
-        env = env.var(name, value);
-    }
-    let out = env.run(&[
-        "get-token",
-        "-f",
-        "interactive",
-        "-s",
-        SCOPE,
-        "--timeout",
-        "30s",
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let browser_env = std::fs::read_to_string(&seen).expect("the browser was started");
-    assert!(
-        browser_env.contains("HOME="),
-        "the rest of the environment is kept: {browser_env}"
-    );
-    for (name, value) in secrets
-        .iter()
-        .copied()
-        .chain([("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)])
-    {
-        assert!(
-            !browser_env.contains(value) && !browser_env.contains(&format!("{name}=")),
-            "{name} reached the browser"
-        );
-    }
-}
-
 #[test]
 fn forged_redirects_do_not_end_the_sign_in() {
     let emu = Emulator::start();

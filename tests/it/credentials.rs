@@ -365,11 +365,7 @@ fn imds_identity_not_found_is_exit_3_with_a_hint() {
 
 #[test]
 fn imds_unreachable_is_exit_4_fast() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let env = TestEnv::new()
         .var("ENTRA_AUTH_STORE", "memory")
         .var("ENTRA_AUTH_AUTH_METHOD", "managed-identity")

@@ -237,11 +237,7 @@ fn missing_permission_is_exit_3_with_a_hint() {
 #[test]
 fn graph_unreachable_is_exit_4() {
     let emu = Emulator::start();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let env = TestEnv::for_emulator(&emu).var(
         "ENTRA_AUTH_GRAPH_ENDPOINT",
         &format!("http://127.0.0.1:{port}"),

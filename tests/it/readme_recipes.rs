@@ -16,7 +16,7 @@ use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use base64::Engine as _;
 
 use crate::emulator::{self, Emulator};
-use crate::support::{TestEnv, code, stderr, stdout};
+use crate::support::{TestEnv, code, free_port, stderr, stdout};
 
 /// The recipes run here, and the test that runs each.
 const RUN_HERE: [(&str, &str); 11] = [
@@ -266,14 +266,6 @@ fn claims(token: &str) -> serde_json::Value {
         .decode(payload)
         .expect("base64url payload");
     serde_json::from_slice(&bytes).expect("JSON claims")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The `emulator` example, started as Terminal 1 says; serves until its stdin closes.

@@ -207,11 +207,7 @@ fn forge_redirect(host: &str, port: u16, query: &str) -> String {
 #[test]
 fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
     let emu = Emulator::start();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let redirect = format!("http://localhost:{port}/auth/callback");
     let env = user_env(&emu).var("ENTRA_AUTH_LOGIN_HINT", emulator::USER_NAME);
     let out = env.run(&[
@@ -247,11 +243,7 @@ fn a_registered_redirect_uri_with_a_path_is_used_as_given() {
 #[test]
 fn forged_redirects_do_not_end_the_sign_in() {
     let emu = Emulator::start();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let env = user_env(&emu).without("BROWSER");
     let mut child = env
         .cmd(&[
@@ -303,11 +295,7 @@ fn forged_redirects_do_not_end_the_sign_in() {
 #[test]
 fn fixed_port_and_no_browser() {
     let emu = Emulator::start();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let env = user_env(&emu).without("BROWSER");
     let mut child = env
         .cmd(&[

@@ -136,6 +136,43 @@ fn status_names_the_sources_and_the_variables_a_profile_left_out() {
     assert_eq!(json["client_secret_app"], emulator::CLIENT_ID);
 }
 
+/// A field the table sets keeps the table's value even when the variable says nearly the same
+/// (the notice is skipped for a value equal up to case): a certificate path differing only in
+/// case is another file, and the file, not the variable, is named as the source.
+#[test]
+fn a_variable_equal_up_to_case_does_not_replace_what_the_file_sets() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let dir = env.config_dir();
+    let written = dir.join("Prod.pem");
+    let lower = dir.join("prod.pem");
+    env.write_config(&format!(
+        "[profiles.badclient]\ntenant_id = \"{}\"\nclient_id = \"{OTHER_APP}\"\nauthority_host = \"{}\"\ncertificate_path = \"{}\"\n",
+        emulator::TENANT_ID,
+        emu.authority(),
+        written.display()
+    ));
+    let env = env.var("AZURE_CLIENT_CERTIFICATE_PATH", lower.to_str().unwrap());
+    let json: serde_json::Value = serde_json::from_slice(
+        &env.run(&["config", "show", "-p", "badclient", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        json["certificate_path"],
+        written.to_str().unwrap(),
+        "the file's path: {json}"
+    );
+    assert_eq!(json["sources"]["certificate_path"], "config file", "{json}");
+    // The same authority host in the file and in AZURE_AUTHORITY_HOST: the file set it.
+    assert_eq!(json["sources"]["authority_host"], "config file", "{json}");
+    let status = stdout(&env.run(&["status"]));
+    assert!(
+        status.contains(&format!("authority:  {}\n", emu.authority())),
+        "{status}"
+    );
+}
+
 #[test]
 fn entra_auth_variables_still_override_a_named_profile_visibly() {
     let emu = Emulator::start();

@@ -242,6 +242,55 @@ fn a_token_file_linked_to_dev_zero_or_too_big_is_not_read() {
     assert_eq!(emu.total_token_requests(), 3);
 }
 
+/// A link or a FIFO at a lock's name is never followed or opened for writing: at
+/// `config.toml.lock` an edit is an error and `config.toml` is left as it was; at a token
+/// identity's lock the run warns and goes on without the lock (it only spares the identity
+/// provider parallel calls).
+#[test]
+fn a_link_at_a_locks_name_is_an_error_for_config_edits_and_skipped_for_tokens() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let lock = entries(&env.cache_dir().join("locks"))
+        .into_iter()
+        .find(|n| n.ends_with(".lock"))
+        .expect("a lock file");
+    let lock = env.cache_dir().join("locks").join(lock);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("made-through-the-link");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let out = run_within(
+        env.cmd(&["get-token", "--force", "--timeout", "10s"]),
+        Duration::from_secs(30),
+    )
+    .expect("get-token returned");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("symbolic link") && stderr(&out).contains("continuing without it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists(), "the link was followed");
+
+    env.write_config("[profiles.work]\ntenant_id = \"contoso.onmicrosoft.com\"\n");
+    let config_lock = env.config_dir().join("config.toml.lock");
+    let _ = std::fs::remove_file(&config_lock);
+    std::os::unix::fs::symlink(&target, &config_lock).unwrap();
+    let out = run_within(
+        env.cmd(&["config", "edit", "-p", "work", "--port", "8400"]),
+        Duration::from_secs(30),
+    )
+    .expect("config edit returned");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(!target.exists(), "the link was followed");
+    assert_eq!(
+        std::fs::read_to_string(env.config_file()).unwrap(),
+        "[profiles.work]\ntenant_id = \"contoso.onmicrosoft.com\"\n"
+    );
+}
+
 #[test]
 fn a_federated_token_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
     let emu = Emulator::start();

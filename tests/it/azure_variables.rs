@@ -173,6 +173,36 @@ fn a_variable_equal_up_to_case_does_not_replace_what_the_file_sets() {
     );
 }
 
+/// `AZURE_TENANT_ID` is the `default` profile's tenant and fills a named profile's open
+/// `tenant_id`; it never overrides the tenant a named profile's table sets.
+#[test]
+fn azure_tenant_id_never_overrides_a_named_profiles_tenant() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    env.write_config(&format!(
+        "[profiles.other]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"{OTHER_APP}\"\n\n[profiles.open]\nclient_id = \"{OTHER_APP}\"\n"
+    ));
+    let show = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &env.run(&["config", "show", "-p", name, "-o", "json"])
+                .stdout,
+        )
+        .unwrap()
+    };
+    let other = show("other");
+    assert_eq!(other["tenant_id"], "contoso.onmicrosoft.com", "{other}");
+    assert!(
+        other["not_used"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("AZURE_TENANT_ID")),
+        "{other}"
+    );
+    let open = show("open");
+    assert_eq!(open["tenant_id"], emulator::TENANT_ID, "{open}");
+    assert_eq!(open["sources"]["tenant_id"], "AZURE_TENANT_ID", "{open}");
+}
+
 #[test]
 fn entra_auth_variables_still_override_a_named_profile_visibly() {
     let emu = Emulator::start();

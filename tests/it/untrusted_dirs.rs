@@ -2,7 +2,8 @@
 //! writable by nobody else (another local user, uid 65534 through `setpriv`, plays the
 //! attacker); files in them are opened without following links or blocking, must be regular
 //! files, and are read up to a cap (a FIFO or a link to /dev/zero at a token file's name); the
-//! files a user names (a federated token file) must be regular files too.
+//! files a user names (a federated token file) must be regular files too; and the process is
+//! not dumpable, so another process of the same user cannot read its memory.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -323,4 +324,52 @@ fn a_federated_token_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
         );
     }
     assert_eq!(emu.total_token_requests(), 0);
+}
+
+/// The process holds secrets, so it is non-dumpable: no core file, and another process of the
+/// same (unprivileged) user cannot read its memory or environment. The kernel shows it by
+/// giving its `/proc/PID` files to root: a `cat` of the same user keeps its own.
+#[test]
+#[ignore = "needs root, to run the CLI as uid 65534 with setpriv (.ci/run runs as root); run with: cargo test -- --ignored"]
+fn the_process_is_not_dumpable() {
+    assert!(is_root(), "{NEEDS_ROOT}");
+    let (_root, shared) = shared_tmp();
+    let bin = shared.join("entra-auth-cli");
+    std::fs::copy(env!("CARGO_BIN_EXE_entra-auth-cli"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let owner_of_environ = |program: &Path, args: &[&str]| {
+        // `inspect -` (and `cat`) wait on stdin until it closes.
+        let mut child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env("HOME", &shared)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // setpriv execs the program in the same process: wait (bounded) until it has.
+        let exe = std::path::PathBuf::from(format!("/proc/{}/exe", child.id()));
+        let started = Instant::now();
+        while std::fs::read_link(&exe).ok().as_deref() != Some(program)
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let owner = std::os::unix::fs::MetadataExt::uid(
+            &std::fs::metadata(format!("/proc/{}/environ", child.id())).unwrap(),
+        );
+        drop(child.stdin.take());
+        let _ = child.wait();
+        owner
+    };
+    let cat = std::fs::canonicalize("/bin/cat").unwrap();
+    assert_eq!(owner_of_environ(&cat, &[]), 65534, "a dumpable process");
+    assert_eq!(
+        owner_of_environ(&bin, &["inspect", "-"]),
+        0,
+        "entra-auth-cli is not dumpable"
+    );
 }

@@ -41,11 +41,11 @@ env_vars! {
     ENTRA_AUTH_NONINTERACTIVE => "`1` (or any value): never prompt or wait for a person (exit 3 instead).";
     ENTRA_AUTH_IMDS_ENDPOINT => "Overrides the Azure VM instance metadata endpoint (`http://169.254.169.254`), for tests.";
     ENTRA_AUTH_GRAPH_ENDPOINT => "Overrides the Microsoft Graph endpoint `discover` uses (default: the profile's cloud's); plain http only for loopback hosts.";
-    AZURE_TENANT_ID => "Azure SDK convention: tenant of the `default` profile (or override of any profile).";
+    AZURE_TENANT_ID => "Azure SDK convention: tenant of the `default` profile, and of a named profile that sets none (never over a named profile's `tenant_id`).";
     AZURE_CLIENT_ID => "Azure SDK convention: application (client) ID.";
-    AZURE_CLIENT_SECRET => "Azure SDK convention: client secret; wins over a stored secret; set but empty is an error.";
+    AZURE_CLIENT_SECRET => "Azure SDK convention: client secret of `AZURE_CLIENT_ID`'s app (any app when that is unset); wins over its stored secret; set but empty is an error.";
     AZURE_CLIENT_CERTIFICATE_PATH => "Azure SDK convention: certificate file (.pfx/.p12 or PEM) for certificate credentials.";
-    AZURE_CLIENT_CERTIFICATE_PASSWORD => "Azure SDK convention: the certificate's password; wins over a stored password.";
+    AZURE_CLIENT_CERTIFICATE_PASSWORD => "Azure SDK convention: the certificate's password, for `AZURE_CLIENT_ID`'s app (any app when that is unset); wins over its stored password.";
     AZURE_CLIENT_SEND_CERTIFICATE_CHAIN => "Azure SDK convention: send the certificate chain (`x5c`) in assertions.";
     AZURE_FEDERATED_TOKEN_FILE => "Azure SDK convention: workload identity token file, re-read on every request.";
     AZURE_AUTHORITY_HOST => "Azure SDK convention: authority host such as `https://login.microsoftonline.us` (`http://` only for loopback emulators).";

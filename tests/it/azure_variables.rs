@@ -136,6 +136,73 @@ fn status_names_the_sources_and_the_variables_a_profile_left_out() {
     assert_eq!(json["client_secret_app"], emulator::CLIENT_ID);
 }
 
+/// A field the table sets keeps the table's value even when the variable says nearly the same
+/// (the notice is skipped for a value equal up to case): a certificate path differing only in
+/// case is another file, and the file, not the variable, is named as the source.
+#[test]
+fn a_variable_equal_up_to_case_does_not_replace_what_the_file_sets() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let dir = env.config_dir();
+    let written = dir.join("Prod.pem");
+    let lower = dir.join("prod.pem");
+    env.write_config(&format!(
+        "[profiles.badclient]\ntenant_id = \"{}\"\nclient_id = \"{OTHER_APP}\"\nauthority_host = \"{}\"\ncertificate_path = \"{}\"\n",
+        emulator::TENANT_ID,
+        emu.authority(),
+        written.display()
+    ));
+    let env = env.var("AZURE_CLIENT_CERTIFICATE_PATH", lower.to_str().unwrap());
+    let json: serde_json::Value = serde_json::from_slice(
+        &env.run(&["config", "show", "-p", "badclient", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        json["certificate_path"],
+        written.to_str().unwrap(),
+        "the file's path: {json}"
+    );
+    assert_eq!(json["sources"]["certificate_path"], "config file", "{json}");
+    // The same authority host in the file and in AZURE_AUTHORITY_HOST: the file set it.
+    assert_eq!(json["sources"]["authority_host"], "config file", "{json}");
+    let status = stdout(&env.run(&["status"]));
+    assert!(
+        status.contains(&format!("authority:  {}\n", emu.authority())),
+        "{status}"
+    );
+}
+
+/// `AZURE_TENANT_ID` is the `default` profile's tenant and fills a named profile's open
+/// `tenant_id`; it never overrides the tenant a named profile's table sets.
+#[test]
+fn azure_tenant_id_never_overrides_a_named_profiles_tenant() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    env.write_config(&format!(
+        "[profiles.other]\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"{OTHER_APP}\"\n\n[profiles.open]\nclient_id = \"{OTHER_APP}\"\n"
+    ));
+    let show = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &env.run(&["config", "show", "-p", name, "-o", "json"])
+                .stdout,
+        )
+        .unwrap()
+    };
+    let other = show("other");
+    assert_eq!(other["tenant_id"], "contoso.onmicrosoft.com", "{other}");
+    assert!(
+        other["not_used"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("AZURE_TENANT_ID")),
+        "{other}"
+    );
+    let open = show("open");
+    assert_eq!(open["tenant_id"], emulator::TENANT_ID, "{open}");
+    assert_eq!(open["sources"]["tenant_id"], "AZURE_TENANT_ID", "{open}");
+}
+
 #[test]
 fn entra_auth_variables_still_override_a_named_profile_visibly() {
     let emu = Emulator::start();

@@ -436,6 +436,43 @@ fn app_service_managed_identity() {
     );
 }
 
+/// A managed identity's tokens are the profile's: `status` lists them under it, `logout` removes
+/// them (they are keyed by the endpoint and the identity, not by a tenant and an app).
+#[test]
+fn status_and_logout_cover_a_managed_identity_profiles_tokens() {
+    let emu = Emulator::start();
+    let env = TestEnv::new()
+        .var("ENTRA_AUTH_STORE", "file")
+        .var("ENTRA_AUTH_CACHE_KEY", crate::support::CACHE_KEY)
+        .var("ENTRA_AUTH_AUTH_METHOD", "managed-identity")
+        .var("AZURE_TENANT_ID", emulator::TENANT_ID)
+        .var("IDENTITY_ENDPOINT", &emu.app_service_endpoint())
+        .var("IDENTITY_HEADER", &emu.identity_header());
+    let scope = ["-s", "https://vault.azure.net/.default"];
+    let out = env.run(&["get-token", scope[0], scope[1]]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = stdout(&env.run(&["status"]));
+    assert!(
+        status.contains("token:      https://vault.azure.net/.default expires")
+            && !status.contains("belong to no current profile"),
+        "{status}"
+    );
+    let out = env.run(&["logout"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed 1 cached token(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["get-token", scope[0], scope[1]]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        emu.app_service_requests(),
+        2,
+        "logged out: a new token, not the cached one"
+    );
+}
+
 #[test]
 fn usgov_cloud_sends_requests_to_the_us_government_host() {
     let proxy = RecordingProxy::start();

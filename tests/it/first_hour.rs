@@ -176,6 +176,30 @@ fn a_secret_sealed_in_the_file_store_without_its_key_says_the_store_is_locked() 
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
+/// The same secret read with another `ENTRA_AUTH_CACHE_KEY` (a rotated or mistyped key): the
+/// entry is reported as unreadable, with the file, and the app is not taken for a person who
+/// must sign in.
+#[test]
+fn a_secret_sealed_with_another_key_is_reported_not_taken_for_a_sign_in() {
+    let emu = Emulator::start();
+    let shell = TestEnv::for_emulator(&emu).without("AZURE_CLIENT_SECRET");
+    let stored = shell.run_with_stdin(&["config", "set-secret"], emulator::CLIENT_SECRET);
+    assert_eq!(code(&stored), 0, "{}", stderr(&stored));
+    let other_key = "ab".repeat(32);
+    let mut cmd = shell.cmd(&["get-token", "--non-interactive"]);
+    cmd.env("ENTRA_AUTH_CACHE_KEY", &other_key);
+    let out = cmd.output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("cannot read the secret of profile `default`")
+            && err.contains("does not decrypt with the current key"),
+        "{err}"
+    );
+    assert!(!err.contains("sign in"), "not a person's sign-in: {err}");
+    assert_eq!(emu.total_token_requests(), 0);
+}
+
 // ------------------------------------------------------------ flags and commands
 
 #[test]

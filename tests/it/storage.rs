@@ -195,8 +195,15 @@ fn set_secret_then_get_token_with_the_file_store() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let secrets = env.config_dir().join("secrets");
+    let mode = |path: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&secrets), 0o700, "a private directory");
     for entry in std::fs::read_dir(&secrets).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "a private file: {}", path.display());
+        let bytes = std::fs::read(&path).unwrap();
         assert!(
             !String::from_utf8_lossy(&bytes).contains(emulator::CLIENT_SECRET),
             "sealed, not plaintext"

@@ -2,7 +2,8 @@
 //! writable by nobody else (another local user, uid 65534 through `setpriv`, plays the
 //! attacker); files in them are opened without following links or blocking, must be regular
 //! files, and are read up to a cap (a FIFO or a link to /dev/zero at a token file's name); the
-//! files a user names (a federated token file) must be regular files too.
+//! files a user names (a federated token file) must be regular files too; and the process is
+//! not dumpable, so another process of the same user cannot read its memory.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -242,6 +243,55 @@ fn a_token_file_linked_to_dev_zero_or_too_big_is_not_read() {
     assert_eq!(emu.total_token_requests(), 3);
 }
 
+/// A link or a FIFO at a lock's name is never followed or opened for writing: at
+/// `config.toml.lock` an edit is an error and `config.toml` is left as it was; at a token
+/// identity's lock the run warns and goes on without the lock (it only spares the identity
+/// provider parallel calls).
+#[test]
+fn a_link_at_a_locks_name_is_an_error_for_config_edits_and_skipped_for_tokens() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    assert_eq!(code(&env.run(&["get-token"])), 0);
+    let lock = entries(&env.cache_dir().join("locks"))
+        .into_iter()
+        .find(|n| n.ends_with(".lock"))
+        .expect("a lock file");
+    let lock = env.cache_dir().join("locks").join(lock);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("made-through-the-link");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let out = run_within(
+        env.cmd(&["get-token", "--force", "--timeout", "10s"]),
+        Duration::from_secs(30),
+    )
+    .expect("get-token returned");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("symbolic link") && stderr(&out).contains("continuing without it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists(), "the link was followed");
+
+    env.write_config("[profiles.work]\ntenant_id = \"contoso.onmicrosoft.com\"\n");
+    let config_lock = env.config_dir().join("config.toml.lock");
+    let _ = std::fs::remove_file(&config_lock);
+    std::os::unix::fs::symlink(&target, &config_lock).unwrap();
+    let out = run_within(
+        env.cmd(&["config", "edit", "-p", "work", "--port", "8400"]),
+        Duration::from_secs(30),
+    )
+    .expect("config edit returned");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(!target.exists(), "the link was followed");
+    assert_eq!(
+        std::fs::read_to_string(env.config_file()).unwrap(),
+        "[profiles.work]\ntenant_id = \"contoso.onmicrosoft.com\"\n"
+    );
+}
+
 #[test]
 fn a_federated_token_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
     let emu = Emulator::start();
@@ -274,4 +324,52 @@ fn a_federated_token_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
         );
     }
     assert_eq!(emu.total_token_requests(), 0);
+}
+
+/// The process holds secrets, so it is non-dumpable: no core file, and another process of the
+/// same (unprivileged) user cannot read its memory or environment. The kernel shows it by
+/// giving its `/proc/PID` files to root: a `cat` of the same user keeps its own.
+#[test]
+#[ignore = "needs root, to run the CLI as uid 65534 with setpriv (.ci/run runs as root); run with: cargo test -- --ignored"]
+fn the_process_is_not_dumpable() {
+    assert!(is_root(), "{NEEDS_ROOT}");
+    let (_root, shared) = shared_tmp();
+    let bin = shared.join("entra-auth-cli");
+    std::fs::copy(env!("CARGO_BIN_EXE_entra-auth-cli"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let owner_of_environ = |program: &Path, args: &[&str]| {
+        // `inspect -` (and `cat`) wait on stdin until it closes.
+        let mut child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env("HOME", &shared)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // setpriv execs the program in the same process: wait (bounded) until it has.
+        let exe = std::path::PathBuf::from(format!("/proc/{}/exe", child.id()));
+        let started = Instant::now();
+        while std::fs::read_link(&exe).ok().as_deref() != Some(program)
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let owner = std::os::unix::fs::MetadataExt::uid(
+            &std::fs::metadata(format!("/proc/{}/environ", child.id())).unwrap(),
+        );
+        drop(child.stdin.take());
+        let _ = child.wait();
+        owner
+    };
+    let cat = std::fs::canonicalize("/bin/cat").unwrap();
+    assert_eq!(owner_of_environ(&cat, &[]), 65534, "a dumpable process");
+    assert_eq!(
+        owner_of_environ(&bin, &["inspect", "-"]),
+        0,
+        "entra-auth-cli is not dumpable"
+    );
 }

@@ -371,6 +371,37 @@ fn device_code_with_slow_down_then_silent() {
     device_code_sign_in_then_silent(&env, &emu, &out);
 }
 
+/// With no terminal and no browser, a sign-in the profile calls for (its `flow`, from the file or
+/// `ENTRA_AUTH_FLOW`) is never started: exit 3 at once. Only `-f` on the command line, a person's
+/// explicit request, starts the device code flow there (a container's logs show the code).
+#[test]
+fn with_no_terminal_and_no_browser_only_a_flag_starts_a_sign_in() {
+    let emu = Emulator::start();
+    emu.set_auto_approve_device_codes(Some(1));
+    let env = user_env(&emu)
+        .without("BROWSER")
+        .var("ENTRA_AUTH_FLOW", "device-code");
+    let out = env.run(&["get-token", "-s", SCOPE, "--timeout", "60s"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("this run is non-interactive"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(emu.devicecode_requests(), 0, "no device flow was started");
+    let out = env.run(&[
+        "get-token",
+        "-f",
+        "device-code",
+        "-s",
+        SCOPE,
+        "--timeout",
+        "60s",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(emu.devicecode_requests(), 1);
+}
+
 #[test]
 fn device_code_denied_and_expired() {
     let emu = Emulator::start();

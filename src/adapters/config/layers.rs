@@ -145,8 +145,8 @@ fn environment(
     })
 }
 
-/// The `AZURE_*` variables a named profile's table keeps out: those setting a field the table
-/// sets. The Azure SDK variables describe the environment's one credential; they shape the
+/// The `AZURE_*` variables a named profile's table keeps out that are worth a notice: those
+/// setting a field the table sets to something else. The Azure SDK variables describe the environment's one credential; they shape the
 /// `default` profile and the fields a named profile leaves open, never the app or tenant a
 /// named profile chose (issue: a shell with `AZURE_CLIENT_ID` exported silently ran every
 /// profile as that app).
@@ -198,8 +198,22 @@ pub fn merge<'a>(
         .as_ref()
         .map(|table| kept_out_by(table, env))
         .unwrap_or_default();
-    if !ignored.is_empty() {
-        let kept_out = |name: &str| ignored.iter().any(|i| i.field == name);
+    // Every field the table sets keeps the table's value, even where the variable says the
+    // same thing up to case or blanks (not worth a notice, but a path differing only in case is
+    // another file): the variable would otherwise win the merge and be named as the source.
+    let table_sets: Vec<&str> = table
+        .as_ref()
+        .filter(|table| !table.name.eq_ignore_ascii_case(DEFAULT_TABLE))
+        .map(|table| {
+            FIELDS
+                .iter()
+                .filter(|spec| spec.azure_env.is_some() && table.table.contains_key(spec.name))
+                .map(|spec| spec.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !table_sets.is_empty() {
+        let kept_out = |name: &str| table_sets.contains(&name);
         azure = environment(env, AZURE, &kept_out)?;
     }
     let written = table.as_ref().map(|t| t.name.to_owned());

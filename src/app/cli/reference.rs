@@ -48,7 +48,8 @@ pub fn environment_reference() -> String {
     out.push_str(
         "\nEvery profile field is also set by `ENTRA_AUTH_<FIELD>` (and some by an Azure SDK \
          variable) for the selected profile, over `config.toml` (`AZURE_*` first, then \
-         `ENTRA_AUTH_*`, then flags):\n\n\
+         `ENTRA_AUTH_*`, then flags; an Azure SDK variable sets a named profile's field only \
+         when its table leaves the field out):\n\n\
          | `config.toml` key | variable | Azure SDK variable | what it is |\n|---|---|---|---|\n",
     );
     for field in FIELDS {

@@ -9,6 +9,7 @@ use crate::app::usecases::profiles::resolution::{
     unused_variables,
 };
 use crate::app::usecases::token::federated::{detect, in_github_actions};
+use crate::app::usecases::token::managed_identity;
 use crate::domain::cache_key::CacheKey;
 use crate::domain::ci::FederatedSource;
 use crate::domain::credential::Credential;
@@ -197,7 +198,7 @@ pub fn gather(
                         })
                         .map(|(field, source)| (field, source.label()))
                         .collect();
-                    let identity = CacheKey::identity_of(&profile);
+                    let identity = managed_identity::token_identity(&profile, ports.env);
                     report.signed_in_as =
                         accounts
                             .iter()

@@ -446,7 +446,7 @@ fn sharing_identity(ports: &ProfilePorts<'_>, identity: &str, except: &str) -> V
         .filter(|name| !name.eq_ignore_ascii_case(except))
         .filter(|name| {
             resolve_profile(ports.profiles, ports.env, name, &ProfileSettings::default())
-                .is_ok_and(|p| CacheKey::identity_of(&p) == identity)
+                .is_ok_and(|p| managed_identity::token_identity(&p, ports.env) == identity)
         })
         .collect()
 }
@@ -480,7 +480,7 @@ pub fn delete(ports: &ProfilePorts<'_>, profile: &str, confirmed: bool) -> Resul
         &ProfileSettings::default(),
     )
     .ok()
-    .map(|p| CacheKey::identity_of(&p));
+    .map(|p| managed_identity::token_identity(&p, ports.env));
     // Tokens are cached per app: another profile of the same app keeps them.
     let tokens_kept_for = identity
         .as_deref()
@@ -593,7 +593,10 @@ pub fn logout(ports: &ProfilePorts<'_>, profile: Option<&str>) -> Result<LoggedO
                 &written,
                 &ProfileSettings::default(),
             )?;
-            Some((written, CacheKey::identity_of(&profile)))
+            Some((
+                written,
+                managed_identity::token_identity(&profile, ports.env),
+            ))
         }
         None => None,
     };

@@ -111,15 +111,18 @@ impl CredentialResolver<'_> {
                 certificate: None,
                 federated: None,
             } => {
-                // A secret sealed in a file store this run cannot open still makes an app:
-                // resolving it then says the store is locked (not "sign in"). In a CI job (even
-                // a GitHub job without `id-token: write`) nobody can sign in: the CI's token.
+                // A secret sealed in a file store this run cannot open (no key, another key, a
+                // damaged file) still makes an app: resolving it then says why it cannot be
+                // read (not "sign in"). In a CI job (even a GitHub job without
+                // `id-token: write`) nobody can sign in: the CI's token.
                 self.env_secret.is_some()
                     || federated::detect(self.env).is_some()
                     || federated::in_github_actions(self.env)
                     || matches!(
                         self.secrets.get(&profile.name, SecretKind::ClientSecret),
-                        Ok(Some(_)) | Err(SecretStoreError::Locked { .. })
+                        Ok(Some(_))
+                            | Err(SecretStoreError::Locked { .. }
+                                | SecretStoreError::Unreadable { .. })
                     )
             }
             _ => true,

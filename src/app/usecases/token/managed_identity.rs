@@ -10,9 +10,10 @@ use tokio::time::Instant;
 use crate::app::usecases::error::{ManagedIdentityEndpoint, ManagedIdentityError};
 use crate::app::usecases::http_retry::{Attempted, RetryPolicy, send_with_retries};
 use crate::domain::cache_key::{APP_ACCOUNT, CacheKey};
-use crate::domain::credential::ManagedIdentitySelector;
+use crate::domain::credential::{Credential, ManagedIdentitySelector};
 use crate::domain::env_vars::EnvVars;
 use crate::domain::jwt::unverified_string_claim;
+use crate::domain::profile::Profile;
 use crate::domain::scopes::Scopes;
 use crate::domain::text::excerpt;
 use crate::domain::token::Token;
@@ -94,6 +95,22 @@ fn selector_param(
             },
             id.clone(),
         )),
+    }
+}
+
+/// The identity part ([`CacheKey::identity`]) of `profile`'s cached tokens: the endpoint and
+/// selector of a managed identity (as `get-token` keys them here), else the profile's app.
+#[must_use]
+pub fn token_identity(profile: &Profile, env: &dyn Env) -> String {
+    match profile.credential() {
+        Ok(Credential::ManagedIdentity(selector)) => cache_key(
+            &selector,
+            &Source::detect(env),
+            &profile.scopes.with_default_suffix(),
+        )
+        .identity()
+        .to_owned(),
+        _ => CacheKey::identity_of(profile),
     }
 }
 

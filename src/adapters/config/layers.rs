@@ -146,10 +146,10 @@ fn environment(
 }
 
 /// The `AZURE_*` variables a named profile's table keeps out that are worth a notice: those
-/// setting a field the table sets to something else. The Azure SDK variables describe the environment's one credential; they shape the
-/// `default` profile and the fields a named profile leaves open, never the app or tenant a
-/// named profile chose (issue: a shell with `AZURE_CLIENT_ID` exported silently ran every
-/// profile as that app).
+/// setting a field the table sets to something else. The Azure SDK variables describe the
+/// environment's one credential; they shape the `default` profile and the fields a named
+/// profile leaves open, never the app or tenant a named profile chose (issue: a shell with
+/// `AZURE_CLIENT_ID` exported silently ran every profile as that app).
 fn kept_out_by(table: &TableLayer<'_>, env: &dyn Env) -> Vec<IgnoredVariable> {
     if table.name.eq_ignore_ascii_case(DEFAULT_TABLE) {
         return Vec::new();

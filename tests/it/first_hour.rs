@@ -198,6 +198,24 @@ fn a_secret_sealed_with_another_key_is_reported_not_taken_for_a_sign_in() {
     );
     assert!(!err.contains("sign in"), "not a person's sign-in: {err}");
     assert_eq!(emu.total_token_requests(), 0);
+    // status, run to diagnose it, says the same instead of "none stored".
+    let mut cmd = shell.cmd(&["status"]);
+    cmd.env("ENTRA_AUTH_CACHE_KEY", &other_key);
+    let status = stdout(&cmd.output().unwrap());
+    assert!(
+        status.contains("secrets:    secret (does not open with this ENTRA_AUTH_CACHE_KEY"),
+        "{status}"
+    );
+    let mut cmd = shell.cmd(&["status", "-o", "json"]);
+    cmd.env("ENTRA_AUTH_CACHE_KEY", &other_key);
+    let json: serde_json::Value = serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap();
+    assert_eq!(
+        json["profiles"][0]["unreadable_secrets"],
+        serde_json::json!(["secret"])
+    );
+    // With the key it was stored with, the secret is simply there.
+    let status = stdout(&shell.run(&["status"]));
+    assert!(status.contains("secrets:    secret\n"), "{status}");
 }
 
 // ------------------------------------------------------------ flags and commands

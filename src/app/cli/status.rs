@@ -158,10 +158,15 @@ pub fn render_text(report: &StatusReport) -> String {
         if let Some(credential) = &profile.credential {
             let _ = writeln!(out, "  credential: {credential}");
         }
-        let secrets = if profile.secrets.is_empty() {
+        let unreadable = profile
+            .unreadable_secrets
+            .iter()
+            .map(|name| format!("{name} (does not open with this ENTRA_AUTH_CACHE_KEY: set the key it was stored with, or store it again)"));
+        let secrets: Vec<String> = profile.secrets.iter().cloned().chain(unreadable).collect();
+        let secrets = if secrets.is_empty() {
             "none stored".to_owned()
         } else {
-            profile.secrets.join(", ")
+            secrets.join(", ")
         };
         let _ = writeln!(out, "  secrets:    {secrets}");
         if let Some(user) = &profile.signed_in_as {

@@ -18,6 +18,7 @@ use crate::domain::profile::ProfileSettings;
 use crate::domain::token::{Token, rfc3339};
 use crate::ports::env::Env;
 use crate::ports::profile_repository::{FieldSource, ProfileRepository};
+use crate::ports::secret_store::{SecretKind, SecretStore, SecretStoreError};
 use crate::ports::store::StoreProvider;
 
 /// Everything `status` reports; the JSON shape of `status -o json`.
@@ -72,6 +73,10 @@ pub struct ProfileReport {
     pub error: Option<String>,
     /// Names of the stored secrets: `secret`, `cert-password`.
     pub secrets: Vec<String>,
+    /// Stored secrets of the encrypted file store that do not open with this run's key
+    /// (another `ENTRA_AUTH_CACHE_KEY`, or damaged): their names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_secrets: Vec<String>,
     /// The signed-in user (user flows), when a sign-in is saved.
     pub signed_in_as: Option<String>,
     pub cached_tokens: Vec<CachedTokenReport>,
@@ -173,6 +178,10 @@ pub fn gather(
                     .filter(|(p, _)| p.eq_ignore_ascii_case(&name))
                     .map(|(_, kind)| kind.as_str().to_owned())
                     .collect(),
+                unreadable_secrets: match &stores {
+                    Ok(stores) => unreadable_secrets(stores.secrets, &name),
+                    Err(_) => Vec::new(),
+                },
                 name,
                 signed_in_as: None,
                 tenant_id: None,
@@ -257,6 +266,24 @@ pub fn gather(
     };
     let deferred = config_error.or_else(|| stores.err().map(Error::from));
     Ok((report, deferred))
+}
+
+/// The file store's secrets of `profile` that are there but do not open (the keyring is not
+/// asked: a locked collection could prompt).
+fn unreadable_secrets(secrets: &dyn SecretStore, profile: &str) -> Vec<String> {
+    if secrets.backend_name() != "file" {
+        return Vec::new();
+    }
+    [SecretKind::ClientSecret, SecretKind::CertificatePassword]
+        .into_iter()
+        .filter(|kind| {
+            matches!(
+                secrets.get(profile, *kind),
+                Err(SecretStoreError::Unreadable { .. })
+            )
+        })
+        .map(|kind| kind.as_str().to_owned())
+        .collect()
 }
 
 /// A federated source in words (`the GitHub Actions OIDC token (detected: …)`).

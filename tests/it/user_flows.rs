@@ -278,6 +278,9 @@ fn forged_redirects_do_not_end_the_sign_in() {
         let status = forge_redirect("127.0.0.1", port, query);
         assert!(status.starts_with("HTTP/1.1 400"), "{status}");
     }
+    // The listener answers on ::1 too (a browser may resolve localhost to it), just as warily.
+    let status = forge_redirect("::1", port, "code=forged&state=not-yours");
+    assert!(status.starts_with("HTTP/1.1 400"), "[::1]: {status}");
     // The person then finishes the real sign-in.
     let browser = std::process::Command::new(fake_browser())
         .arg(&url)

@@ -371,6 +371,78 @@ fn configure_edits_docker_config_and_keeps_the_rest() {
         std::fs::read_to_string(other.join("config.json")).unwrap(),
         "{\"auths\": "
     );
+    // An unreadable one (here a directory where the file should be) likewise.
+    let odd = env.home.path().join("odd");
+    std::fs::create_dir_all(odd.join("config.json")).unwrap();
+    let env = env.var("DOCKER_CONFIG", &odd.display().to_string());
+    let unreadable = helper(&env, &["configure", "myreg.azurecr.io"], "");
+    assert_eq!(code(&unreadable), 1);
+    assert!(
+        stderr(&unreadable).contains("cannot read"),
+        "{}",
+        stderr(&unreadable)
+    );
+    assert!(odd.join("config.json").is_dir());
+}
+
+/// The emulated registry is a real check: it refuses an Entra token for another audience, one
+/// it did not sign, and one for another registry's `service`.
+#[test]
+fn the_emulated_registry_checks_signature_and_audience() {
+    let emu = Emulator::start();
+    let env = TestEnv::for_emulator(&emu);
+    let graph = env.run(&["get-token", "-s", "https://graph.microsoft.com/.default"]);
+    assert_eq!(code(&graph), 0, "{}", stderr(&graph));
+    let graph_token = stdout(&graph).trim().to_owned();
+    let acr = env.run(&[
+        "get-token",
+        "-s",
+        "https://containerregistry.azure.net/.default",
+    ]);
+    let acr_token = stdout(&acr).trim().to_owned();
+    let server = emu.registry_login_server();
+    let exchange = |service: &str, token: &str| {
+        let body = format!(
+            "grant_type=access_token&service={service}&tenant={}&access_token={token}",
+            emulator::TENANT_ID
+        );
+        post(&server, "/oauth2/exchange", &body)
+    };
+    let (status, body) = exchange(&server, &graph_token);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("audience"), "{body}");
+    let mut forged = acr_token.clone();
+    forged.truncate(forged.len() - 4);
+    forged.push_str("AAAA");
+    assert_eq!(exchange(&server, &forged).0, 401);
+    assert_eq!(exchange("other.azurecr.io", &acr_token).0, 400);
+    let (status, body) = exchange(&server, &acr_token);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("refresh_token"));
+}
+
+/// A plain HTTP/1.1 POST of a form to the emulated registry: (status, body).
+fn post(server: &str, path: &str, form: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(server).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
 }
 
 /// `get-token --registry`: what `az acr login --expose-token` prints.

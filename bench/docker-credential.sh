@@ -37,18 +37,9 @@ cd "$ROOT"
 BENCH_OUT="${BENCH_OUT:-$ROOT/target/bench}"
 log() { printf '==> %s\n' "$*" >&2; }
 
-need=()
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v cc >/dev/null 2>&1 || need+=(gcc)
-if ((${#need[@]})); then
-    SUDO=""
-    [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
-    log "installing ${need[*]} from Debian"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        "${need[@]}" >/dev/null
-fi
+# shellcheck source=bench/packages.sh
+. "$ROOT/bench/packages.sh"
+install_missing hyperfine:hyperfine curl:curl cc:gcc
 command -v python3 >/dev/null 2>&1 || { echo "python3 is required" >&2; exit 1; }
 
 log "building the binary and the emulator"
@@ -74,7 +65,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 start_emulator "$EMU" || exit 1
-REGISTRY="$(sed -nE 's/.* registry=(127\.0\.0\.1:[0-9]+).*/\1/p' "$TMP/emu.out" | head -n1)"
 case "$AUTHORITY|$REGISTRY" in
     http://127.0.0.1:*"|127.0.0.1:"*) ;;
     *) echo "refusing non-loopback endpoints: $AUTHORITY $REGISTRY" >&2; exit 1 ;;

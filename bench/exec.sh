@@ -38,31 +38,17 @@ REAL_AZ="${AZ:-$ROOT/target/azure-cli-venv/bin/az}"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/entra-exec-bench.XXXXXX")"
 EMU_PID=""
+# shellcheck source=bench/emulator.sh
+. "$ROOT/bench/emulator.sh"
 cleanup() {
-    exec 3>&- || true                      # EOF on the emulator's stdin stops it
-    if [[ -n "$EMU_PID" ]]; then wait "$EMU_PID" 2>/dev/null || true; fi
+    stop_emulator
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-mkfifo "$TMP/emu.stdin"
-"$EMU" <"$TMP/emu.stdin" >"$TMP/emu.out" 2>"$TMP/emu.err" &
-EMU_PID=$!
-exec 3>"$TMP/emu.stdin"
-line=""
-for _ in $(seq 1 200); do
-    line="$(head -n1 "$TMP/emu.out" 2>/dev/null || true)"
-    [[ "$line" == *app_service=* ]] && grep -q '^identity_header=' "$TMP/emu.err" && break
-    kill -0 "$EMU_PID" 2>/dev/null || break
-    sleep 0.05
-done
-[[ "$line" == authority=http://127.0.0.1:* ]] || { echo "emulator did not start:" >&2; cat "$TMP/emu.err" >&2; exit 1; }
-AUTHORITY="$(sed -E 's/.*authority=([^ ]+).*/\1/' <<<"$line")"
-TENANT="$(sed -E 's/.*tenant=([^ ]+).*/\1/' <<<"$line")"
-CLIENT_ID="$(sed -E 's/.*client_id=([^ ]+).*/\1/' <<<"$line")"
-EMU_MI="$(sed -E 's/.*app_service=([^ ]+).*/\1/' <<<"$line")"
-EMU_MI_HEADER="$(sed -n 's/^identity_header=//p' "$TMP/emu.err")"
+start_emulator "$EMU" || exit 1
+EMU_MI="$APP_SERVICE"
+EMU_MI_HEADER="$APP_SERVICE_HEADER"
 
 # A sandbox: nothing from the real HOME, no proxies, file backend, the client-secret profile
 # from AZURE_* variables (which exec takes away from the child).

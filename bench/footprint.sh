@@ -33,19 +33,9 @@ source "$ROOT/bench/emulator.sh"
 log() { printf '==> %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- tools and builds
-need=()
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-[[ -x /usr/bin/time ]] || need+=(time)
-command -v readelf >/dev/null 2>&1 || need+=(binutils)
-if ((${#need[@]})); then
-    SUDO=""
-    [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
-    log "installing ${need[*]} from Debian"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        "${need[@]}" >/dev/null
-fi
+# shellcheck source=bench/packages.sh
+. "$ROOT/bench/packages.sh"
+install_missing hyperfine:hyperfine curl:curl /usr/bin/time:time readelf:binutils
 command -v python3 >/dev/null 2>&1 || { echo "python3 is required" >&2; exit 1; }
 
 log "building the static release binary (cargo build-static), then the emulator"

@@ -40,22 +40,9 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- 1. tools and build
 # Commands -> Debian packages.
-need=()
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-[[ -x /usr/bin/time ]] || need+=(time)
-command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
-command -v dbus-send >/dev/null 2>&1 || need+=(dbus-bin)
-command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
-command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
-if ((${#need[@]})); then
-    SUDO=""
-    [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
-    log "installing ${need[*]} from Debian"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        "${need[@]}" >/dev/null
-fi
+# shellcheck source=bench/packages.sh
+. "$ROOT/bench/packages.sh"
+install_missing hyperfine:hyperfine curl:curl /usr/bin/time:time dbus-daemon:dbus-daemon dbus-send:dbus-bin gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
 command -v python3 >/dev/null 2>&1 || { echo "python3 is required" >&2; exit 1; }
 
 log "building release binary and emulator"

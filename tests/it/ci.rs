@@ -32,6 +32,14 @@ pub fn with_vars(mut env: TestEnv, vars: Vec<(&'static str, String)>) -> TestEnv
 /// An Entra emulator trusting GitHub's tokens for `repo:contoso/app:ref:refs/heads/main`, the
 /// GitHub emulator, and a job environment in it.
 pub fn github_job() -> (Emulator, GitHubActions, TestEnv) {
+    let (emu, github) = github_trusted();
+    let env = with_vars(job_env(&emu), github.env());
+    (emu, github, env)
+}
+
+/// An Entra emulator trusting the GitHub emulator's tokens for `APP` (main branch), and that
+/// GitHub emulator.
+pub fn github_trusted() -> (Emulator, GitHubActions) {
     let emu = Emulator::start();
     let github = GitHubActions::start();
     emu.register_federated_credential(
@@ -41,8 +49,7 @@ pub fn github_job() -> (Emulator, GitHubActions, TestEnv) {
         &github.subject(),
         TOKEN_EXCHANGE_AUDIENCE,
     );
-    let env = with_vars(job_env(&emu), github.env());
-    (emu, github, env)
+    (emu, github)
 }
 
 pub const CONNECTION_ID: &str = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";

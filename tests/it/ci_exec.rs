@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::ci::{APP, gitlab_job, with_vars};
+use crate::ci::{APP, github_trusted, gitlab_job, with_vars};
 use crate::emulator::ci::GitHubActions;
-use crate::emulator::{self, Emulator, TOKEN_EXCHANGE_AUDIENCE};
+use crate::emulator::{self, Emulator};
 use crate::support::{CACHE_KEY, TestEnv, code, exec_probe, stderr, stdout};
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
@@ -32,15 +32,7 @@ fn support(file: &str) -> String {
 /// refuse an `http://` AZURE_AUTHORITY_HOST even when they never use it); tenant and app from
 /// AZURE_* as a workflow sets them; no secret.
 fn github_exec_job() -> (Emulator, GitHubActions, TestEnv) {
-    let emu = Emulator::start();
-    let github = GitHubActions::start();
-    emu.register_federated_credential(
-        emulator::TENANT_ID,
-        APP,
-        &github.issuer(),
-        &github.subject(),
-        TOKEN_EXCHANGE_AUDIENCE,
-    );
+    let (emu, github) = github_trusted();
     let env = TestEnv::new()
         .var("ENTRA_AUTH_STORE", "file")
         .var("ENTRA_AUTH_CACHE_KEY", CACHE_KEY)

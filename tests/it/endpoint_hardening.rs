@@ -240,6 +240,18 @@ pub fn served_through_slowloris(address: SocketAddr, header: &str) -> Duration {
     slowest
 }
 
+/// [`served_through_slowloris`] while `slow` (started against `address`) holds its
+/// connections, then `slow`'s counts once it has seen the endpoint close them.
+pub fn slowloris_round(slow: Slowloris, address: SocketAddr, header: &str) -> Value {
+    let slowest = served_through_slowloris(address, header);
+    // Time for the slow process to notice the last closures (it looks once a second), with
+    // room for a loaded machine: the last connections it opened reach their 5 s deadline late.
+    std::thread::sleep(Duration::from_secs(6));
+    let stats = slow.finish();
+    eprintln!("slowest answer during the slowloris: {slowest:?}; {stats}");
+    stats
+}
+
 #[test]
 fn exec_serves_100_keep_alive_clients_without_errors() {
     let emu = Emulator::start();
@@ -255,12 +267,7 @@ fn trickling_connections_are_dropped_at_the_head_deadline_and_never_starve_the_c
     let exec = RunningExec::start(&env);
     let port = exec.address.port().to_string();
     let slow = Slowloris::start(as_us(&["slowloris", "127.0.0.1", &port, "200"]));
-    let slowest = served_through_slowloris(exec.address, &exec.header);
-    // Time for the slow process to notice the last closures (it looks once a second), with
-    // room for a loaded machine: the last connections it opened reach their 5 s deadline late.
-    std::thread::sleep(Duration::from_secs(6));
-    let stats = slow.finish();
-    eprintln!("slowest answer during the slowloris: {slowest:?}; {stats}");
+    let stats = slowloris_round(slow, exec.address, &exec.header);
     // One byte a second never completes a head: each connection ends at its deadline (5 s),
     // not at a per-read timeout that each byte would restart.
     assert!(
